@@ -1,0 +1,214 @@
+package dev.dbrefresh.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.RefreshRequested;
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.RefreshPlan;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * One refresh on the local stack, the way {@code dbrefresh run} does it: ensure the state database
+ * and the pgbench source exist, start ElasticMQ and DynamoDB Local, start the four services, publish
+ * the start message, print the audit log as it fills, and collect the notification.
+ */
+public final class LocalStackRunner {
+
+    private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+    /**
+     * @param repo            repository root (service jars)
+     * @param home            dbrefresh home: plans file, snapshot stores, DynamoDB data, logs
+     * @param plansFile       plans file, or {@code null} for {@code <home>/plans.yml} (written with the
+     *                        default {@code local-pgbench} plan when missing)
+     * @param plan            plan to run
+     * @param scale           pgbench scale of a source created now (1 = 100,000 accounts)
+     * @param maxReceiveCount redrive policy: receives before a message goes to its DLQ
+     * @param timeout         how long to wait for the run to end
+     * @param out             progress output
+     */
+    public record Options(Path repo, Path home, Path plansFile, String plan, int scale, int maxReceiveCount,
+            Duration timeout, PrintStream out) {
+    }
+
+    /**
+     * Runs one refresh.
+     *
+     * @param o options
+     * @return what happened
+     * @throws Exception when the stack cannot start (the message says what to install or build)
+     */
+    public RunReport run(Options o) throws Exception {
+        Files.createDirectories(o.home());
+        Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
+        RefreshPlan plan = PlanCatalog.load(plansFile).require(o.plan());
+        prepareDatabases(plan, o);
+
+        long t0 = System.nanoTime();
+        try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount())) {
+            StackFile.write(o.home(), aws.dynamoEndpoint());
+            try (ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
+                    Duration.ofSeconds(120))) {
+                o.out().printf("local stack up in %.1f s: SQS %s, DynamoDB %s, services %s (logs in %s)%n",
+                        (System.nanoTime() - t0) / 1e9, aws.sqsEndpoint(), aws.dynamoEndpoint(), services.ports(),
+                        o.home().resolve("logs"));
+                String runId = newRunId();
+                SqsClient sqs = aws.sqsClient();
+                Instant started = Instant.now();
+                publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, false, "cli"));
+                o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.source().display()
+                        + " -> " + plan.target().display());
+                List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o);
+                JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
+                boolean ok = notification != null && "succeeded".equals(notification.path("result").asText());
+                return new RunReport(runId, plan.name(), ok, entries, notification, Duration.between(started, Instant.now()));
+            } finally {
+                StackFile.delete(o.home());
+            }
+        }
+    }
+
+    private static void prepareDatabases(RefreshPlan plan, Options o) throws Exception {
+        DatabaseEndpoint server = plan.source();
+        LocalPostgres pg = new LocalPostgres(server);
+        try {
+            pg.createIfMissing("dbrefresh");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + server.host() + ":" + server.port() + " cannot be reached ("
+                    + e.getMessage() + "); ./dbrefresh installs and starts it on Debian, or start yours", e);
+        }
+        long t = System.nanoTime();
+        if (pg.ensurePgbenchSource(plan.source().database(), o.scale())) {
+            o.out().printf("created source database %s with pgbench -i -s %d in %.1f s%n", plan.source().database(),
+                    o.scale(), (System.nanoTime() - t) / 1e9);
+        }
+    }
+
+    /**
+     * Publishes a start message to the start queue, as the AWS CLI would ({@code aws sqs send-message}).
+     *
+     * @param sqs     SQS client
+     * @param runId   run id (the envelope's subject)
+     * @param request the start request
+     */
+    public static void publishStart(SqsClient sqs, String runId, RefreshRequested request) {
+        EventEnvelope start = EventEnvelope.create("dbrefresh/cli", runId, null, request, Instant.now());
+        String url = sqs.getQueueUrl(r -> r.queueName(Routing.SNAPSHOT_QUEUE)).queueUrl();
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody(EventCodec.encode(start)).messageAttributes(Map.of("type",
+                MessageAttributeValue.builder().dataType("String").stringValue(start.type()).build())));
+    }
+
+    /** @return a new run id, {@code run-<yyyyMMdd-HHmmss>-<6 hex>} (UTC) */
+    public static String newRunId() {
+        byte[] random = new byte[3];
+        new SecureRandom().nextBytes(random);
+        return "run-" + RUN_TIME.format(Instant.now()) + "-" + HexFormat.of().formatHex(random);
+    }
+
+    /**
+     * Prints audit entries as they appear until the notifier has written its final step.
+     *
+     * @param audit the audit log
+     * @param runId the run
+     * @param o     options (timeout, output)
+     * @return all entries of the run
+     */
+    static List<AuditEntry> follow(AuditLog audit, String runId, Options o) throws InterruptedException {
+        Set<String> seen = new HashSet<>();
+        long deadline = System.nanoTime() + o.timeout().toNanos();
+        List<AuditEntry> entries = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            entries = audit.entries(runId);
+            boolean done = false;
+            for (AuditEntry e : entries) {
+                if (seen.add(e.sortKey())) {
+                    o.out().println("  " + line(e));
+                }
+                done |= "notifier-service".equals(e.service()) && e.step().startsWith("notify")
+                        && AuditEntry.SUCCEEDED.equals(e.status());
+            }
+            if (done) {
+                return entries;
+            }
+            Thread.sleep(300);
+        }
+        o.out().println("  (no end of run " + runId + " after " + o.timeout().toSeconds() + " s; see the service logs)");
+        return entries;
+    }
+
+    /**
+     * @param e an audit entry
+     * @return one line: time, service, step, status, duration, details
+     */
+    public static String line(AuditEntry e) {
+        return String.format("%s  %-17s %-15s %-10s %s%s", CLOCK.format(e.at()), e.service(), e.step(), e.status(),
+                AuditEntry.STARTED.equals(e.status()) ? "" : e.durationMs() + " ms  ",
+                e.details() == null ? "" : e.details());
+    }
+
+    private static JsonNode awaitNotification(SqsClient sqs, String queue, String runId) {
+        String url = sqs.getQueueUrl(r -> r.queueName(queue)).queueUrl();
+        for (int i = 0; i < 10; i++) {
+            var messages = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)
+                    .messageAttributeNames("All")).messages();
+            for (var m : messages) {
+                JsonNode n = EventCodec.fromJson(m.body(), JsonNode.class);
+                if (runId.equals(n.path("runId").asText())) {
+                    sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(m.receiptHandle()));
+                    return n;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Writes {@code <home>/plans.yml} with the {@code local-pgbench} plan (pgbench_production ->
+     * pgbench_acceptance on 127.0.0.1:5432, user app_reader with a generated password) unless it exists.
+     *
+     * @param home dbrefresh home
+     * @return the plans file
+     * @throws IOException when it cannot be written
+     */
+    public static Path defaultPlans(Path home) throws IOException {
+        Path plans = home.toAbsolutePath().resolve("plans.yml");
+        if (Files.exists(plans)) {
+            return plans;
+        }
+        Path secret = home.toAbsolutePath().resolve("secrets").resolve("app_reader.password");
+        Files.createDirectories(secret.getParent());
+        if (!Files.exists(secret)) {
+            byte[] random = new byte[18];
+            new SecureRandom().nextBytes(random);
+            Files.writeString(secret, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random));
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        }
+        String yaml = new String(LocalStackRunner.class.getResourceAsStream("/dbrefresh/default-plans.yml").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8).replace("${SECRET_FILE}", secret.toString());
+        Files.writeString(plans, yaml);
+        return plans;
+    }
+}

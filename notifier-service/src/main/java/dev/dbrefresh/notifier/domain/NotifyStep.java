@@ -1,0 +1,98 @@
+package dev.dbrefresh.notifier.domain;
+
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.RefreshCompleted;
+import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.contracts.UsersApplied;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.messaging.EventPublisher;
+import dev.dbrefresh.runtime.messaging.StepContext;
+import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.RefreshPlan;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The end of a run: on success publishes {@code refresh.completed}; on success or failure sends the
+ * notification (JSON {@link Notification}) to the plan's notification queue, writes a log line, and
+ * releases the run's lease on the target. A failure of an unknown plan goes to
+ * {@value Routing#NOTIFICATIONS_QUEUE}.
+ */
+@Singleton
+public class NotifyStep {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NotifyStep.class);
+
+    private final PlanCatalog plans;
+    private final EventPublisher publisher;
+    private final AuditLog audit;
+    private final LeaseStore leases;
+
+    /**
+     * @param plans     refresh plans
+     * @param publisher publisher (notification queue)
+     * @param audit     audit log (the steps in the notification)
+     * @param leases    target leases
+     */
+    public NotifyStep(PlanCatalog plans, EventPublisher publisher, AuditLog audit, LeaseStore leases) {
+        this.plans = plans;
+        this.publisher = publisher;
+        this.audit = audit;
+        this.leases = leases;
+    }
+
+    /**
+     * @param applied the users-applied event
+     * @param ctx     audit and publishing of this delivery
+     * @throws Exception when the notification cannot be sent (retried)
+     */
+    public void completed(UsersApplied applied, StepContext ctx) throws Exception {
+        Optional<RefreshPlan> plan = plans.find(applied.plan());
+        String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
+                + applied.snapshotId() + ", " + applied.rowsVerified() + " rows verified";
+        Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
+                applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true, steps(ctx.runId()), Instant.now());
+        ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
+        ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
+        plan.ifPresent(p -> leases.release(p.target().display(), ctx.runId()));
+    }
+
+    /**
+     * @param failed the failure event
+     * @param ctx    audit and publishing of this delivery
+     * @throws Exception when the notification cannot be sent (retried)
+     */
+    public void failed(RefreshFailed failed, StepContext ctx) throws Exception {
+        Optional<RefreshPlan> plan = plans.find(failed.plan());
+        String message = "refresh of plan " + failed.plan() + " failed in " + failed.service() + " step " + failed.step()
+                + " (" + failed.errorCode() + "): " + failed.message()
+                + (failed.changed() ? " [the target was changed]" : " [nothing was changed]");
+        Notification n = new Notification(ctx.runId(), failed.plan(), "failed", null, null, 0, List.of(), failed.step(),
+                failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now());
+        ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
+        // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
+        plan.ifPresent(p -> leases.release(p.target().display(), ctx.runId()));
+    }
+
+    private String send(Optional<RefreshPlan> plan, Notification n) {
+        String queue = plan.map(RefreshPlan::notificationQueue).orElse(Routing.NOTIFICATIONS_QUEUE);
+        publisher.sendRaw(queue, EventCodec.toJson(n), Map.of("result", n.result(), "runId", n.runId()));
+        LOG.info("run {}: {}", n.runId(), n.message());
+        return queue;
+    }
+
+    private List<String> steps(String runId) {
+        return audit.entries(runId).stream()
+                .filter(e -> !AuditEntry.STARTED.equals(e.status()))
+                .map(e -> e.service() + "/" + e.step() + " " + e.status() + " " + e.durationMs() + "ms")
+                .toList();
+    }
+}

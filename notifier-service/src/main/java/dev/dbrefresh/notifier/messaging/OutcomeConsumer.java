@@ -1,0 +1,38 @@
+package dev.dbrefresh.notifier.messaging;
+
+import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.EventType;
+import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.contracts.UsersApplied;
+import dev.dbrefresh.notifier.domain.NotifyStep;
+import dev.dbrefresh.runtime.messaging.EventConsumer;
+import dev.dbrefresh.runtime.messaging.StepContext;
+import jakarta.inject.Singleton;
+import java.util.Set;
+
+/** Consumes the outcome of runs: {@code users.applied} (success) and {@code refresh.failed}. */
+@Singleton
+public class OutcomeConsumer implements EventConsumer {
+
+    private final NotifyStep step;
+
+    /** @param step the notify step */
+    public OutcomeConsumer(NotifyStep step) {
+        this.step = step;
+    }
+
+    @Override
+    public Set<EventType> eventTypes() {
+        return Set.of(EventType.USERS_APPLIED, EventType.REFRESH_FAILED);
+    }
+
+    @Override
+    public void handle(EventEnvelope envelope, DbRefreshEvent event, StepContext context) throws Exception {
+        if (event instanceof UsersApplied applied) {
+            step.completed(applied, context);
+        } else {
+            step.failed((RefreshFailed) event, context);
+        }
+    }
+}

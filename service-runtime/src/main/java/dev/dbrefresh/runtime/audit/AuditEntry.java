@@ -1,0 +1,35 @@
+package dev.dbrefresh.runtime.audit;
+
+import java.time.Instant;
+
+/**
+ * One step transition of a run, as stored in the audit log.
+ *
+ * @param runId      the run
+ * @param sortKey    {@code <trigger event time>#<service>#<step>#<status>#<attempt>}: deterministic for a
+ *                   given event and attempt, so a redelivered event cannot add a second copy (the write is
+ *                   conditional on the key being new)
+ * @param at         when the transition happened (UTC)
+ * @param service    service that wrote it, e.g. {@code cluster-service}
+ * @param step       step name, e.g. {@code restore}
+ * @param status     {@code started}, {@code succeeded}, {@code failed}, {@code skipped} or {@code rejected}
+ * @param durationMs duration of the step in milliseconds for {@code succeeded}/{@code failed}, else 0
+ * @param details    human-readable details (never secrets)
+ * @param errorCode  error code for {@code failed}/{@code rejected}, else {@code null}
+ * @param eventId    id of the event the step handled
+ * @param plan       plan name, when known
+ */
+public record AuditEntry(String runId, String sortKey, Instant at, String service, String step, String status,
+        long durationMs, String details, String errorCode, String eventId, String plan) {
+
+    /** Status of a step that began. */
+    public static final String STARTED = "started";
+    /** Status of a step that finished. */
+    public static final String SUCCEEDED = "succeeded";
+    /** Status of a step that failed. */
+    public static final String FAILED = "failed";
+    /** Status of a step with nothing to do (e.g. copy already exists). */
+    public static final String SKIPPED = "skipped";
+    /** Status of a message refused before any step (malformed, unknown type). */
+    public static final String REJECTED = "rejected";
+}

@@ -1,0 +1,113 @@
+package dev.dbrefresh.runtime.idempotency;
+
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * Duplicate detection per (consumer, event id), after Powertools' idempotency utility: a conditional
+ * put claims the key before the handler runs ({@code attribute_not_exists(id) OR (status = INPROGRESS
+ * AND lockExpiry < :now)}), the key is marked COMPLETED after success, and released after a failure so
+ * a retry can claim it again. Items expire through the table's TTL attribute {@code expiry} (seconds
+ * since epoch).
+ */
+@Singleton
+public class IdempotencyStore {
+
+    /** How long a COMPLETED key is kept: longer than any SQS retention (14 days max). */
+    static final Duration KEEP_COMPLETED = Duration.ofDays(15);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+
+    /**
+     * @param dynamo DynamoDB client
+     * @param table  table name, {@code dbrefresh.tables.idempotency}
+     */
+    @jakarta.inject.Inject
+    public IdempotencyStore(DynamoDbClient dynamo,
+            @Value("${dbrefresh.tables.idempotency:dbrefresh-idempotency}") String table) {
+        this(dynamo, table, Clock.systemUTC());
+    }
+
+    IdempotencyStore(DynamoDbClient dynamo, String table, Clock clock) {
+        this.dynamo = dynamo;
+        this.table = table;
+        this.clock = clock;
+    }
+
+    /** What {@link #claim} found. */
+    public enum Claim {
+        /** The key is ours: run the handler. */
+        ACQUIRED,
+        /** The event was handled before: acknowledge it without running the handler. */
+        ALREADY_COMPLETED,
+        /** Another delivery of the event is being handled right now: retry later. */
+        IN_PROGRESS
+    }
+
+    /**
+     * @param consumer  consumer id (service name)
+     * @param eventId   event id
+     * @param lockTime  how long the claim holds if this worker dies, normally the visibility timeout
+     * @return the outcome
+     */
+    public Claim claim(String consumer, String eventId, Duration lockTime) {
+        long now = clock.instant().getEpochSecond();
+        try {
+            dynamo.putItem(r -> r.tableName(table)
+                    .item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)), "status", AttributeValue.fromS("INPROGRESS"),
+                            "lockExpiry", n(now + lockTime.toSeconds()), "expiry", n(now + KEEP_COMPLETED.toSeconds())))
+                    .conditionExpression("attribute_not_exists(id) OR (#s = :inprogress AND lockExpiry < :now)")
+                    .expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"), ":now", n(now))));
+            return Claim.ACQUIRED;
+        } catch (ConditionalCheckFailedException taken) {
+            var item = dynamo.getItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
+                    .consistentRead(true)).item();
+            return item != null && "COMPLETED".equals(item.get("status").s()) ? Claim.ALREADY_COMPLETED : Claim.IN_PROGRESS;
+        }
+    }
+
+    /**
+     * Marks a claimed key as handled.
+     *
+     * @param consumer consumer id
+     * @param eventId  event id
+     */
+    public void complete(String consumer, String eventId) {
+        long now = clock.instant().getEpochSecond();
+        dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)),
+                "status", AttributeValue.fromS("COMPLETED"), "expiry", n(now + KEEP_COMPLETED.toSeconds()))));
+    }
+
+    /**
+     * Releases a claim after a failed attempt so the retry can claim it.
+     *
+     * @param consumer consumer id
+     * @param eventId  event id
+     */
+    public void release(String consumer, String eventId) {
+        try {
+            dynamo.deleteItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
+                    .conditionExpression("#s = :inprogress").expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"))));
+        } catch (ConditionalCheckFailedException alreadyCompleted) {
+            // never undo a completion
+        }
+    }
+
+    private static String key(String consumer, String eventId) {
+        return consumer + "#" + eventId;
+    }
+
+    private static AttributeValue n(long v) {
+        return AttributeValue.fromN(Long.toString(v));
+    }
+}

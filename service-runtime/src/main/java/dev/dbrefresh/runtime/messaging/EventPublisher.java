@@ -1,0 +1,99 @@
+package dev.dbrefresh.runtime.messaging;
+
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.EventType;
+import dev.dbrefresh.contracts.Routing;
+import jakarta.inject.Singleton;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/**
+ * Publishes events. In {@code sns} mode every event goes to one SNS topic with a {@code type} message
+ * attribute, and the service queues receive what their subscription filter policies select
+ * ({@link Routing#filterPolicy(String)}); in {@code local} mode the same routing table sends the event
+ * straight into the ElasticMQ queues. Delayed self-messages always go straight to a queue: SNS has no
+ * delivery delay.
+ */
+@Singleton
+public class EventPublisher {
+
+    /** SQS caps {@code DelaySeconds} at 900 (15 minutes). */
+    public static final int MAX_DELAY_SECONDS = 900;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+
+    private final SqsClient sqs;
+    private final SnsClient sns;
+    private final QueueUrls queueUrls;
+    private final MessagingSettings settings;
+
+    /**
+     * @param sqs       SQS client
+     * @param sns       SNS client
+     * @param queueUrls queue URL cache
+     * @param settings  messaging settings
+     */
+    public EventPublisher(SqsClient sqs, SnsClient sns, QueueUrls queueUrls, MessagingSettings settings) {
+        this.sqs = sqs;
+        this.sns = sns;
+        this.queueUrls = queueUrls;
+        this.settings = settings;
+    }
+
+    /**
+     * Publishes an event to every consumer of its type.
+     *
+     * @param event the event
+     * @throws software.amazon.awssdk.core.exception.SdkException when SQS/SNS refuse it (the caller's
+     *                                                            handler fails and is retried)
+     */
+    public void publish(EventEnvelope event) {
+        String body = EventCodec.encode(event);
+        if ("sns".equals(settings.getMode())) {
+            sns.publish(r -> r.topicArn(settings.getTopicArn()).message(body).messageAttributes(Map.of("type",
+                    software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder().dataType("String")
+                            .stringValue(event.type()).build())));
+            return;
+        }
+        EventType type = EventType.fromTypeName(event.type()).orElseThrow();
+        for (String queue : Routing.queuesFor(type)) {
+            send(queue, body, event.type(), 0);
+        }
+        LOG.debug("published {} {} for run {}", event.type(), event.id(), event.runId());
+    }
+
+    /**
+     * Sends an event to one queue after a delay: the wait of a long step lives in the queue, not in a
+     * thread, so a restart loses nothing.
+     *
+     * @param queue        queue name
+     * @param event        the event (usually a poll message)
+     * @param delaySeconds delay in seconds, clamped to 0..{@value #MAX_DELAY_SECONDS}
+     */
+    public void sendDelayed(String queue, EventEnvelope event, int delaySeconds) {
+        send(queue, EventCodec.encode(event), event.type(), Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)));
+    }
+
+    /**
+     * Sends a raw body to a queue (notifications, dead letters).
+     *
+     * @param queue      queue name
+     * @param body       message body
+     * @param attributes string message attributes
+     */
+    public void sendRaw(String queue, String body, Map<String, String> attributes) {
+        Map<String, MessageAttributeValue> attrs = new java.util.HashMap<>();
+        attributes.forEach((k, v) -> attrs.put(k, MessageAttributeValue.builder().dataType("String").stringValue(v).build()));
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.url(queue)).messageBody(body).messageAttributes(attrs));
+    }
+
+    private void send(String queue, String body, String type, int delaySeconds) {
+        sqs.sendMessage(r -> r.queueUrl(queueUrls.url(queue)).messageBody(body).delaySeconds(delaySeconds)
+                .messageAttributes(Map.of("type", MessageAttributeValue.builder().dataType("String").stringValue(type).build())));
+    }
+}

@@ -1,0 +1,359 @@
+package dev.dbrefresh.runtime.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.EventType;
+import dev.dbrefresh.contracts.MalformedEventException;
+import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.context.event.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The long-poll consumer of this service's queue.
+ *
+ * <ul>
+ *   <li>{@code workers} threads, each receiving one message at a time with {@code WaitTimeSeconds};</li>
+ *   <li>a message is deleted only after its handler returned; while the handler runs, its visibility
+ *       timeout is extended every half timeout (heartbeat), so a long restore is not redelivered;</li>
+ *   <li>duplicates are detected per (service, event id) with {@link IdempotencyStore}: a handled event
+ *       is acknowledged without running the handler again; one being handled elsewhere is retried later;</li>
+ *   <li>a handler failure changes the message's visibility to an exponential backoff
+ *       ({@code backoff-base-seconds * 2^(receives-1)}, capped); on the last receive allowed by the
+ *       queue's redrive policy it also publishes {@code refresh.failed}, and SQS then moves the message
+ *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);</li>
+ *   <li>a malformed message (not an envelope, unknown type, not routed here, payload not matching its
+ *       type) is never retried: it is sent to the DLQ with a {@code reason} attribute, recorded in the
+ *       audit log as {@code rejected}, and deleted;</li>
+ *   <li>SNS notifications without raw message delivery are unwrapped ({@code Type: Notification}).</li>
+ * </ul>
+ * Shutdown stops receiving, lets running handlers finish (up to the wait time plus 30 seconds) and
+ * makes messages received but not started visible again at once.
+ */
+@Singleton
+public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqsConsumer.class);
+
+    private final SqsClient sqs;
+    private final QueueUrls queueUrls;
+    private final MessagingSettings settings;
+    private final IdempotencyStore idempotency;
+    private final AuditLog audit;
+    private final EventPublisher publisher;
+    private final Map<EventType, EventConsumer> consumers = new EnumMap<>(EventType.class);
+    private final Clock clock = Clock.systemUTC();
+    private final AtomicLong lastPollMillis = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    private volatile boolean running;
+    private ExecutorService workers;
+    private ScheduledExecutorService heartbeats;
+    private String queueUrl;
+    private int visibilityTimeoutSeconds = 30;
+    private int maxReceiveCount = Integer.MAX_VALUE;
+
+    /**
+     * @param sqs         SQS client
+     * @param queueUrls   queue URL cache
+     * @param settings    messaging settings
+     * @param idempotency duplicate detection
+     * @param audit       audit log
+     * @param publisher   event publisher
+     * @param handlers    this service's consumers
+     */
+    public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
+            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers) {
+        this.sqs = sqs;
+        this.queueUrls = queueUrls;
+        this.settings = settings;
+        this.idempotency = idempotency;
+        this.audit = audit;
+        this.publisher = publisher;
+        for (EventConsumer c : handlers) {
+            for (EventType t : c.eventTypes()) {
+                if (consumers.put(t, c) != null) {
+                    throw new IllegalStateException("two consumers for " + t.typeName());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void onApplicationEvent(StartupEvent event) {
+        if (settings.isConsumerEnabled()) {
+            start();
+        }
+    }
+
+    /** Starts the worker threads; reads the queue's visibility timeout and redrive policy first. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        queueUrl = queueUrls.url(settings.getQueue());
+        var attrs = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT, QueueAttributeName.REDRIVE_POLICY)).attributes();
+        visibilityTimeoutSeconds = Integer.parseInt(attrs.getOrDefault(QueueAttributeName.VISIBILITY_TIMEOUT, "30"));
+        String redrive = attrs.get(QueueAttributeName.REDRIVE_POLICY);
+        if (redrive != null) {
+            maxReceiveCount = EventCodec.mapper().convertValue(EventCodec.fromJson(redrive, JsonNode.class)
+                    .path("maxReceiveCount"), Integer.class);
+        } else {
+            LOG.warn("queue {} has no redrive policy: a failing message will be retried until it expires", settings.getQueue());
+        }
+        running = true;
+        lastPollMillis.set(System.currentTimeMillis());
+        heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sqs-heartbeat"));
+        workers = Executors.newFixedThreadPool(settings.getWorkers(), r -> daemon(r, "sqs-" + settings.getQueue()));
+        for (int i = 0; i < settings.getWorkers(); i++) {
+            workers.submit(this::pollLoop);
+        }
+        LOG.info("consuming {} with {} workers (visibility timeout {} s, max receives {})", settings.getQueue(),
+                settings.getWorkers(), visibilityTimeoutSeconds, maxReceiveCount);
+    }
+
+    /** Stops receiving and waits for running handlers. */
+    @PreDestroy
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(settings.getWaitTimeSeconds() + 30L, TimeUnit.SECONDS)) {
+                LOG.warn("handlers still running at shutdown; their messages will be redelivered");
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        heartbeats.shutdownNow();
+    }
+
+    /** @return whether the workers are polling: a poll returned within the last wait time plus 30 s */
+    public boolean isHealthy() {
+        return !running || System.currentTimeMillis() - lastPollMillis.get()
+                < (settings.getWaitTimeSeconds() + 30L) * 1000 + (long) inFlight.get() * 3_600_000;
+    }
+
+    private void pollLoop() {
+        while (running) {
+            try {
+                List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(1)
+                        .waitTimeSeconds(settings.getWaitTimeSeconds())
+                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
+                        .messageAttributeNames("All")).messages();
+                lastPollMillis.set(System.currentTimeMillis());
+                for (Message m : messages) {
+                    if (!running) {
+                        sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(m.receiptHandle())
+                                .visibilityTimeout(0));
+                        continue;
+                    }
+                    inFlight.incrementAndGet();
+                    try {
+                        process(m);
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("receive from {} failed: {}; retrying in 1 s", settings.getQueue(), e.toString());
+                    sleep(1000);
+                }
+            }
+        }
+    }
+
+    /**
+     * Handles one received message to the end: acknowledged, backed off, or dead-lettered.
+     *
+     * @param message the SQS message
+     */
+    void process(Message message) {
+        int receiveCount = Integer.parseInt(message.attributes()
+                .getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
+        EventEnvelope envelope;
+        DbRefreshEvent event;
+        EventConsumer consumer;
+        try {
+            envelope = EventCodec.decode(unwrapSns(message.body()));
+            EventType type = EventType.fromTypeName(envelope.type()).orElseThrow();
+            consumer = consumers.get(type);
+            if (consumer == null) {
+                throw new MalformedEventException("event type " + type.typeName() + " is not consumed by queue "
+                        + settings.getQueue() + " (routing table: " + Routing.queuesFor(type) + ")");
+            }
+            event = EventCodec.payload(envelope);
+        } catch (MalformedEventException e) {
+            deadLetter(message, e.getMessage());
+            return;
+        }
+
+        String service = settings.getService();
+        var claim = idempotency.claim(service, envelope.id(), Duration.ofSeconds(2L * visibilityTimeoutSeconds));
+        if (claim == IdempotencyStore.Claim.ALREADY_COMPLETED) {
+            LOG.info("event {} ({}) of run {} was handled before; acknowledging the duplicate", envelope.id(),
+                    envelope.type(), envelope.runId());
+            delete(message);
+            return;
+        }
+        if (claim == IdempotencyStore.Claim.IN_PROGRESS) {
+            LOG.info("event {} of run {} is being handled by another delivery; retrying later", envelope.id(),
+                    envelope.runId());
+            backoff(message, receiveCount);
+            return;
+        }
+
+        StepContext context = new StepContext(envelope, event.plan(), service, receiveCount, audit, publisher, clock);
+        ScheduledFuture<?> heartbeat = startHeartbeat(message);
+        try {
+            consumer.handle(envelope, event, context);
+            idempotency.complete(service, envelope.id());
+            delete(message);
+        } catch (Exception e) {
+            LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
+                    envelope.id(), receiveCount, maxReceiveCount, e.toString());
+            idempotency.release(service, envelope.id());
+            if (receiveCount >= maxReceiveCount) {
+                giveUp(envelope, event, context, e, receiveCount);
+            } else {
+                backoff(message, receiveCount);
+            }
+        } finally {
+            heartbeat.cancel(false);
+        }
+    }
+
+    private void giveUp(EventEnvelope envelope, DbRefreshEvent event, StepContext context, Exception e, int receives) {
+        // The run is marked failed now; SQS moves the message to the DLQ on its next receive.
+        String step = context.currentStep() == null ? "handle" : context.currentStep();
+        String message = step + " failed " + receives + " times, last with: " + ErrorCodes.describe(e)
+                + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)";
+        audit.record(new AuditEntry(envelope.runId(), envelope.time() + "#" + settings.getService() + "#" + step
+                + "#failed#final", clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
+                ErrorCodes.of(e), envelope.id(), event.plan()));
+        try {
+            context.publish(new RefreshFailed(event.plan(), settings.getService(), step, ErrorCodes.of(e), message,
+                    context.changed()));
+        } catch (RuntimeException publishFailed) {
+            LOG.error("run {}: could not publish refresh.failed: {}", envelope.runId(), publishFailed.toString());
+        }
+    }
+
+    private void deadLetter(Message message, String reason) {
+        String dlq = Routing.dlqName(settings.getQueue());
+        LOG.warn("message {} rejected to {}: {}", message.messageId(), dlq, reason);
+        publisher.sendRaw(dlq, message.body(), Map.of("reason", truncate(reason, 1000), "sourceQueue", settings.getQueue()));
+        String runId = bestEffortRunId(message.body());
+        audit.record(new AuditEntry(runId, clock.instant() + "#" + settings.getService() + "#receive#rejected#"
+                + message.messageId(), clock.instant(), settings.getService(), "receive", AuditEntry.REJECTED, 0,
+                "message " + message.messageId() + " moved to " + dlq + ": " + reason, "MALFORMED_MESSAGE", null, null));
+        delete(message);
+    }
+
+    /** @return the subject of a body that is JSON with a subject, else {@code unparsed-messages} */
+    static String bestEffortRunId(String body) {
+        try {
+            JsonNode n = EventCodec.mapper().readTree(unwrapSns(body));
+            if (n != null && n.hasNonNull("subject") && !n.get("subject").asText().isBlank()) {
+                return n.get("subject").asText();
+            }
+        } catch (Exception notJson) {
+            // falls through to the shared partition of unparsable messages
+        }
+        return "unparsed-messages";
+    }
+
+    /**
+     * @param body an SQS message body
+     * @return the SNS {@code Message} when the body is an SNS notification envelope, else the body
+     */
+    static String unwrapSns(String body) {
+        if (body == null || !body.contains("\"Notification\"")) {
+            return body;
+        }
+        try {
+            JsonNode n = EventCodec.mapper().readTree(body);
+            if ("Notification".equals(n.path("Type").asText()) && n.hasNonNull("Message")) {
+                return n.get("Message").asText();
+            }
+        } catch (Exception notJson) {
+            // not an SNS envelope
+        }
+        return body;
+    }
+
+    private ScheduledFuture<?> startHeartbeat(Message message) {
+        long period = Math.max(1, visibilityTimeoutSeconds / 2);
+        return heartbeats.scheduleAtFixedRate(() -> {
+            try {
+                sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+                        .visibilityTimeout(visibilityTimeoutSeconds));
+            } catch (RuntimeException e) {
+                LOG.warn("visibility heartbeat failed: {}", e.toString());
+            }
+        }, period, period, TimeUnit.SECONDS);
+    }
+
+    private void backoff(Message message, int receiveCount) {
+        long delay = Math.min((long) settings.getBackoffMaxSeconds(),
+                settings.getBackoffBaseSeconds() * (1L << Math.min(20, Math.max(0, receiveCount - 1))));
+        try {
+            sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+                    .visibilityTimeout((int) delay));
+        } catch (RuntimeException e) {
+            LOG.warn("could not set backoff of {} s: {}", delay, e.toString());
+        }
+    }
+
+    private void delete(Message message) {
+        sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() > max ? s.substring(0, max) : s;
+    }
+}

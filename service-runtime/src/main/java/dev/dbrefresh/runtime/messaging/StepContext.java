@@ -1,0 +1,164 @@
+package dev.dbrefresh.runtime.messaging;
+
+import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * What a handler uses while handling one delivery of one event: steps written to the audit log,
+ * events published with the right correlation and causation ids, and domain failures reported as
+ * {@code refresh.failed}.
+ */
+public class StepContext {
+
+    private final EventEnvelope envelope;
+    private final String plan;
+    private final String service;
+    private final int attempt;
+    private final AuditLog audit;
+    private final EventPublisher publisher;
+    private final Clock clock;
+    private volatile String currentStep;
+    private volatile boolean changed;
+
+    /**
+     * @param envelope  the event being handled
+     * @param plan      its plan
+     * @param service   this service's name
+     * @param attempt   SQS receive count of this delivery (1 for the first)
+     * @param audit     audit log
+     * @param publisher event publisher
+     * @param clock     clock
+     */
+    public StepContext(EventEnvelope envelope, String plan, String service, int attempt, AuditLog audit,
+            EventPublisher publisher, Clock clock) {
+        this.envelope = envelope;
+        this.plan = plan;
+        this.service = service;
+        this.attempt = attempt;
+        this.audit = audit;
+        this.publisher = publisher;
+        this.clock = clock;
+    }
+
+    /** @return the run id */
+    public String runId() {
+        return envelope.runId();
+    }
+
+    /** @return the event being handled */
+    public EventEnvelope envelope() {
+        return envelope;
+    }
+
+    /** @return SQS receive count of this delivery, 1 for the first */
+    public int attempt() {
+        return attempt;
+    }
+
+    /** @return the step running now, or the last one that ran */
+    public String currentStep() {
+        return currentStep;
+    }
+
+    /** @return whether a step of this delivery reported a change to the target ({@link #markChanged()}) */
+    public boolean changed() {
+        return changed;
+    }
+
+    /** Records that the target has been changed, for the {@code changed} flag of a later failure. */
+    public void markChanged() {
+        changed = true;
+    }
+
+    /**
+     * Runs a step, writing {@code started} and then {@code succeeded} (with its duration and details) or
+     * {@code failed} (with the exception) to the audit log.
+     *
+     * @param step     step name, e.g. {@code dump}
+     * @param body     the step
+     * @param describe turns the step's result into the audit details
+     * @param <T>      result type
+     * @return the step's result
+     * @throws Exception what the step threw, after it was recorded
+     */
+    public <T> T step(String step, Callable<T> body, Function<T, String> describe) throws Exception {
+        currentStep = step;
+        Instant start = clock.instant();
+        write(step, AuditEntry.STARTED, 0, null, null, "a" + attempt);
+        T result;
+        try {
+            result = body.call();
+        } catch (Exception | Error e) {
+            write(step, AuditEntry.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
+            throw e;
+        }
+        write(step, AuditEntry.SUCCEEDED, millisSince(start), describe.apply(result), null, "final");
+        return result;
+    }
+
+    /**
+     * Records a step that had nothing to do.
+     *
+     * @param step    step name
+     * @param details why, e.g. {@code copy exists}
+     */
+    public void skipped(String step, String details) {
+        currentStep = step;
+        write(step, AuditEntry.SKIPPED, 0, details, null, "final");
+    }
+
+    /**
+     * Publishes an event caused by the one being handled.
+     *
+     * @param payload the new event's payload
+     * @return its envelope
+     */
+    public EventEnvelope publish(DbRefreshEvent payload) {
+        EventEnvelope next = EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload, clock.instant());
+        publisher.publish(next);
+        return next;
+    }
+
+    /**
+     * Sends a delayed message to a queue (a poll of a long wait).
+     *
+     * @param queue        queue name, usually this service's own
+     * @param payload      poll payload
+     * @param delaySeconds delay, seconds (at most 900)
+     */
+    public void publishDelayed(String queue, DbRefreshEvent payload, int delaySeconds) {
+        publisher.sendDelayed(queue, EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload,
+                clock.instant()), delaySeconds);
+    }
+
+    /**
+     * Ends the run with a domain failure: writes {@code failed} to the audit log and publishes
+     * {@code refresh.failed}. The delivery is then acknowledged: retrying cannot fix it.
+     *
+     * @param step      step that refused or failed
+     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}
+     * @param message   what was wrong and what to do
+     */
+    public void fail(String step, String errorCode, String message) {
+        currentStep = step;
+        write(step, AuditEntry.FAILED, 0, message, errorCode, "final");
+        publish(new RefreshFailed(plan, service, step, errorCode, message, changed));
+    }
+
+    private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {
+        String sortKey = envelope.time() + "#" + service + "#" + step + "#" + status + "#" + attemptTag;
+        audit.record(new AuditEntry(runId(), sortKey, clock.instant(), service, step, status, durationMs, details,
+                errorCode, envelope.id(), plan));
+    }
+
+    private long millisSince(Instant start) {
+        return java.time.Duration.between(start, clock.instant()).toMillis();
+    }
+}

@@ -1,0 +1,41 @@
+package dev.dbrefresh.runtime.params;
+
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.transaction.annotation.Transactional;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The local stack's stand-in for SSM Parameter Store: versioned rows in {@code dbrefresh.parameter}.
+ * Concurrent writers of one name are serialised by the unique (name, version) constraint: the loser's
+ * transaction fails and its handler is retried.
+ */
+@Singleton
+@Requires(property = "dbrefresh.parameters.backend", value = "jdbc", defaultValue = "jdbc")
+public class JdbcParameterStore implements ParameterStore {
+
+    private final ParameterRepository repository;
+
+    /** @param repository the parameter table */
+    public JdbcParameterStore(ParameterRepository repository) {
+        this.repository = repository;
+    }
+
+    @Override
+    @Transactional
+    public Optional<String> get(String name) {
+        return repository.findFirstByNameOrderByVersionDesc(name).map(ParameterVersion::value);
+    }
+
+    @Override
+    @Transactional
+    public long put(String name, String value) {
+        var current = repository.findFirstByNameOrderByVersionDesc(name);
+        if (current.isPresent() && current.get().value().equals(value)) {
+            return current.get().version();
+        }
+        long next = current.map(ParameterVersion::version).orElse(0L) + 1;
+        return repository.save(new ParameterVersion(null, name, next, value, Instant.now())).version();
+    }
+}

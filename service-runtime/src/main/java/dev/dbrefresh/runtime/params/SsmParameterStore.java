@@ -1,0 +1,38 @@
+package dev.dbrefresh.runtime.params;
+
+import io.micronaut.context.annotation.Requires;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+import software.amazon.awssdk.services.ssm.model.ParameterType;
+
+/**
+ * SSM Parameter Store ({@code GetParameter}, {@code PutParameter} with {@code Overwrite}); String
+ * parameters, as the DocumentDB seed's latest/current snapshot parameters.
+ */
+@Singleton
+@Requires(property = "dbrefresh.parameters.backend", value = "ssm")
+public class SsmParameterStore implements ParameterStore {
+
+    private final SsmClient ssm;
+
+    /** @param ssm the SSM client */
+    public SsmParameterStore(SsmClient ssm) {
+        this.ssm = ssm;
+    }
+
+    @Override
+    public Optional<String> get(String name) {
+        try {
+            return Optional.of(ssm.getParameter(r -> r.name(name)).parameter().value());
+        } catch (ParameterNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public long put(String name, String value) {
+        return ssm.putParameter(r -> r.name(name).value(value).type(ParameterType.STRING).overwrite(true)).version();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.dbrefresh.runtime.plan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The refresh plans of this installation, read from one YAML file shared by every service
+ * ({@code dbrefresh.plans-file}). Shape:
+ *
+ * <pre>
+ * plans:
+ *   local-pgbench:
+ *     engine: postgres
+ *     source: {host: 127.0.0.1, port: 5432, database: pgbench_production, username: postgres}
+ *     target: {host: 127.0.0.1, port: 5432, database: pgbench_acceptance, username: postgres}
+ *     snapshot: {mode: create, source-store: .dbrefresh/store/source, target-store: .dbrefresh/store/target}
+ *     restore: {jobs: 2}
+ *     parameters: {latest: /dbrefresh/local-pgbench/snapshot/latest, current: ..., promote-latest: true}
+ *     users:
+ *       - name: app_reader
+ *         password-secret: env:APP_READER_PASSWORD
+ *         grants: [{on: database, privileges: [CONNECT]}, {on: all-tables, schema: public, privileges: [SELECT]}]
+ *     guards: {protected-patterns: ["(?i).*prod.*"]}
+ *     notifications: {queue: dbrefresh-notifications}
+ * </pre>
+ *
+ * Relative store paths resolve against the plans file's directory.
+ */
+public final class PlanCatalog {
+
+    private static final Set<String> ENGINES = Set.of("postgres");
+    private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
+
+    private final Map<String, RefreshPlan> plans;
+
+    private PlanCatalog(Map<String, RefreshPlan> plans) {
+        this.plans = plans;
+    }
+
+    /**
+     * Reads and validates a plans file.
+     *
+     * @param file the YAML file
+     * @return the catalog
+     * @throws PlanException when the file is missing, is not YAML, or a plan is invalid
+     */
+    public static PlanCatalog load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new PlanException("plans file " + file.toAbsolutePath() + " does not exist; set dbrefresh.plans-file"
+                    + " (env DBREFRESH_PLANS_FILE) to a YAML file with a top-level 'plans:' map");
+        }
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new PlanException("plans file " + file + " is not valid YAML: " + e.getMessage());
+        }
+        return parse(root, file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Validates an already parsed plans document.
+     *
+     * @param root    the document
+     * @param baseDir directory that relative store paths resolve against
+     * @return the catalog
+     * @throws PlanException when a plan is invalid
+     */
+    public static PlanCatalog parse(JsonNode root, Path baseDir) {
+        if (root == null || !root.path("plans").isObject()) {
+            throw new PlanException("plans file has no top-level 'plans:' map");
+        }
+        Map<String, RefreshPlan> plans = new LinkedHashMap<>();
+        root.path("plans").fields().forEachRemaining(e -> plans.put(e.getKey(), plan(e.getKey(), e.getValue(), baseDir)));
+        return new PlanCatalog(Map.copyOf(plans));
+    }
+
+    /**
+     * @param name plan name
+     * @return the plan
+     * @throws PlanException when no plan has that name
+     */
+    public RefreshPlan require(String name) {
+        return find(name).orElseThrow(() -> new PlanException("no refresh plan named '" + name + "'; configured plans: "
+                + plans.keySet().stream().sorted().toList()));
+    }
+
+    /**
+     * @param name plan name
+     * @return the plan, if configured
+     */
+    public Optional<RefreshPlan> find(String name) {
+        return Optional.ofNullable(name == null ? null : plans.get(name));
+    }
+
+    /** @return every plan, by name */
+    public Map<String, RefreshPlan> all() {
+        return plans;
+    }
+
+    private static RefreshPlan plan(String name, JsonNode n, Path baseDir) {
+        String engine = text(n, "engine", name, "postgres").toLowerCase(Locale.ROOT);
+        if (!ENGINES.contains(engine)) {
+            throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
+        }
+        DatabaseEndpoint source = endpoint(name, "source", n.path("source"));
+        DatabaseEndpoint target = endpoint(name, "target", n.path("target"));
+        JsonNode snap = n.path("snapshot");
+        String mode = text(snap, "mode", name, "create");
+        if (!Set.of("create", "latest").contains(mode)) {
+            throw new PlanException("plan '" + name + "': snapshot.mode '" + mode + "' is not one of [create, latest]");
+        }
+        Path sourceStore = baseDir.resolve(text(snap, "source-store", name, ".dbrefresh/store/source")).normalize();
+        Path targetStore = baseDir.resolve(text(snap, "target-store", name, ".dbrefresh/store/target")).normalize();
+        int jobs = n.path("restore").path("jobs").asInt(2);
+        if (jobs < 1 || jobs > 64) {
+            throw new PlanException("plan '" + name + "': restore.jobs must be between 1 and 64, was " + jobs);
+        }
+        JsonNode params = n.path("parameters");
+        String latest = text(params, "latest", name, "/dbrefresh/" + name + "/snapshot/latest");
+        String current = text(params, "current", name, "/dbrefresh/" + name + "/snapshot/current");
+        boolean promote = params.path("promote-latest").asBoolean(true);
+        List<UserSpec> users = new ArrayList<>();
+        for (JsonNode u : n.path("users")) {
+            users.add(user(name, u));
+        }
+        List<String> patterns = new ArrayList<>();
+        for (JsonNode p : n.path("guards").path("protected-patterns")) {
+            try {
+                Pattern.compile(p.asText());
+            } catch (PatternSyntaxException e) {
+                throw new PlanException("plan '" + name + "': guards.protected-patterns entry '" + p.asText()
+                        + "' is not a valid regular expression: " + e.getDescription());
+            }
+            patterns.add(p.asText());
+        }
+        String queue = text(n.path("notifications"), "queue", name, "dbrefresh-notifications");
+        return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
+                List.copyOf(users), List.copyOf(patterns), queue);
+    }
+
+    private static DatabaseEndpoint endpoint(String plan, String field, JsonNode n) {
+        if (!n.isObject()) {
+            throw new PlanException("plan '" + plan + "': '" + field + "' is missing; give host, port, database, username");
+        }
+        String database = n.path("database").asText(null);
+        if (database == null || database.isBlank()) {
+            throw new PlanException("plan '" + plan + "': " + field + ".database is missing");
+        }
+        int port = n.path("port").asInt(5432);
+        if (port < 1 || port > 65535) {
+            throw new PlanException("plan '" + plan + "': " + field + ".port " + port + " is not a TCP port");
+        }
+        return new DatabaseEndpoint(n.path("host").asText("127.0.0.1"), port, database,
+                n.path("username").asText("postgres"), blankToNull(n.path("password-secret").asText(null)));
+    }
+
+    private static UserSpec user(String plan, JsonNode u) {
+        String name = u.path("name").asText("");
+        if (name.isBlank()) {
+            throw new PlanException("plan '" + plan + "': a user has no name");
+        }
+        if (u.has("password")) {
+            throw new PlanException("plan '" + plan + "': user '" + name + "' has a plain 'password'; plans hold secret"
+                    + " references only: use password-secret: env:VAR, file:/path or a Secrets Manager ARN");
+        }
+        List<GrantSpec> grants = new ArrayList<>();
+        for (JsonNode g : u.path("grants")) {
+            String on = g.path("on").asText("");
+            if (!GRANT_TARGETS.contains(on)) {
+                throw new PlanException("plan '" + plan + "': user '" + name + "' has a grant on '" + on
+                        + "'; use one of " + GRANT_TARGETS);
+            }
+            List<String> privileges = new ArrayList<>();
+            g.path("privileges").forEach(p -> privileges.add(p.asText().toUpperCase(Locale.ROOT)));
+            if (privileges.isEmpty()) {
+                throw new PlanException("plan '" + plan + "': user '" + name + "' has a grant on '" + on
+                        + "' without privileges");
+            }
+            String schema = blankToNull(g.path("schema").asText(null));
+            if (!on.equals("database") && schema == null) {
+                throw new PlanException("plan '" + plan + "': user '" + name + "' grant on '" + on + "' needs a schema");
+            }
+            String table = blankToNull(g.path("table").asText(null));
+            if (on.equals("table") && table == null) {
+                throw new PlanException("plan '" + plan + "': user '" + name + "' grant on 'table' needs a table");
+            }
+            grants.add(new GrantSpec(List.copyOf(privileges), on, schema, table));
+        }
+        return new UserSpec(name, blankToNull(u.path("password-secret").asText(null)), u.path("login").asBoolean(true),
+                List.copyOf(grants));
+    }
+
+    private static String text(JsonNode n, String field, String plan, String fallback) {
+        JsonNode v = n.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isValueNode() || v.asText().isBlank()) {
+            throw new PlanException("plan '" + plan + "': '" + field + "' must be a non-empty string");
+        }
+        return v.asText();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.dbrefresh.runtime.plan;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A refresh plan: what is refreshed from what, and how. Loaded from the plans file by
+ * {@link PlanCatalog}; every field is validated there.
+ *
+ * @param name                  plan name, as in start messages
+ * @param engine                engine id; {@code postgres} for a self-managed PostgreSQL
+ * @param source                the production database (read only)
+ * @param target                the database that is replaced
+ * @param snapshotMode          {@code create}: take a new snapshot every run; {@code latest}: restore
+ *                              the newest snapshot already in the source store
+ * @param sourceStore           source side snapshot store directory
+ * @param targetStore           target side snapshot store directory (copies live here)
+ * @param restoreJobs           parallel jobs of the restore ({@code pg_restore -j}), at least 1
+ * @param latestParameter       parameter store name of the newest snapshot copy, e.g.
+ *                              {@code /dbrefresh/local-pgbench/snapshot/latest}
+ * @param currentParameter      parameter store name of the snapshot to restore
+ * @param promoteLatest         whether cluster-service copies "latest" into "current" before restoring;
+ *                              {@code false} restores whatever "current" holds (set by hand)
+ * @param users                 users and grants re-created on the target
+ * @param protectedPatterns     regular expressions (full match) of database names that are never a target
+ * @param notificationQueue     queue that receives the completion/failure notification
+ */
+public record RefreshPlan(String name, String engine, DatabaseEndpoint source, DatabaseEndpoint target,
+        String snapshotMode, Path sourceStore, Path targetStore, int restoreJobs, String latestParameter,
+        String currentParameter, boolean promoteLatest, List<UserSpec> users, List<String> protectedPatterns,
+        String notificationQueue) {
+}

@@ -1,0 +1,347 @@
+package dev.dbrefresh.runtime.postgres;
+
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.BufferedReader;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Access to a PostgreSQL server: JDBC connections (pgjdbc) and the client programs ({@code pg_dump},
+ * {@code pg_restore}, ...), run as child processes.
+ *
+ * <p>Passwords are handed to child processes in the {@code PGPASSWORD} environment variable, never on
+ * the command line (which other local users can read from {@code /proc}); see the libpq docs,
+ * "Environment Variables" (https://www.postgresql.org/docs/15/libpq-envars.html). Child processes also
+ * get {@code PGCONNECT_TIMEOUT=5} and {@code PGAPPNAME=dbrefresh}.
+ *
+ * <p>Thread-safe: instances hold no mutable state.
+ */
+public final class PgTools {
+
+    /** Number of standard-error lines of a failed tool kept in {@link PgToolException}. */
+    public static final int STDERR_TAIL_LINES = 20;
+
+    /** Connect timeout of JDBC connections and child processes, in seconds. */
+    public static final int CONNECT_TIMEOUT_SECONDS = 5;
+
+    /** Where Debian/Ubuntu packages install the server and client programs, one directory per major version. */
+    static final Path DEBIAN_LIB_DIR = Path.of("/usr/lib/postgresql");
+
+    private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final int MAX_STDERR_LINE_CHARS = 2000;
+
+    private final Path binDir;
+
+    /**
+     * @param binDir directory holding {@code pg_dump}, {@code pg_restore}, ... (e.g.
+     *               {@code /usr/lib/postgresql/15/bin}); {@code null} to look a program up on
+     *               {@code PATH} first and then in the newest {@code /usr/lib/postgresql/<version>/bin}
+     */
+    public PgTools(Path binDir) {
+        this.binDir = binDir;
+    }
+
+    /**
+     * Finds a client program.
+     *
+     * @param name program name, e.g. {@code pg_dump} (no directory part)
+     * @return the absolute path of an executable file
+     * @throws IllegalArgumentException when the name contains a path separator or other unexpected characters
+     * @throws PgToolException          when the program is not found; the message says what to install
+     */
+    public Path binary(String name) {
+        if (name == null || !TOOL_NAME.matcher(name).matches() || name.startsWith(".")) {
+            throw new IllegalArgumentException("'" + name + "' is not a program name; pass a bare name such as pg_dump");
+        }
+        if (binDir != null) {
+            Path p = binDir.resolve(name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p.toAbsolutePath();
+            }
+            throw new PgToolException(name + " not found in configured PostgreSQL bin directory " + binDir
+                    + "; point it at the directory holding the client programs (e.g. /usr/lib/postgresql/15/bin) or"
+                    + " install them: apt-get install -y postgresql-client");
+        }
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(Pattern.quote(File.pathSeparator))) {
+                if (dir.isEmpty()) {
+                    continue;
+                }
+                Path p = Path.of(dir).resolve(name);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return p.toAbsolutePath();
+                }
+            }
+        }
+        Optional<Path> fromLib = newestDebianBinary(name);
+        if (fromLib.isPresent()) {
+            return fromLib.get();
+        }
+        throw new PgToolException(name + " not found on PATH nor in " + DEBIAN_LIB_DIR + "/<version>/bin;"
+                + " install the PostgreSQL client programs: apt-get install -y postgresql-client (its major version"
+                + " must be at least the server's)");
+    }
+
+    private static Optional<Path> newestDebianBinary(String name) {
+        if (!Files.isDirectory(DEBIAN_LIB_DIR)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> versions = Files.list(DEBIAN_LIB_DIR)) {
+            return versions
+                    .filter(v -> v.getFileName().toString().matches("\\d+(\\.\\d+)?"))
+                    .sorted(Comparator.comparingDouble((Path v) -> Double.parseDouble(v.getFileName().toString()))
+                            .reversed())
+                    .map(v -> v.resolve("bin").resolve(name))
+                    .filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
+                    .findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Opens a JDBC connection (pgjdbc) to the endpoint's database, in auto-commit mode.
+     *
+     * @param ep       the server and database; its user name is used, its password reference is ignored
+     * @param password the user's password, or {@code null} where the server trusts the connection; not
+     *                 cleared by this method
+     * @return an open connection; the caller closes it
+     * @throws SQLException when the server cannot be reached within {@value #CONNECT_TIMEOUT_SECONDS} s or
+     *                      refuses the login
+     */
+    public Connection connect(DatabaseEndpoint ep, char[] password) throws SQLException {
+        Objects.requireNonNull(ep, "endpoint");
+        Properties props = new Properties();
+        props.setProperty("user", ep.username());
+        if (password != null) {
+            props.setProperty("password", new String(password));
+        }
+        props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        props.setProperty("ApplicationName", "dbrefresh");
+        return DriverManager.getConnection(jdbcUrl(ep), props);
+    }
+
+    /**
+     * Builds a JDBC URL whose database name is URL-encoded, so names with {@code /}, {@code ?} or
+     * {@code &} cannot change the URL's meaning (pgjdbc URL-decodes the database part).
+     */
+    static String jdbcUrl(DatabaseEndpoint ep) {
+        String host = ep.host().contains(":") && !ep.host().startsWith("[") ? "[" + ep.host() + "]" : ep.host();
+        return "jdbc:postgresql://" + host + ":" + ep.port() + "/"
+                + URLEncoder.encode(ep.database(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A libpq connection string that names only a database, for a tool's {@code --dbname} option. A
+     * plain name containing {@code =} or starting with {@code postgresql://} would otherwise be read as a
+     * connection string; values are single-quoted with {@code \} and {@code '} backslash-escaped as the
+     * libpq docs require ("Connection Strings", https://www.postgresql.org/docs/15/libpq-connect.html).
+     *
+     * @param database a database name
+     * @return e.g. {@code dbname='my db'}
+     */
+    public static String dbnameConninfo(String database) {
+        PgIdentifiers.quote(database);
+        return "dbname='" + database.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /**
+     * The connection options every tool call uses, in their unambiguous {@code --option=value} form
+     * (a value starting with {@code -} cannot be mistaken for an option): host, port, user,
+     * {@code --no-password} (never prompt) and {@code --dbname} as a connection string.
+     *
+     * @param ep the server and database
+     * @return e.g. {@code [--host=127.0.0.1, --port=5432, --username=postgres, --no-password, --dbname=dbname='x']}
+     */
+    public static List<String> connectionOptions(DatabaseEndpoint ep) {
+        return List.of("--host=" + ep.host(), "--port=" + ep.port(), "--username=" + ep.username(), "--no-password",
+                "--dbname=" + dbnameConninfo(ep.database()));
+    }
+
+    /**
+     * Runs a client program and waits for it.
+     *
+     * @param command  the program and its arguments; a first element without a directory part is
+     *                 looked up with {@link #binary(String)}
+     * @param ep       the endpoint the program talks to, for {@code PGPASSWORD} and messages; may be
+     *                 {@code null} for a call that connects nowhere (e.g. {@code --version})
+     * @param password the password put into the child's {@code PGPASSWORD}, or {@code null} to leave
+     *                 the child's environment as this process has it; not cleared by this method
+     * @param timeout  how long the program may run; on expiry it and its child processes are killed
+     * @return the program's standard output (UTF-8)
+     * @throws PgToolException when the program is not found, cannot be started, exits with a non-zero
+     *                         code or times out; it carries the exit code and the last
+     *                         {@value #STDERR_TAIL_LINES} lines of standard error
+     */
+    public String run(List<String> command, DatabaseEndpoint ep, char[] password, Duration timeout) {
+        if (command == null || command.isEmpty()) {
+            throw new IllegalArgumentException("command must name a program");
+        }
+        Objects.requireNonNull(timeout, "timeout");
+        List<String> cmd = new ArrayList<>(command);
+        String program = cmd.get(0);
+        if (!program.contains("/") && !program.contains(File.separator)) {
+            cmd.set(0, binary(program).toString());
+        }
+        String tool = Path.of(cmd.get(0)).getFileName().toString();
+        String where = ep == null ? "" : " against " + ep.display();
+
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        if (password != null) {
+            env.put("PGPASSWORD", new String(password));
+        }
+        env.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        env.put("PGAPPNAME", "dbrefresh");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new PgToolException("cannot start " + tool + where + ": " + e.getMessage()
+                    + "; install the PostgreSQL client programs: apt-get install -y postgresql-client",
+                    PgToolException.NO_EXIT_CODE, "", e);
+        }
+        StreamCollector out = new StreamCollector(process.getInputStream(), false);
+        StreamCollector err = new StreamCollector(process.getErrorStream(), true);
+        Thread outThread = startDaemon(out, tool + "-stdout");
+        Thread errThread = startDaemon(err, tool + "-stderr");
+        boolean finished;
+        try {
+            finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            kill(process);
+            Thread.currentThread().interrupt();
+            throw new PgToolException(tool + where + " was interrupted and killed", PgToolException.NO_EXIT_CODE,
+                    err.tail(), e);
+        }
+        if (!finished) {
+            kill(process);
+            join(outThread);
+            join(errThread);
+            String tail = err.tail();
+            throw new PgToolException(tool + where + " did not finish within " + timeout + " and was killed"
+                    + (tail.isEmpty() ? "" : "; last stderr lines:\n" + tail), PgToolException.NO_EXIT_CODE, tail, null);
+        }
+        join(outThread);
+        join(errThread);
+        int code = process.exitValue();
+        if (code != 0) {
+            String tail = err.tail();
+            throw new PgToolException(tool + where + " failed with exit code " + code
+                    + (tail.isEmpty() ? " and no error output" : "; last stderr lines:\n" + tail), code, tail, null);
+        }
+        if (out.failure != null) {
+            throw new UncheckedIOException("cannot read the output of " + tool, out.failure);
+        }
+        return out.text();
+    }
+
+    private static Thread startDaemon(Runnable r, String name) {
+        Thread t = new Thread(r, "pgtools-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills the process and its descendants (pg_restore -j forks workers). */
+    private static void kill(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Drains one output stream: all of stdout, or the last lines of stderr. */
+    private static final class StreamCollector implements Runnable {
+        private final InputStream in;
+        private final boolean tailOnly;
+        private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+        private final Deque<String> lines = new ArrayDeque<>();
+        private volatile IOException failure;
+
+        StreamCollector(InputStream in, boolean tailOnly) {
+            this.in = in;
+            this.tailOnly = tailOnly;
+        }
+
+        @Override
+        public void run() {
+            try (InputStream s = in) {
+                if (tailOnly) {
+                    BufferedReader r = new BufferedReader(new InputStreamReader(s, StandardCharsets.UTF_8));
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        synchronized (lines) {
+                            lines.addLast(line.length() > MAX_STDERR_LINE_CHARS
+                                    ? line.substring(0, MAX_STDERR_LINE_CHARS) + "..." : line);
+                            while (lines.size() > STDERR_TAIL_LINES) {
+                                lines.removeFirst();
+                            }
+                        }
+                    }
+                } else {
+                    byte[] buf = new byte[8192];
+                    int n;
+                    while ((n = s.read(buf)) >= 0) {
+                        synchronized (all) {
+                            all.write(buf, 0, n);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+
+        String tail() {
+            synchronized (lines) {
+                return String.join("\n", lines);
+            }
+        }
+
+        String text() {
+            synchronized (all) {
+                return all.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+}

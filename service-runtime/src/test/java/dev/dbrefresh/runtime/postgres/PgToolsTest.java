@@ -1,0 +1,116 @@
+package dev.dbrefresh.runtime.postgres;
+
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Runs real client programs and connects to the real server at 127.0.0.1:5432. */
+class PgToolsTest {
+
+    private static final DatabaseEndpoint ADMIN = new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null);
+
+    private final PgTools tools = new PgTools(null);
+
+    @Test
+    void binary_shouldFindPgDump_onPathOrUnderUsrLibPostgresql() {
+        Path p = tools.binary("pg_dump");
+        assertThat(p).isAbsolute();
+        assertThat(Files.isExecutable(p)).isTrue();
+        assertThat(tools.run(List.of(p.toString(), "--version"), null, null, Duration.ofSeconds(30)))
+                .startsWith("pg_dump (PostgreSQL)");
+    }
+
+    @Test
+    void binary_shouldNameThePackage_whenProgramIsMissing(@TempDir Path emptyBin) {
+        assertThatThrownBy(() -> tools.binary("dbr_no_such_tool"))
+                .isInstanceOf(PgToolException.class)
+                .hasMessageContaining("apt-get install -y postgresql-client");
+        assertThatThrownBy(() -> new PgTools(emptyBin).binary("pg_dump"))
+                .isInstanceOf(PgToolException.class)
+                .hasMessageContaining(emptyBin.toString())
+                .hasMessageContaining("apt-get install -y postgresql-client");
+        assertThatThrownBy(() -> tools.binary("../bin/sh")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void run_shouldPassPasswordInEnvironment_notOnCommandLine() {
+        String out = tools.run(List.of("/bin/sh", "-c", "echo \"pw=$PGPASSWORD\"; cat /proc/$$/cmdline"), ADMIN,
+                "s3cr\"et".toCharArray(), Duration.ofSeconds(30));
+        assertThat(out).contains("pw=s3cr\"et");
+        assertThat(out.substring(out.indexOf('\n') + 1)).doesNotContain("s3cr");
+    }
+
+    @Test
+    void run_shouldReportExitCodeAndLastTwentyStderrLines_whenToolFails() {
+        PgToolException e = catchThrowableOfType(() -> tools.run(List.of("/bin/sh", "-c",
+                "for i in $(seq 1 50); do echo line$i >&2; done; exit 3"), ADMIN, null, Duration.ofSeconds(30)),
+                PgToolException.class);
+        assertThat(e.exitCode()).isEqualTo(3);
+        assertThat(e.stderrTail().split("\n")).hasSize(PgTools.STDERR_TAIL_LINES).startsWith("line31").endsWith("line50");
+        assertThat(e.getMessage()).contains("exit code 3").contains("line50").doesNotContain("line30\n")
+                .contains(ADMIN.display());
+    }
+
+    @Test
+    void run_shouldReportPgDumpError_whenDatabaseDoesNotExist() {
+        String missing = "dbr_t_missing_" + UUID.randomUUID().toString().substring(0, 8);
+        PgToolException e = catchThrowableOfType(() -> tools.run(List.of("pg_dump", "--schema-only",
+                "--host=127.0.0.1", "--port=5432", "--username=postgres", "--no-password",
+                "--dbname=" + PgTools.dbnameConninfo(missing)), ADMIN.withDatabase(missing), null, Duration.ofSeconds(30)),
+                PgToolException.class);
+        assertThat(e.exitCode()).isEqualTo(1);
+        assertThat(e.stderrTail()).contains(missing).contains("does not exist");
+    }
+
+    @Test
+    void run_shouldKillTheProcess_whenTimeoutExpires() {
+        long start = System.nanoTime();
+        PgToolException e = catchThrowableOfType(() -> tools.run(List.of("/bin/sh", "-c", "echo started >&2; sleep 30"),
+                null, null, Duration.ofMillis(500)), PgToolException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+        assertThat(e.exitCode()).isEqualTo(PgToolException.NO_EXIT_CODE);
+        assertThat(e.getMessage()).contains("did not finish within").contains("started");
+    }
+
+    @Test
+    void connect_shouldReachDatabasesWhoseNamesContainUrlCharacters() throws SQLException {
+        String db = "dbr_t_" + UUID.randomUUID().toString().substring(0, 8) + "/a?b&c=d e%'\\x";
+        try (Connection admin = tools.connect(ADMIN, null); Statement st = admin.createStatement()) {
+            st.execute("CREATE DATABASE " + PgIdentifiers.quote(db));
+            try {
+                try (Connection c = tools.connect(ADMIN.withDatabase(db), null);
+                     ResultSet rs = c.createStatement().executeQuery("SELECT current_database()")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo(db);
+                }
+                // and the client programs reach it too
+                String out = tools.run(List.of("pg_dump", "--schema-only", "--host=127.0.0.1", "--port=5432",
+                        "--username=postgres", "--no-password", "--dbname=" + PgTools.dbnameConninfo(db)),
+                        ADMIN.withDatabase(db), null, Duration.ofSeconds(30));
+                assertThat(out).contains("PostgreSQL database dump");
+            } finally {
+                st.execute("DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)");
+            }
+        }
+    }
+
+    @Test
+    void connect_shouldFailWithSqlException_whenDatabaseDoesNotExist() {
+        assertThatThrownBy(() -> tools.connect(ADMIN.withDatabase("dbr_t_missing_" + UUID.randomUUID()), null))
+                .isInstanceOf(SQLException.class).hasMessageContaining("does not exist");
+    }
+}
