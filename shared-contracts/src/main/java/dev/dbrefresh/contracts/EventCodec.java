@@ -18,7 +18,9 @@ public final class EventCodec {
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private static final java.util.Map<EventType, com.networknt.schema.JsonSchema> SCHEMAS = loadSchemas();
 
     private EventCodec() {
     }
@@ -82,16 +84,22 @@ public final class EventCodec {
     }
 
     /**
-     * Decodes the payload of an envelope into its record.
+     * Decodes the payload of an envelope into its record, after validating the envelope against the
+     * type's JSON Schema ({@link EventType#schemaResource()}, draft 2020-12).
      *
      * @param envelope a decoded envelope
      * @return the payload record of the envelope's type
-     * @throws MalformedEventException when the type is unknown or the data does not fit its record
-     *                                 (wrong field types, missing {@code plan})
+     * @throws MalformedEventException when the type is unknown or the envelope does not match the schema
+     *                                 (the message lists every violation, e.g. {@code $.data.plan: is missing})
      */
     public static DbRefreshEvent payload(EventEnvelope envelope) {
         EventType type = EventType.fromTypeName(envelope.type())
                 .orElseThrow(() -> new MalformedEventException("unknown event type '" + envelope.type() + "'"));
+        var violations = SCHEMAS.get(type).validate(MAPPER.valueToTree(envelope));
+        if (!violations.isEmpty()) {
+            throw new MalformedEventException(type.typeName() + " event " + envelope.id() + " does not match its schema "
+                    + type.schemaResource() + ": " + violations.stream().map(Object::toString).sorted().toList());
+        }
         DbRefreshEvent event;
         try {
             event = MAPPER.treeToValue(envelope.data(), type.payloadType());
@@ -104,6 +112,22 @@ public final class EventCodec {
                     + " has no 'plan'; name a configured refresh plan");
         }
         return event;
+    }
+
+    private static java.util.Map<EventType, com.networknt.schema.JsonSchema> loadSchemas() {
+        var factory = com.networknt.schema.JsonSchemaFactory.getInstance(com.networknt.schema.SpecVersion.VersionFlag.V202012);
+        var schemas = new java.util.EnumMap<EventType, com.networknt.schema.JsonSchema>(EventType.class);
+        for (EventType type : EventType.values()) {
+            try (var in = EventCodec.class.getResourceAsStream(type.schemaResource())) {
+                if (in == null) {
+                    throw new IllegalStateException("schema " + type.schemaResource() + " is missing from the classpath");
+                }
+                schemas.put(type, factory.getSchema(in));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot read schema " + type.schemaResource(), e);
+            }
+        }
+        return schemas;
     }
 
     /**
