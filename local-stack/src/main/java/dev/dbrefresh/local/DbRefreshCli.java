@@ -1,5 +1,7 @@
 package dev.dbrefresh.local;
 
+import dev.dbrefresh.runtime.local.LocalAws;
+
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import java.net.URI;

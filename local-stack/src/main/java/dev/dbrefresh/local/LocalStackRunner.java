@@ -1,5 +1,7 @@
 package dev.dbrefresh.local;
 
+import dev.dbrefresh.runtime.local.LocalAws;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;

@@ -1,5 +1,7 @@
 package dev.dbrefresh.local;
 
+import dev.dbrefresh.runtime.local.LocalAws;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package dev.dbrefresh.local;
+package dev.dbrefresh.runtime.local;
 
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;

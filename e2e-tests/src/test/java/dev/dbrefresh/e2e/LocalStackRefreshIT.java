@@ -1,0 +1,147 @@
+package dev.dbrefresh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dbrefresh.local.LocalPostgres;
+import dev.dbrefresh.local.LocalStackRunner;
+import dev.dbrefresh.local.RunReport;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's run command, as a test: the four service jars as processes, ElasticMQ and DynamoDB
+ * Local in-process, a real PostgreSQL with a pgbench source at scale 10; two refreshes in a row.
+ */
+class LocalStackRefreshIT {
+
+    private static final DatabaseEndpoint SERVER = new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null);
+    private static final String SUFFIX = UUID.randomUUID().toString().substring(0, 8);
+    private static final String SOURCE = "dbr_e2e_" + SUFFIX + "_production";
+    private static final String TARGET = "dbr_e2e_" + SUFFIX + "_acceptance";
+
+    @TempDir
+    static Path home;
+
+    private static Path plans;
+
+    @BeforeAll
+    static void writePlans() throws Exception {
+        Path secret = home.resolve("reader.password");
+        Files.writeString(secret, "e2e-" + SUFFIX);
+        plans = home.resolve("plans.yml");
+        Files.writeString(plans, """
+                plans:
+                  e2e:
+                    engine: postgres
+                    source: {host: 127.0.0.1, port: 5432, database: %s, username: postgres}
+                    target: {host: 127.0.0.1, port: 5432, database: %s, username: postgres}
+                    snapshot: {mode: create, source-store: store/source, target-store: store/target}
+                    restore: {jobs: 2}
+                    users:
+                      - name: dbr_e2e_%s_reader
+                        password-secret: file:%s
+                        grants:
+                          - {on: database, privileges: [CONNECT]}
+                          - {on: schema, schema: public, privileges: [USAGE]}
+                          - {on: all-tables, schema: public, privileges: [SELECT]}
+                    guards: {protected-patterns: ["(?i).*production$"]}
+                """.formatted(SOURCE, TARGET, SUFFIX, secret));
+    }
+
+    @AfterAll
+    static void dropDatabases() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "")) {
+            c.createStatement().execute("DROP DATABASE IF EXISTS " + SOURCE + " WITH (FORCE)");
+            c.createStatement().execute("DROP DATABASE IF EXISTS " + TARGET + " WITH (FORCE)");
+            c.createStatement().execute("DROP ROLE IF EXISTS dbr_e2e_" + SUFFIX + "_reader");
+        }
+    }
+
+    @Test
+    void run_shouldRefreshTargetThroughAllFourServices_andReplaceItAgainOnSecondRun() throws Exception {
+        Set<String> databasesBefore = databases();
+
+        RunReport first = run();
+
+        assertThat(first.succeeded()).as(first.toString()).isTrue();
+        LocalPostgres pg = new LocalPostgres(SERVER);
+        SortedMap<String, Long> sourceCounts = pg.rowCounts(SOURCE);
+        assertThat(sourceCounts).containsEntry("public.pgbench_accounts", 1_000_000L);
+        assertThat(pg.rowCounts(TARGET)).isEqualTo(sourceCounts);
+        assertThat(stepsOf(first)).containsSubsequence("snapshot-service/dump", "snapshot-service/copy",
+                "snapshot-service/parameter", "cluster-service/promote", "cluster-service/restore", "users-service/users",
+                "users-service/verify", "notifier-service/notify");
+        assertThat(first.notification().path("verified")).hasSize(4);
+        assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
+
+        // Something written to the acceptance copy is gone after the next refresh: the target is replaced.
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + TARGET, "postgres", "")) {
+            c.createStatement().execute("CREATE TABLE written_in_acceptance (id int)");
+        }
+        RunReport second = run();
+
+        assertThat(second.succeeded()).as(second.toString()).isTrue();
+        assertThat(second.runId()).isNotEqualTo(first.runId());
+        assertThat(pg.rowCounts(TARGET)).isEqualTo(sourceCounts).doesNotContainKey("public.written_in_acceptance");
+        assertThat(pg.rowCounts(SOURCE)).isEqualTo(sourceCounts);
+        assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
+        assertThat(snapshotOf(second)).isNotEqualTo(snapshotOf(first));
+    }
+
+    private RunReport run() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(Path.of("..").toAbsolutePath().normalize(),
+                home, plans, "e2e", 10, 5, Duration.ofMinutes(5), new PrintStream(out, true, StandardCharsets.UTF_8)));
+        report.print(new PrintStream(out, true, StandardCharsets.UTF_8));
+        String printed = out.toString(StandardCharsets.UTF_8);
+        System.out.println(printed);
+        assertThat(printed).contains("Summary of run " + report.runId()).contains("public.pgbench_accounts")
+                .contains("1,000,000");
+        return report;
+    }
+
+    private static List<String> stepsOf(RunReport report) {
+        return report.entries().stream().filter(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+                .map(e -> e.service() + "/" + e.step()).toList();
+    }
+
+    private static String snapshotOf(RunReport report) {
+        return report.notification().path("snapshotId").asText();
+    }
+
+    private static Set<String> databases() throws Exception {
+        Set<String> names = new TreeSet<>();
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+                var rs = c.createStatement().executeQuery("SELECT datname FROM pg_database")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        // Other tests may create and drop their own databases meanwhile: look at this test's only.
+        names.removeIf(n -> !n.startsWith("dbr_e2e_" + SUFFIX) && !n.equals("dbrefresh"));
+        return names;
+    }
+
+    private static Set<String> union(Set<String> base, String... more) {
+        Set<String> all = new TreeSet<>(base);
+        all.addAll(List.of(more));
+        return all;
+    }
+}
