@@ -76,21 +76,25 @@ public class RestoreStep {
                     + "; the target was not touched. Start a new run");
             return;
         }
-        if (plan.promoteLatest()) {
-            ctx.step("promote", () -> {
-                String latest = parameters.get(plan.latestParameter()).orElse(ready.snapshotId());
-                parameters.put(plan.currentParameter(), latest);
-                return latest;
-            }, id -> plan.currentParameter() + " = " + id + " (from " + plan.latestParameter() + ")");
+        // The snapshot to restore: "latest" when the plan promotes it, else whatever "current" holds
+        // (set by hand). It must be in the target store before "current" is changed or anything deleted.
+        String parameter = plan.promoteLatest() ? plan.latestParameter() : plan.currentParameter();
+        Optional<String> chosen = parameters.get(parameter);
+        if (chosen.isEmpty() && plan.promoteLatest()) {
+            chosen = Optional.of(ready.snapshotId());
         }
-        Optional<String> current = parameters.get(plan.currentParameter());
         SnapshotStore store = new SnapshotStore(plan.targetStore());
-        Optional<SnapshotManifest> manifest = current.filter(id -> id.matches(SnapshotStore.ID_REGEX)).flatMap(store::find);
+        Optional<SnapshotManifest> manifest = chosen.filter(id -> id.matches(SnapshotStore.ID_REGEX)).flatMap(store::find);
         if (manifest.isEmpty()) {
-            ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + plan.currentParameter() + " = "
-                    + current.orElse("(not set)") + " names no snapshot in " + store.root()
-                    + "; the target was not touched. Set it to a copied snapshot id or enable promote-latest");
+            ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + parameter + " = " + chosen.orElse("(not set)")
+                    + " names no snapshot in " + store.root() + "; the target was not touched. Set "
+                    + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");
             return;
+        }
+        if (plan.promoteLatest()) {
+            String promoted = manifest.get().snapshotId();
+            ctx.step("promote", () -> parameters.put(plan.currentParameter(), promoted),
+                    v -> plan.currentParameter() + " = " + promoted + " (from " + plan.latestParameter() + ", version " + v + ")");
         }
         SnapshotManifest snapshot = manifest.get();
         char[] password = plan.target().passwordSecret() == null ? null : secrets.resolve(plan.target().passwordSecret());

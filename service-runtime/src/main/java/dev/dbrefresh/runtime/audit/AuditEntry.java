@@ -6,9 +6,9 @@ import java.time.Instant;
  * One step transition of a run, as stored in the audit log.
  *
  * @param runId      the run
- * @param sortKey    {@code <trigger event time>#<service>#<step>#<status>#<attempt>}: deterministic for a
- *                   given event and attempt, so a redelivered event cannot add a second copy (the write is
- *                   conditional on the key being new)
+ * @param sortKey    {@code <trigger event time>#<service>#<event id>#<step>#<status>#<attempt>}: deterministic
+ *                   for a given event and attempt, so a redelivered event cannot add a second copy (the
+ *                   write is conditional on the key being new)
  * @param at         when the transition happened (UTC)
  * @param service    service that wrote it, e.g. {@code cluster-service}
  * @param step       step name, e.g. {@code restore}

@@ -153,9 +153,25 @@ public class StepContext {
     }
 
     private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {
-        String sortKey = envelope.time() + "#" + service + "#" + step + "#" + status + "#" + attemptTag;
+        String sortKey = sortKey(envelope, service, step, status, attemptTag);
         audit.record(new AuditEntry(runId(), sortKey, clock.instant(), service, step, status, durationMs, details,
                 errorCode, envelope.id(), plan));
+    }
+
+    /**
+     * The audit sort key of a step transition: {@code <event time>#<service>#<event id>#<step>#<status>#<attempt>}.
+     * Deterministic for one event and attempt, so a redelivery cannot add a second copy; the event id
+     * keeps two events of one run with the same time apart.
+     *
+     * @param envelope   the event being handled
+     * @param service    service name
+     * @param step       step name
+     * @param status     transition status
+     * @param attemptTag {@code a<receive count>}, or {@code final} for transitions written once per event
+     * @return the sort key
+     */
+    public static String sortKey(EventEnvelope envelope, String service, String step, String status, String attemptTag) {
+        return envelope.time() + "#" + service + "#" + envelope.id() + "#" + step + "#" + status + "#" + attemptTag;
     }
 
     private long millisSince(Instant start) {

@@ -70,11 +70,11 @@ public class UsersStep {
                     names -> names.isEmpty() ? "plan lists no users" : "applied users and grants: " + names);
             var verification = ctx.step("verify", () -> verifier.verify(target, password, manifest.get()),
                     v -> v.ok() ? v.matched().size() + " tables, " + v.rowsVerified() + " rows match the manifest"
-                            : "mismatches: " + v.mismatches());
+                            : "mismatches: " + describe(v.mismatches()));
             if (!verification.ok()) {
                 ctx.fail("verify", "VERIFY_MISMATCH", "restored data of " + target.display() + " differs from snapshot "
-                        + restored.snapshotId() + ": " + verification.mismatches()
-                        + " (table, expected rows, actual rows; -1 = table missing)");
+                        + restored.snapshotId() + ": " + describe(verification.mismatches())
+                        + "; the restore is incomplete or the target was written to during verification");
                 return;
             }
             ctx.publish(new UsersApplied(plan.name(), plan.engine(), restored.snapshotId(), restored.endpoint(), users,
@@ -84,5 +84,10 @@ public class UsersStep {
                 Arrays.fill(password, '\0');
             }
         }
+    }
+
+    private static String describe(List<PgVerifier.Mismatch> mismatches) {
+        return mismatches.stream().map(m -> m.table() + " expected " + m.expected() + " rows, found "
+                + (m.actual() == PgVerifier.MISSING ? "no such table" : m.actual() + " rows")).toList().toString();
     }
 }

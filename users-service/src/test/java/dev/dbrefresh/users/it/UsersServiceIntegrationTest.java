@@ -1,0 +1,197 @@
+package dev.dbrefresh.users.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventType;
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.contracts.SnapshotManifest;
+import dev.dbrefresh.contracts.TableRowCount;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import dev.dbrefresh.runtime.store.SnapshotStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * users-service as a whole: its consumer on {@code dbrefresh-users} (ElasticMQ in this JVM), audit log
+ * and idempotency in DynamoDB Local, and restored targets on the PostgreSQL server at 127.0.0.1:5432
+ * (trust auth). The state after cluster-service is set up directly: a snapshot of a pgbench source in
+ * the target store and targets restored from its dump. Every test sends a {@code cluster.restored}
+ * built from the shared-contracts sample and reads the outcome from {@code dbrefresh-notifier}, the
+ * audit log and the target, connecting as the created user.
+ */
+class UsersServiceIntegrationTest {
+
+    private static final String SERVICE = "users-service";
+
+    @TempDir
+    static Path dir;
+
+    private static TestDatabases dbs;
+    private static ServiceStack stack;
+    private static Inbox notifier;
+    private static SnapshotManifest snapshot;
+    private static String reader;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dbs = new TestDatabases("usr");
+        String source = dbs.create("src");
+        dbs.pgbench(source);
+        SnapshotStore store = new SnapshotStore(dir.resolve("store/target"));
+        snapshot = dbs.snapshot(source, store, source + "-20261121t223900z");
+        dbs.restore(store.dumpFile(snapshot), dbs.create("tgt"));
+        dbs.restore(store.dumpFile(snapshot), dbs.create("mismatch"));
+        reader = dbs.role("reader");
+        Path secret = dir.resolve("reader.secret");
+        Files.writeString(secret, "reader-password-for-tests\n");
+
+        Path plans = dir.resolve("plans.yml");
+        Files.writeString(plans, "plans:\n"
+                + plan("ok", "tgt")
+                + "    users:\n"
+                + "      - name: " + reader + "\n"
+                + "        password-secret: 'file:" + secret + "'\n"
+                + "        grants:\n"
+                + "          - {on: database, privileges: [CONNECT]}\n"
+                + "          - {on: schema, schema: public, privileges: [USAGE]}\n"
+                + "          - {on: all-tables, schema: public, privileges: [SELECT]}\n"
+                + plan("mismatch", "mismatch"));
+
+        stack = ServiceStack.emulators(10).startService(Map.of("dbrefresh.plans-file", plans.toString()));
+        notifier = stack.inbox(Routing.NOTIFIER_QUEUE);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+        if (dbs != null) {
+            dbs.close();
+        }
+    }
+
+    @Test
+    void clusterRestored_shouldPublishUsersAppliedWithVerifiedCounts_whenTargetMatchesManifest() throws Exception {
+        String runId = Samples.runId("ok");
+        String target = dbs.name("tgt");
+        ObjectNode restored = clusterRestored(runId, "ok", target);
+
+        stack.send(Routing.USERS_QUEUE, restored);
+
+        JsonNode applied = awaitEvent(runId, EventType.USERS_APPLIED);
+        assertThat(applied.path("source").asText()).isEqualTo("dbrefresh/users-service");
+        assertThat(applied.path("causationid").asText()).isEqualTo(restored.get("id").asText());
+        JsonNode data = applied.get("data");
+        assertThat(data.path("plan").asText()).isEqualTo("ok");
+        assertThat(data.path("engine").asText()).isEqualTo("postgres");
+        assertThat(data.path("snapshotId").asText()).isEqualTo(snapshot.snapshotId());
+        assertThat(data.path("endpoint").asText()).isEqualTo("127.0.0.1");
+        assertThat(EventCodec.mapper().convertValue(data.path("users"), String[].class)).containsExactly(reader);
+        assertThat(EventCodec.mapper().convertValue(data.path("verified"), TableRowCount[].class))
+                .containsExactlyInAnyOrderElementsOf(snapshot.tables())
+                .contains(new TableRowCount("public", "pgbench_accounts", 100_000));
+        assertThat(data.path("rowsVerified").asLong()).isEqualTo(snapshot.totalRows());
+
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+                .extracting(AuditEntry::step).containsExactly("users", "verify");
+        assertThat(dbs.queryString("postgres", "SELECT rolpassword FROM pg_authid WHERE rolname = '" + reader + "'"))
+                .hasValueSatisfying(p -> assertThat(p).startsWith("SCRAM-SHA-256$"));
+    }
+
+    @Test
+    void clusterRestored_shouldGrantOnlyWhatThePlanSays_whenUserConnects() throws Exception {
+        String runId = Samples.runId("grants");
+        String target = dbs.name("tgt");
+        stack.send(Routing.USERS_QUEUE, clusterRestored(runId, "ok", target));
+        awaitEvent(runId, EventType.USERS_APPLIED);
+
+        DatabaseEndpoint asReader = new DatabaseEndpoint("127.0.0.1", 5432, target, reader, null);
+        try (Connection c = TestDatabases.TOOLS.connect(asReader, null); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT current_user, count(*) FROM pgbench_accounts GROUP BY 1")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo(reader);
+                assertThat(rs.getLong(2)).isEqualTo(100_000);
+            }
+            assertThatThrownBy(() -> st.execute(
+                    "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 1, 1, now())"))
+                    .as("INSERT as %s", reader).isInstanceOfSatisfying(SQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            assertThatThrownBy(() -> st.execute("UPDATE pgbench_branches SET bbalance = 1"))
+                    .as("UPDATE as %s", reader).isInstanceOfSatisfying(SQLException.class,
+                            e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+        }
+        assertThat(dbs.queryLong(target, "SELECT count(*) FROM pgbench_history")).isZero();
+    }
+
+    @Test
+    void clusterRestored_shouldFailWithVerifyMismatch_whenTargetLostARow() throws Exception {
+        String runId = Samples.runId("mismatch");
+        String target = dbs.name("mismatch");
+        dbs.exec(target, "DELETE FROM pgbench_accounts WHERE aid = 1");
+
+        stack.send(Routing.USERS_QUEUE, clusterRestored(runId, "mismatch", target));
+
+        JsonNode failed = awaitEvent(runId, EventType.REFRESH_FAILED);
+        JsonNode data = failed.get("data");
+        assertThat(data.path("errorCode").asText()).isEqualTo("VERIFY_MISMATCH");
+        assertThat(data.path("service").asText()).isEqualTo(SERVICE);
+        assertThat(data.path("step").asText()).isEqualTo("verify");
+        assertThat(data.path("plan").asText()).isEqualTo("mismatch");
+        assertThat(data.path("changed").asBoolean(true)).isFalse();
+        assertThat(data.path("message").asText()).contains("public.pgbench_accounts").contains("100000")
+                .contains("99999");
+
+        stack.awaitDrained(Routing.USERS_QUEUE);
+        assertThat(notifier.events(runId)).hasSize(1);
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.FAILED.equals(e.status())).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.step()).isEqualTo("verify");
+                    assertThat(e.errorCode()).isEqualTo("VERIFY_MISMATCH");
+                });
+    }
+
+    // --- helpers ---
+
+    private static String plan(String name, String targetSuffix) {
+        return "  " + name + ":\n"
+                + "    engine: postgres\n"
+                + "    source: {host: 127.0.0.1, port: 5432, database: " + dbs.name("src") + ", username: postgres}\n"
+                + "    target: {host: 127.0.0.1, port: 5432, database: " + dbs.name(targetSuffix) + ", username: postgres}\n"
+                + "    snapshot: {mode: create, source-store: '" + dir.resolve("store/source") + "', target-store: '"
+                + dir.resolve("store/target") + "'}\n";
+    }
+
+    /** The sample {@code cluster.restored}, for the test snapshot, restored into {@code database}. */
+    private static ObjectNode clusterRestored(String runId, String plan, String database) {
+        return Samples.envelope(EventType.CLUSTER_RESTORED, runId, d -> d.put("plan", plan)
+                .put("snapshotId", snapshot.snapshotId()).put("endpoint", "127.0.0.1").put("readerEndpoint", "127.0.0.1")
+                .put("port", 5432).put("database", database));
+    }
+
+    private static JsonNode awaitEvent(String runId, EventType type) {
+        await(type.typeName() + " of " + runId).atMost(ServiceStack.PATIENCE).pollInterval(Duration.ofMillis(250))
+                .until(() -> !notifier.events(runId, type.typeName()).isEmpty());
+        List<JsonNode> events = new ArrayList<>(notifier.events(runId));
+        assertThat(events).as("events of run %s", runId).hasSize(1);
+        return events.get(0);
+    }
+}
