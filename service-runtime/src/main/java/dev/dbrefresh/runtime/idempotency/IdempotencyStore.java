@@ -71,7 +71,31 @@ public class IdempotencyStore {
         } catch (ConditionalCheckFailedException taken) {
             var item = dynamo.getItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
                     .consistentRead(true)).item();
-            return item != null && "COMPLETED".equals(item.get("status").s()) ? Claim.ALREADY_COMPLETED : Claim.IN_PROGRESS;
+            // The item is gone when the other claim was released between the put and this read: retry later.
+            AttributeValue status = item == null ? null : item.get("status");
+            return status != null && "COMPLETED".equals(status.s()) ? Claim.ALREADY_COMPLETED : Claim.IN_PROGRESS;
+        }
+    }
+
+    /**
+     * Extends the lock of a claim whose handler is still running (called by the consumer's heartbeat), so
+     * a duplicate delivery cannot claim the event while a long handler runs. Does nothing when the key
+     * was completed or released meanwhile.
+     *
+     * @param consumer consumer id
+     * @param eventId  event id
+     * @param lockTime how long the claim holds from now if this worker dies
+     */
+    public void extend(String consumer, String eventId, Duration lockTime) {
+        long now = clock.instant().getEpochSecond();
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
+                    .updateExpression("SET lockExpiry = :lockExpiry").conditionExpression("#s = :inprogress")
+                    .expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"),
+                            ":lockExpiry", n(now + lockTime.toSeconds()))));
+        } catch (ConditionalCheckFailedException notInProgress) {
+            // completed or released: there is no lock to extend
         }
     }
 

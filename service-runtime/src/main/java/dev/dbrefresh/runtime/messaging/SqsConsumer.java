@@ -40,12 +40,15 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <ul>
  *   <li>{@code workers} threads, each receiving one message at a time with {@code WaitTimeSeconds};</li>
  *   <li>a message is deleted only after its handler returned; while the handler runs, its visibility
- *       timeout is extended every half timeout (heartbeat), so a long restore is not redelivered;</li>
+ *       timeout and its idempotency claim are extended every half timeout (heartbeat), so a long restore
+ *       is neither redelivered nor run again by a duplicate delivery;</li>
  *   <li>duplicates are detected per (service, event id) with {@link IdempotencyStore}: a handled event
- *       is acknowledged without running the handler again; one being handled elsewhere is retried later;</li>
+ *       is acknowledged without running the handler again; one being handled elsewhere goes back to the
+ *       queue as a new, delayed message (so it does not use up the receives the redrive policy allows);</li>
  *   <li>a handler failure changes the message's visibility to an exponential backoff
  *       ({@code backoff-base-seconds * 2^(receives-1)}, capped); on the last receive allowed by the
- *       queue's redrive policy it also publishes {@code refresh.failed}, and SQS then moves the message
+ *       queue's redrive policy it also publishes {@code refresh.failed} and makes the message visible at
+ *       once, and SQS then moves the message
  *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);</li>
  *   <li>a malformed message (not an envelope, unknown type, not routed here, payload not matching its
  *       type) is never retried: it is sent to the DLQ with a {@code reason} attribute, recorded in the
@@ -219,7 +222,8 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         String service = settings.getService();
-        var claim = idempotency.claim(service, envelope.id(), Duration.ofSeconds(2L * visibilityTimeoutSeconds));
+        Duration lockTime = Duration.ofSeconds(2L * visibilityTimeoutSeconds);
+        var claim = idempotency.claim(service, envelope.id(), lockTime);
         if (claim == IdempotencyStore.Claim.ALREADY_COMPLETED) {
             LOG.info("event {} ({}) of run {} was handled before; acknowledging the duplicate", envelope.id(),
                     envelope.type(), envelope.runId());
@@ -227,30 +231,59 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             return;
         }
         if (claim == IdempotencyStore.Claim.IN_PROGRESS) {
-            LOG.info("event {} of run {} is being handled by another delivery; retrying later", envelope.id(),
-                    envelope.runId());
-            backoff(message, receiveCount);
+            deferDuplicate(message, envelope);
             return;
         }
 
         StepContext context = new StepContext(envelope, event.plan(), service, receiveCount, audit, publisher, clock);
-        ScheduledFuture<?> heartbeat = startHeartbeat(message);
+        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), lockTime);
+        Exception failure = null;
         try {
             consumer.handle(envelope, event, context);
-            idempotency.complete(service, envelope.id());
-            delete(message);
         } catch (Exception e) {
-            LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
-                    envelope.id(), receiveCount, maxReceiveCount, e.toString());
-            idempotency.release(service, envelope.id());
-            if (receiveCount >= maxReceiveCount) {
-                giveUp(envelope, event, context, e, receiveCount);
-            } else {
-                backoff(message, receiveCount);
-            }
+            failure = e;
         } finally {
+            // Stop extending visibility before a backoff sets it, so a late tick cannot undo the backoff.
             heartbeat.cancel(false);
         }
+        if (failure == null) {
+            // The work is done: a failure from here on must not mark the run failed. If the completion
+            // mark is lost, a redelivery reruns the (idempotent) handler; if only the delete is lost, the
+            // redelivery finds the completion mark and is acknowledged.
+            try {
+                idempotency.complete(service, envelope.id());
+                delete(message);
+            } catch (RuntimeException e) {
+                LOG.warn("run {}: event {} was handled but not acknowledged ({}); it will be redelivered",
+                        envelope.runId(), envelope.id(), e.toString());
+            }
+            return;
+        }
+        LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
+                envelope.id(), receiveCount, maxReceiveCount, failure.toString());
+        idempotency.release(service, envelope.id());
+        if (receiveCount >= maxReceiveCount) {
+            giveUp(envelope, event, context, failure, receiveCount);
+            // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
+            changeVisibility(message, 0);
+        } else {
+            backoff(message, receiveCount);
+        }
+    }
+
+    /**
+     * Another delivery of the same event is being handled. Backing off in place would use up one of the
+     * receives the redrive policy allows, and a duplicate of a long restore would end in the DLQ; instead
+     * the body goes back to the queue as a new message, delayed by one visibility timeout, and this copy
+     * is deleted. When it returns, the event is either completed (acknowledged) or free to claim.
+     */
+    private void deferDuplicate(Message message, EventEnvelope envelope) {
+        LOG.info("event {} of run {} is being handled by another delivery; checking again in {} s", envelope.id(),
+                envelope.runId(), Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds));
+        sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(message.body())
+                .messageAttributes(message.messageAttributes())
+                .delaySeconds(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds)));
+        delete(message);
     }
 
     private void giveUp(EventEnvelope envelope, DbRefreshEvent event, StepContext context, Exception e, int receives) {
@@ -312,7 +345,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return body;
     }
 
-    private ScheduledFuture<?> startHeartbeat(Message message) {
+    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, Duration lockTime) {
         long period = Math.max(1, visibilityTimeoutSeconds / 2);
         return heartbeats.scheduleAtFixedRate(() -> {
             try {
@@ -321,17 +354,28 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             } catch (RuntimeException e) {
                 LOG.warn("visibility heartbeat failed: {}", e.toString());
             }
+            // The claim must outlive the handler as well, or a duplicate delivery of the event would
+            // claim it once the lock expired and run the handler a second time, concurrently.
+            try {
+                idempotency.extend(settings.getService(), eventId, lockTime);
+            } catch (RuntimeException e) {
+                LOG.warn("idempotency lock heartbeat failed: {}", e.toString());
+            }
         }, period, period, TimeUnit.SECONDS);
     }
 
     private void backoff(Message message, int receiveCount) {
         long delay = Math.min((long) settings.getBackoffMaxSeconds(),
                 settings.getBackoffBaseSeconds() * (1L << Math.min(20, Math.max(0, receiveCount - 1))));
+        changeVisibility(message, (int) delay);
+    }
+
+    private void changeVisibility(Message message, int seconds) {
         try {
             sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
-                    .visibilityTimeout((int) delay));
+                    .visibilityTimeout(seconds));
         } catch (RuntimeException e) {
-            LOG.warn("could not set backoff of {} s: {}", delay, e.toString());
+            LOG.warn("could not set visibility of message {} to {} s: {}", message.messageId(), seconds, e.toString());
         }
     }
 

@@ -1,0 +1,545 @@
+package dev.dbrefresh.runtime.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.EventType;
+import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
+import dev.dbrefresh.runtime.local.LocalAws;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * {@link SqsConsumer} against ElasticMQ and DynamoDB Local ({@link LocalAws}), built without a
+ * Micronaut context: real queues with a redrive policy, real conditional writes.
+ */
+class SqsConsumerTest {
+
+    private static final String QUEUE = Routing.CLUSTER_QUEUE;
+    private static final String DLQ = Routing.dlqName(QUEUE);
+    private static final String NOTIFIER = Routing.NOTIFIER_QUEUE;
+    private static final String SERVICE = "test-service";
+    private static final int MAX_RECEIVES = 3;
+    /**
+     * LocalAws creates queues with a 60 s visibility timeout. A message given up on stays invisible for
+     * one visibility timeout before SQS redrives it on the next receive, so the queue under test gets a
+     * short one.
+     */
+    private static final int VISIBILITY_TIMEOUT_SECONDS = 5;
+    private static final Duration WAIT = Duration.ofSeconds(45);
+
+    private static LocalAws aws;
+    private static SqsClient sqs;
+    private static DynamoDbClient dynamo;
+    private static SnsClient sns;
+    private static QueueUrls queueUrls;
+    private static AuditLog audit;
+
+    private final List<SqsConsumer> consumers = new ArrayList<>();
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        aws = LocalAws.start(0, 0, null, MAX_RECEIVES);
+        sqs = aws.sqsClient();
+        dynamo = aws.dynamoClient();
+        // Local mode never calls SNS; the publisher still needs a client.
+        sns = SnsClient.builder().endpointOverride(URI.create(aws.sqsEndpoint())).region(Region.of(LocalAws.REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(LocalAws.ACCESS_KEY, LocalAws.SECRET_KEY)))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        queueUrls = new QueueUrls(sqs);
+        audit = new AuditLog(dynamo, Tables.AUDIT);
+        sqs.setQueueAttributes(r -> r.queueUrl(queueUrls.url(QUEUE)).attributes(
+                Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS))));
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (sns != null) {
+            sns.close();
+        }
+        if (aws != null) {
+            aws.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyQueues() {
+        for (String q : List.of(QUEUE, DLQ, NOTIFIER)) {
+            sqs.purgeQueue(r -> r.queueUrl(queueUrls.url(q)));
+        }
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(messagesIn(QUEUE)).isZero();
+            assertThat(messagesIn(DLQ)).isZero();
+            assertThat(messagesIn(NOTIFIER)).isZero();
+        });
+    }
+
+    @AfterEach
+    void stopConsumers() {
+        consumers.forEach(SqsConsumer::stop);
+    }
+
+    // ---------------------------------------------------------------- duplicates
+
+    @Test
+    void process_shouldRunHandlerOnce_whenSameEventIsDeliveredAgain() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> "restored", r -> r));
+        String body = sample(EventType.SNAPSHOT_READY, runId).toString();
+        send(body);
+        send(body);
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+        assertThat(handler.calls).hasValue(1);
+
+        // a redelivery long after the event was handled
+        send(body);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(1);
+        assertThat(messagesIn(DLQ)).isZero();
+        List<AuditEntry> entries = audit.entries(runId);
+        assertThat(entries).extracting(AuditEntry::step, AuditEntry::status)
+                .containsExactly(tuple("restore", AuditEntry.STARTED), tuple("restore", AuditEntry.SUCCEEDED));
+        assertThat(entries).extracting(AuditEntry::sortKey).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void process_shouldRunHandlerOnce_whenDuplicatesArriveConcurrently() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+            Thread.sleep(1000);
+            return "restored";
+        }, r -> r));
+        String body = sample(EventType.SNAPSHOT_READY, runId).toString();
+        // both copies are waiting before the two workers start, so each worker receives one
+        send(body);
+        send(body);
+
+        RecordingIdempotencyStore idempotency = new RecordingIdempotencyStore();
+        startConsumer(2, handler, idempotency);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(1);
+        assertThat(idempotency.claims).contains(IdempotencyStore.Claim.IN_PROGRESS);
+        assertThat(messagesIn(DLQ)).isZero();
+        assertThat(audit.entries(runId)).extracting(AuditEntry::status)
+                .containsExactly(AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+    }
+
+    @Test
+    void process_shouldDeferDuplicate_whenHandlerRunsLongerThanIdempotencyLock() throws Exception {
+        CountDownLatch finish = new CountDownLatch(1);
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            if (!finish.await(2, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("test never let the handler finish");
+            }
+        });
+        String body = sample(EventType.SNAPSHOT_READY, newRunId()).toString();
+        RecordingIdempotencyStore idempotency = new RecordingIdempotencyStore();
+        startConsumer(2, handler, idempotency);
+        send(body);
+        try {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(handler.calls).hasValue(1));
+
+            // The claim was taken for 2 x the visibility timeout. Keep the handler running past that (a
+            // long restore); the heartbeat keeps the message itself invisible meanwhile.
+            Thread.sleep((2L * VISIBILITY_TIMEOUT_SECONDS + 2) * 1000);
+            assertThat(idempotency.claims).as("the running message was not redelivered").hasSize(1);
+
+            send(body);
+            await().atMost(WAIT).untilAsserted(() -> assertThat(idempotency.claims).hasSizeGreaterThanOrEqualTo(2));
+            assertThat(idempotency.claims.get(1)).isEqualTo(IdempotencyStore.Claim.IN_PROGRESS);
+            assertThat(handler.calls).hasValue(1);
+        } finally {
+            finish.countDown();
+        }
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+        assertThat(handler.calls).hasValue(1);
+        assertThat(messagesIn(DLQ)).isZero();
+    }
+
+    // ---------------------------------------------------------------- handler failures
+
+    @Test
+    void process_shouldPublishRefreshFailedAndDeadLetter_whenHandlerFailsOnEveryReceive() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+            throw new IllegalStateException("target database unreachable");
+        }, r -> "never"));
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        String eventId = event.get("id").asText();
+        send(event.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(messagesIn(DLQ)).isEqualTo(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        assertThat(handler.calls).hasValue(MAX_RECEIVES);
+        // moved by the redrive policy, untouched: not a consumer rejection
+        Message dead = receiveOne(DLQ);
+        assertThat(dead.body()).isEqualTo(event.toString());
+        assertThat(dead.messageAttributes()).doesNotContainKey("reason");
+
+        assertThat(messagesIn(NOTIFIER)).isEqualTo(1);
+        EventEnvelope failed = EventCodec.decode(receiveOne(NOTIFIER).body());
+        assertThat(failed.type()).isEqualTo(EventType.REFRESH_FAILED.typeName());
+        assertThat(failed.causationid()).isEqualTo(eventId);
+        assertThat(failed.runId()).isEqualTo(runId);
+        assertThat(failed.source()).isEqualTo("dbrefresh/" + SERVICE);
+        DbRefreshEvent payload = EventCodec.payload(failed);
+        assertThat(payload).isInstanceOfSatisfying(RefreshFailed.class, f -> {
+            assertThat(f.plan()).isEqualTo("local-pgbench");
+            assertThat(f.service()).isEqualTo(SERVICE);
+            assertThat(f.step()).isEqualTo("restore");
+            assertThat(f.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION");
+            assertThat(f.message()).contains("target database unreachable").contains(DLQ);
+            assertThat(f.changed()).isFalse();
+        });
+
+        List<AuditEntry> entries = audit.entries(runId);
+        assertThat(entries).filteredOn(e -> e.sortKey().endsWith("#failed#final")).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(AuditEntry.FAILED);
+            assertThat(e.step()).isEqualTo("restore");
+            assertThat(e.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION");
+            assertThat(e.eventId()).isEqualTo(eventId);
+        });
+        assertThat(entries).filteredOn(e -> e.status().equals(AuditEntry.FAILED)).hasSize(MAX_RECEIVES + 1);
+    }
+
+    @Test
+    void process_shouldHandleEvent_whenHandlerFailsOnceThenSucceeds() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+            if (call == 1) {
+                throw new IllegalStateException("transient failure");
+            }
+            return "restored";
+        }, r -> r));
+        send(sample(EventType.SNAPSHOT_READY, runId).toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(2);
+        assertThat(messagesIn(DLQ)).isZero();
+        assertThat(messagesIn(NOTIFIER)).isZero();
+        List<AuditEntry> entries = audit.entries(runId);
+        assertThat(entries).extracting(AuditEntry::status).containsExactly(AuditEntry.STARTED, AuditEntry.FAILED,
+                AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+        assertThat(entries).noneMatch(e -> e.sortKey().endsWith("#failed#final"));
+    }
+
+    // ---------------------------------------------------------------- malformed messages
+
+    @Test
+    void process_shouldDeadLetterWithReason_whenBodyIsNotJson() {
+        assertRejected("this is { not json", "unparsed-messages", "message body is not JSON");
+    }
+
+    @Test
+    void process_shouldDeadLetterWithReason_whenEnvelopeHasNoType() {
+        String runId = newRunId();
+        ObjectNode body = sample(EventType.SNAPSHOT_READY, runId);
+        body.remove("type");
+        assertRejected(body.toString(), runId, "envelope attribute 'type' is missing");
+    }
+
+    @Test
+    void process_shouldDeadLetterWithReason_whenTypeIsUnknown() {
+        String runId = newRunId();
+        ObjectNode body = sample(EventType.SNAPSHOT_READY, runId);
+        body.put("type", "dbrefresh.bogus.v1");
+        assertRejected(body.toString(), runId, "unknown event type 'dbrefresh.bogus.v1'");
+    }
+
+    @Test
+    void process_shouldDeadLetterWithReason_whenTypeIsNotRoutedToQueue() {
+        String runId = newRunId();
+        ObjectNode body = sample(EventType.REFRESH_REQUESTED, runId);
+        String reason = assertRejected(body.toString(), runId, "is not consumed by queue " + QUEUE);
+        assertThat(reason).contains(EventType.REFRESH_REQUESTED.typeName()).contains(Routing.SNAPSHOT_QUEUE);
+    }
+
+    @Test
+    void process_shouldDeadLetterWithReason_whenPayloadFieldHasWrongType() {
+        String runId = newRunId();
+        ObjectNode body = sample(EventType.SNAPSHOT_READY, runId);
+        ((ObjectNode) body.get("data")).put("sizeBytes", "five megabytes");
+        String reason = assertRejected(body.toString(), runId, "does not match its schema");
+        assertThat(reason).contains("sizeBytes");
+    }
+
+    /**
+     * Sends a body that must be refused, and checks it went to the DLQ on its first receive with a
+     * reason, was audited as rejected, and never reached the handler.
+     *
+     * @return the {@code reason} attribute
+     */
+    private String assertRejected(String body, String auditRunId, String expectedReason) {
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> { });
+        String messageId = send(body);
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        // the consumer copies the message to the DLQ, audits, then deletes the original
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(messagesIn(DLQ)).isEqualTo(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        Message dead = receiveOne(DLQ);
+        assertThat(dead.body()).isEqualTo(body);
+        // only the consumer's rejection sets these attributes; a redrive by SQS (after retries) would not
+        assertThat(dead.messageAttributes()).containsKey("reason");
+        String reason = dead.messageAttributes().get("reason").stringValue();
+        assertThat(reason).contains(expectedReason);
+        assertThat(dead.messageAttributes().get("sourceQueue").stringValue()).isEqualTo(QUEUE);
+        assertThat(handler.calls).hasValue(0);
+
+        assertThat(audit.entries(auditRunId)).filteredOn(e -> e.details() != null && e.details().contains(messageId))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+                    assertThat(e.service()).isEqualTo(SERVICE);
+                    assertThat(e.errorCode()).isEqualTo("MALFORMED_MESSAGE");
+                    assertThat(e.details()).contains(DLQ).contains(expectedReason);
+                });
+        return reason;
+    }
+
+    // ---------------------------------------------------------------- SNS, shutdown
+
+    @Test
+    void process_shouldUnwrapAndHandle_whenBodyIsSnsNotification() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> { });
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        ObjectNode notification = EventCodec.mapper().createObjectNode();
+        notification.put("Type", "Notification");
+        notification.put("MessageId", UUID.randomUUID().toString());
+        notification.put("TopicArn", "arn:aws:sns:us-east-1:000000000000:dbrefresh-events");
+        notification.put("Message", event.toString());
+        notification.put("Timestamp", "2026-11-21T22:40:00.200Z");
+        notification.put("SignatureVersion", "1");
+        send(notification.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(1);
+        assertThat(handler.eventIds).containsExactly(event.get("id").asText());
+        assertThat(messagesIn(DLQ)).isZero();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // guards against a hang only; stop() may take wait time + 30 s
+    void stop_shouldReturnAndLeaveLaterMessagesInQueue() throws InterruptedException {
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> { });
+        SqsConsumer consumer = startConsumer(2, handler, new RecordingIdempotencyStore());
+        send(sample(EventType.SNAPSHOT_READY, newRunId()).toString());
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(handler.calls).hasValue(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        consumer.stop();
+        String messageId = send(sample(EventType.SNAPSHOT_READY, newRunId()).toString());
+        // Give a worker that survived stop() more than one long poll to take the message.
+        Thread.sleep(2000);
+
+        Message left = receiveOne(QUEUE);
+        assertThat(left.messageId()).isEqualTo(messageId);
+        assertThat(left.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).isEqualTo("1");
+        assertThat(handler.calls).hasValue(1);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private SqsConsumer startConsumer(int workers, RecordingConsumer handler, IdempotencyStore idempotency) {
+        Settings settings = new Settings(workers);
+        EventPublisher publisher = new EventPublisher(sqs, sns, queueUrls, settings);
+        SqsConsumer consumer = new SqsConsumer(sqs, queueUrls, settings, idempotency, audit, publisher, List.of(handler));
+        consumers.add(consumer);
+        consumer.start();
+        return consumer;
+    }
+
+    private static String newRunId() {
+        return "run-test-" + UUID.randomUUID();
+    }
+
+    /** @return the shared-contracts sample of {@code type} with a fresh event id and the given run id */
+    private static ObjectNode sample(EventType type, String runId) {
+        try (InputStream in = SqsConsumerTest.class.getResourceAsStream(type.sampleResource())) {
+            assertThat(in).as("sample %s", type.sampleResource()).isNotNull();
+            ObjectNode n = (ObjectNode) EventCodec.mapper().readTree(in);
+            n.put("id", UUID.randomUUID().toString());
+            n.put("subject", runId);
+            n.put("correlationid", runId);
+            return n;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String send(String body) {
+        return sqs.sendMessage(r -> r.queueUrl(queueUrls.url(QUEUE)).messageBody(body)).messageId();
+    }
+
+    /** @return visible, in-flight and delayed messages of a queue */
+    private static int messagesIn(String queue) {
+        Map<QueueAttributeName, String> a = sqs.getQueueAttributes(r -> r.queueUrl(queueUrls.url(queue)).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+        return a.values().stream().mapToInt(Integer::parseInt).sum();
+    }
+
+    /** Receives the one message of a queue (it stays invisible for the rest of the test). */
+    private static Message receiveOne(String queue) {
+        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrls.url(queue)).maxNumberOfMessages(10)
+                .waitTimeSeconds(2).visibilityTimeout(120).messageAttributeNames("All")
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+        assertThat(messages).as("messages received from %s", queue).hasSize(1);
+        return messages.get(0);
+    }
+
+    /** Settings of the consumer under test: short long-poll and backoff. */
+    private static final class Settings implements MessagingSettings {
+
+        private final int workers;
+
+        Settings(int workers) {
+            this.workers = workers;
+        }
+
+        @Override
+        public String getQueue() {
+            return QUEUE;
+        }
+
+        @Override
+        public String getService() {
+            return SERVICE;
+        }
+
+        @Override
+        public String getMode() {
+            return "local";
+        }
+
+        @Override
+        public String getTopicArn() {
+            return "";
+        }
+
+        @Override
+        public int getWorkers() {
+            return workers;
+        }
+
+        @Override
+        public int getWaitTimeSeconds() {
+            return 1;
+        }
+
+        @Override
+        public int getBackoffBaseSeconds() {
+            return 1;
+        }
+
+        @Override
+        public int getBackoffMaxSeconds() {
+            return 2;
+        }
+
+        @Override
+        public boolean isConsumerEnabled() {
+            return true;
+        }
+    }
+
+    /** The real store, noting what each claim found. */
+    private static final class RecordingIdempotencyStore extends IdempotencyStore {
+
+        final List<IdempotencyStore.Claim> claims = new CopyOnWriteArrayList<>();
+
+        RecordingIdempotencyStore() {
+            super(dynamo, Tables.IDEMPOTENCY);
+        }
+
+        @Override
+        public Claim claim(String consumer, String eventId, Duration lockTime) {
+            Claim c = super.claim(consumer, eventId, lockTime);
+            claims.add(c);
+            return c;
+        }
+    }
+
+    /** A consumer of {@code snapshot.ready} that counts its calls and runs a per-test behaviour. */
+    private static final class RecordingConsumer implements EventConsumer {
+
+        interface Behaviour {
+            void run(int call, EventEnvelope envelope, StepContext context) throws Exception;
+        }
+
+        final AtomicInteger calls = new AtomicInteger();
+        final List<String> eventIds = new CopyOnWriteArrayList<>();
+        private final Behaviour behaviour;
+
+        RecordingConsumer(Behaviour behaviour) {
+            this.behaviour = behaviour;
+        }
+
+        @Override
+        public Set<EventType> eventTypes() {
+            return Set.of(EventType.SNAPSHOT_READY);
+        }
+
+        @Override
+        public void handle(EventEnvelope envelope, DbRefreshEvent event, StepContext context) throws Exception {
+            int call = calls.incrementAndGet();
+            eventIds.add(envelope.id());
+            behaviour.run(call, envelope, context);
+        }
+    }
+}

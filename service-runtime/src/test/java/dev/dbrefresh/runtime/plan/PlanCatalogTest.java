@@ -1,0 +1,196 @@
+package dev.dbrefresh.runtime.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanCatalogTest {
+
+    @TempDir
+    Path dir;
+
+    private PlanCatalog load(String yaml) throws IOException {
+        Path file = dir.resolve("plans.yml");
+        Files.writeString(file, yaml);
+        return PlanCatalog.load(file);
+    }
+
+    private static final String MINIMAL = """
+            plans:
+              minimal:
+                source: {database: shop_production}
+                target: {database: shop_acceptance}
+            """;
+
+    @Test
+    void load_shouldApplyDefaults_whenOnlyDatabasesAreGiven() throws IOException {
+        RefreshPlan plan = load(MINIMAL).require("minimal");
+
+        assertThat(plan.name()).isEqualTo("minimal");
+        assertThat(plan.engine()).isEqualTo("postgres");
+        assertThat(plan.source()).isEqualTo(new DatabaseEndpoint("127.0.0.1", 5432, "shop_production", "postgres", null));
+        assertThat(plan.target()).isEqualTo(new DatabaseEndpoint("127.0.0.1", 5432, "shop_acceptance", "postgres", null));
+        assertThat(plan.snapshotMode()).isEqualTo("create");
+        assertThat(plan.sourceStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/source").normalize());
+        assertThat(plan.targetStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/target").normalize());
+        assertThat(plan.restoreJobs()).isEqualTo(2);
+        assertThat(plan.latestParameter()).isEqualTo("/dbrefresh/minimal/snapshot/latest");
+        assertThat(plan.currentParameter()).isEqualTo("/dbrefresh/minimal/snapshot/current");
+        assertThat(plan.promoteLatest()).isTrue();
+        assertThat(plan.users()).isEmpty();
+        assertThat(plan.protectedPatterns()).isEmpty();
+        assertThat(plan.notificationQueue()).isEqualTo("dbrefresh-notifications");
+    }
+
+    @Test
+    void load_shouldReadEveryField_whenPlanIsComplete() throws IOException {
+        PlanCatalog catalog = load("""
+                plans:
+                  local-pgbench:
+                    engine: postgres
+                    source: {host: db.internal, port: 5433, database: pgbench_production, username: refresher,
+                             password-secret: env:SOURCE_PASSWORD}
+                    target: {host: 127.0.0.1, port: 5432, database: pgbench_acceptance, username: postgres}
+                    snapshot: {mode: latest, source-store: stores/src, target-store: /var/dbrefresh/target}
+                    restore: {jobs: 4}
+                    parameters: {latest: /p/latest, current: /p/current, promote-latest: false}
+                    users:
+                      - name: app_reader
+                        password-secret: env:APP_READER_PASSWORD
+                        grants:
+                          - {on: database, privileges: [connect]}
+                          - {on: all-tables, schema: public, privileges: [SELECT, insert]}
+                          - {on: table, schema: public, table: pgbench_accounts, privileges: [UPDATE]}
+                      - name: report_role
+                        login: false
+                    guards: {protected-patterns: ["(?i).*prod.*"]}
+                    notifications: {queue: team-notifications}
+                """);
+
+        RefreshPlan plan = catalog.require("local-pgbench");
+        assertThat(plan.source()).isEqualTo(
+                new DatabaseEndpoint("db.internal", 5433, "pgbench_production", "refresher", "env:SOURCE_PASSWORD"));
+        assertThat(plan.snapshotMode()).isEqualTo("latest");
+        assertThat(plan.sourceStore()).isEqualTo(dir.toAbsolutePath().resolve("stores/src"));
+        assertThat(plan.targetStore()).isEqualTo(Path.of("/var/dbrefresh/target"));
+        assertThat(plan.restoreJobs()).isEqualTo(4);
+        assertThat(plan.latestParameter()).isEqualTo("/p/latest");
+        assertThat(plan.currentParameter()).isEqualTo("/p/current");
+        assertThat(plan.promoteLatest()).isFalse();
+        assertThat(plan.users()).containsExactly(
+                new UserSpec("app_reader", "env:APP_READER_PASSWORD", true, List.of(
+                        new GrantSpec(List.of("CONNECT"), "database", null, null),
+                        new GrantSpec(List.of("SELECT", "INSERT"), "all-tables", "public", null),
+                        new GrantSpec(List.of("UPDATE"), "table", "public", "pgbench_accounts"))),
+                new UserSpec("report_role", null, false, List.of()));
+        assertThat(plan.protectedPatterns()).containsExactly("(?i).*prod.*");
+        assertThat(plan.notificationQueue()).isEqualTo("team-notifications");
+        assertThat(catalog.all()).containsOnlyKeys("local-pgbench");
+    }
+
+    @Test
+    void require_shouldNameConfiguredPlans_whenPlanIsUnknown() throws IOException {
+        PlanCatalog catalog = load(MINIMAL);
+
+        assertThat(catalog.find("nope")).isEmpty();
+        assertThatThrownBy(() -> catalog.require("nope")).isInstanceOf(PlanException.class)
+                .hasMessageContaining("no refresh plan named 'nope'").hasMessageContaining("[minimal]");
+    }
+
+    @Test
+    void load_shouldRefuse_whenEngineIsUnknown() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    engine: oracle
+                    source: {database: a}
+                    target: {database: b}
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("plan 'p1'").hasMessageContaining("engine 'oracle' is not supported")
+                .hasMessageContaining("postgres");
+    }
+
+    @Test
+    void load_shouldRefuse_whenTargetIsMissing() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    source: {database: a}
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("plan 'p1'").hasMessageContaining("'target' is missing");
+    }
+
+    @Test
+    void load_shouldRefuse_whenTargetHasNoDatabase() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    source: {database: a}
+                    target: {host: 127.0.0.1}
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("plan 'p1'").hasMessageContaining("target.database is missing");
+    }
+
+    @Test
+    void load_shouldRefuse_whenUserHasPlainPassword() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    source: {database: a}
+                    target: {database: b}
+                    users:
+                      - name: app_reader
+                        password: hunter2
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("user 'app_reader' has a plain 'password'")
+                .hasMessageContaining("password-secret")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void load_shouldRefuse_whenGrantTargetIsUnknown() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    source: {database: a}
+                    target: {database: b}
+                    users:
+                      - name: app_reader
+                        grants: [{on: cluster, privileges: [ALL]}]
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("user 'app_reader' has a grant on 'cluster'")
+                .hasMessageContaining("all-tables");
+    }
+
+    @Test
+    void load_shouldRefuse_whenProtectedPatternIsNotARegex() {
+        assertThatThrownBy(() -> load("""
+                plans:
+                  p1:
+                    source: {database: a}
+                    target: {database: b}
+                    guards: {protected-patterns: ["(prod"]}
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("plan 'p1'")
+                .hasMessageContaining("'(prod' is not a valid regular expression");
+    }
+
+    @Test
+    void load_shouldRefuse_whenFileDoesNotExist() {
+        Path missing = dir.resolve("absent.yml");
+        assertThatThrownBy(() -> PlanCatalog.load(missing)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("does not exist").hasMessageContaining("dbrefresh.plans-file");
+    }
+
+    @Test
+    void load_shouldRefuse_whenFileHasNoPlansMap() {
+        assertThatThrownBy(() -> load("targets: []\n")).isInstanceOf(PlanException.class)
+                .hasMessageContaining("no top-level 'plans:' map");
+    }
+}

@@ -1,0 +1,84 @@
+package dev.dbrefresh.runtime.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RefreshGuardTest {
+
+    private static final DatabaseEndpoint SOURCE =
+            new DatabaseEndpoint("db.internal", 5432, "shop_production", "postgres", null);
+
+    private static RefreshPlan plan(DatabaseEndpoint target, List<String> protectedPatterns) {
+        return new RefreshPlan("shop", "postgres", SOURCE, target, "create", Path.of("/s"), Path.of("/t"), 2,
+                "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications");
+    }
+
+    @Test
+    void check_shouldRefuse_whenTargetIsSource() {
+        var violation = RefreshGuard.check(plan(
+                new DatabaseEndpoint("DB.INTERNAL", 5432, "shop_production", "other_user", null), List.of()));
+
+        assertThat(violation).hasValueSatisfying(v -> {
+            assertThat(v.errorCode()).isEqualTo("GUARD_TARGET_IS_SOURCE");
+            assertThat(v.message()).contains("plan 'shop'").contains("shop_production");
+        });
+    }
+
+    @Test
+    void check_shouldAccept_whenSameDatabaseNameIsOnAnotherServer() {
+        assertThat(RefreshGuard.check(plan(
+                new DatabaseEndpoint("db.internal", 5433, "shop_production_copy", "postgres", null), List.of())))
+                .isEmpty();
+        assertThat(RefreshGuard.check(plan(
+                new DatabaseEndpoint("acceptance.internal", 5432, "shop_production", "postgres", null), List.of())))
+                .isEmpty();
+    }
+
+    @Test
+    void check_shouldRefuse_whenTargetMatchesProtectedPattern() {
+        var violation = RefreshGuard.check(plan(
+                new DatabaseEndpoint("acc.internal", 5432, "shop_PROD_mirror", "postgres", null),
+                List.of("(?i).*prod.*")));
+
+        assertThat(violation).hasValueSatisfying(v -> {
+            assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET");
+            assertThat(v.message()).contains("shop_PROD_mirror").contains("(?i).*prod.*");
+        });
+    }
+
+    @Test
+    void check_shouldAccept_whenPatternMatchesOnlyPartOfName() {
+        // patterns must match the whole name
+        assertThat(RefreshGuard.check(plan(
+                new DatabaseEndpoint("acc.internal", 5432, "shop_acceptance", "postgres", null), List.of("shop"))))
+                .isEmpty();
+    }
+
+    @Test
+    void check_shouldRefuse_whenTargetIsBuiltInPostgresDatabase() {
+        var violation = RefreshGuard.check(plan(
+                new DatabaseEndpoint("acc.internal", 5432, "postgres", "postgres", null), List.of()));
+
+        assertThat(violation).hasValueSatisfying(v -> {
+            assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET");
+            assertThat(v.message()).contains("'postgres'").contains("built-in");
+        });
+    }
+
+    @Test
+    void check_shouldRefuse_whenTargetIsDbrefreshStateDatabase() {
+        assertThat(RefreshGuard.check(plan(
+                new DatabaseEndpoint("acc.internal", 5432, "dbrefresh", "postgres", null), List.of())))
+                .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET"));
+    }
+
+    @Test
+    void check_shouldAccept_whenTargetIsAnOrdinaryNonProductionDatabase() {
+        assertThat(RefreshGuard.check(plan(
+                new DatabaseEndpoint("acc.internal", 5432, "shop_acceptance", "postgres", null),
+                List.of("(?i).*prod.*", "billing_.*")))).isEmpty();
+    }
+}
