@@ -21,11 +21,13 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The {@code dbrefresh} command line of the local stack: {@code run} (one refresh end to end),
- * {@code status RUN} (a run's steps from the audit log), {@code runs} (recent runs).
+ * {@code up} (keep the stack running), {@code start} (start a run on it), {@code status RUN} (a run's
+ * steps from the audit log), {@code runs} (recent runs).
  */
 @Command(name = "dbrefresh", mixinStandardHelpOptions = true, version = "dbrefresh 0.1.0",
         description = "Refreshes non-production databases from production snapshots.",
-        subcommands = {DbRefreshCli.Run.class, DbRefreshCli.Status.class, DbRefreshCli.Runs.class})
+        subcommands = {DbRefreshCli.Run.class, DbRefreshCli.Up.class, DbRefreshCli.Start.class, DbRefreshCli.Status.class,
+                DbRefreshCli.Runs.class})
 public final class DbRefreshCli {
 
     @Option(names = "--home", description = "dbrefresh home: plans, snapshot stores, audit data, logs (default: ${DEFAULT-VALUE})",
@@ -66,6 +68,74 @@ public final class DbRefreshCli {
                     parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds), System.out));
             report.print(System.out);
             return report.succeeded() ? 0 : 1;
+        }
+    }
+
+    /** {@code up}: keep the local stack running. */
+    @Command(name = "up", description = "Start the local stack and keep it running until Ctrl-C.")
+    static final class Up implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--plan", defaultValue = "local-pgbench", description = "plan whose databases are prepared")
+        String plan;
+
+        @Option(names = "--plans-file", description = "plans file (default: <home>/plans.yml, created when missing)")
+        Path plansFile;
+
+        @Option(names = "--scale", defaultValue = "${env:DBREFRESH_SCALE:-10}", description = "pgbench scale of a new source")
+        int scale;
+
+        @Option(names = "--repo", defaultValue = ".", description = "repository root with the built service jars")
+        Path repo;
+
+        @Override
+        public Integer call() throws Exception {
+            new LocalStackRunner().up(new LocalStackRunner.Options(repo.toAbsolutePath(), parent.home.toAbsolutePath(),
+                    plansFile, plan, scale, 5, Duration.ZERO, System.out));
+            return 0;
+        }
+    }
+
+    /** {@code start}: publish a start message to the running local stack. */
+    @Command(name = "start", description = "Start a run on the running local stack (dbrefresh up); prints the run id.")
+    static final class Start implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--plan", required = true, description = "plan to run")
+        String plan;
+
+        @Option(names = "--snapshot", description = "restore this snapshot instead of taking a new one")
+        String snapshot;
+
+        @Option(names = "--date", description = "restore the newest snapshot of this day (YYYY-MM-DD, UTC)")
+        java.time.LocalDate date;
+
+        @Option(names = "--dry-run", description = "perform every read and check, change nothing")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            var live = StackFile.live(parent.home);
+            if (live.isEmpty() || live.get().sqsEndpoint() == null) {
+                System.err.println("no local stack is running for " + parent.home.toAbsolutePath()
+                        + "; start one with: ./dbrefresh up");
+                return 2;
+            }
+            try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
+                    .endpointOverride(URI.create(live.get().sqsEndpoint())).region(Region.of(LocalAws.REGION))
+                    .httpClientBuilder(UrlConnectionHttpClient.builder())
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
+                            LocalAws.SECRET_KEY))).build()) {
+                String runId = LocalStackRunner.newRunId();
+                LocalStackRunner.publishStart(sqs, runId, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot,
+                        date, dryRun, "cli"));
+                System.out.println(runId);
+                return 0;
+            }
         }
     }
 
@@ -125,9 +195,9 @@ public final class DbRefreshCli {
 
     /** Reads the audit log of a running stack, or opens the stored DynamoDB Local data when none runs. */
     private static int withAuditLog(Path home, AuditQuery query) throws Exception {
-        var live = StackFile.liveEndpoint(home);
+        var live = StackFile.live(home);
         if (live.isPresent()) {
-            try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(live.get()))
+            try (DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(URI.create(live.get().dynamoEndpoint()))
                     .region(Region.of(LocalAws.REGION)).httpClientBuilder(UrlConnectionHttpClient.builder())
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
                             LocalAws.SECRET_KEY))).build()) {

@@ -71,7 +71,7 @@ public final class LocalStackRunner {
 
         long t0 = System.nanoTime();
         try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount())) {
-            StackFile.write(o.home(), aws.dynamoEndpoint());
+            StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
             try (ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
                     Duration.ofSeconds(120))) {
                 o.out().printf("local stack up in %.1f s: SQS %s, DynamoDB %s, services %s (logs in %s)%n",
@@ -81,8 +81,8 @@ public final class LocalStackRunner {
                 SqsClient sqs = aws.sqsClient();
                 Instant started = Instant.now();
                 publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, false, "cli"));
-                o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.source().display()
-                        + " -> " + plan.target().display());
+                o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
+                        + " -> " + plan.targetId());
                 List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o);
                 JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
                 boolean ok = notification != null && "succeeded".equals(notification.path("result").asText());
@@ -93,7 +93,35 @@ public final class LocalStackRunner {
         }
     }
 
+    /**
+     * Starts the local stack and keeps it running until this process is stopped (Ctrl-C, SIGTERM):
+     * runs are then started with {@code dbrefresh start} (or any SQS client) and followed with
+     * {@code dbrefresh status}.
+     *
+     * @param o options (plan is the one whose databases are prepared)
+     * @throws Exception when the stack cannot start
+     */
+    public void up(Options o) throws Exception {
+        Files.createDirectories(o.home());
+        Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
+        prepareDatabases(PlanCatalog.load(plansFile).require(o.plan()), o);
+        try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount());
+                ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
+                        Duration.ofSeconds(120))) {
+            StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
+            o.out().printf("local stack up: SQS %s, DynamoDB %s, services %s; plans %s%n", aws.sqsEndpoint(),
+                    aws.dynamoEndpoint(), services.ports(), plansFile);
+            o.out().println("start a run in another terminal: ./dbrefresh start --plan " + o.plan() + "; stop with Ctrl-C");
+            Thread.currentThread().join();
+        } finally {
+            StackFile.delete(o.home());
+        }
+    }
+
     private static void prepareDatabases(RefreshPlan plan, Options o) throws Exception {
+        if (plan.isCluster()) {
+            return;
+        }
         DatabaseEndpoint server = plan.source();
         LocalPostgres pg = new LocalPostgres(server);
         try {

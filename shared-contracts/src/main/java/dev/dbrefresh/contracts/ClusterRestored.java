@@ -10,7 +10,8 @@ package dev.dbrefresh.contracts;
  * @param readerEndpoint reader endpoint host name; equals {@code endpoint} where there is none
  * @param port           TCP port
  * @param database       database name on the endpoint (PostgreSQL/MySQL), or {@code null}
+ * @param dryRun         nothing was restored: the endpoint is the existing target's
  */
 public record ClusterRestored(String plan, String engine, String snapshotId, String endpoint, String readerEndpoint,
-        int port, String database) implements DbRefreshEvent {
+        int port, String database, boolean dryRun) implements DbRefreshEvent {
 }

@@ -10,7 +10,8 @@ package dev.dbrefresh.contracts;
  * @param sizeBytes        snapshot size in bytes
  * @param checksum         {@code sha256:<hex>} of the snapshot content, where the engine has one
  * @param copied           {@code true} when this run made the copy, {@code false} when it existed
+ * @param dryRun           the run only reads and checks; later steps must change nothing
  */
 public record SnapshotReady(String plan, String engine, String snapshotId, String sourceSnapshotId, long sizeBytes,
-        String checksum, boolean copied) implements DbRefreshEvent {
+        String checksum, boolean copied, boolean dryRun) implements DbRefreshEvent {
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param users        names of the users/roles created or updated
  * @param verified     per-table row counts that matched the snapshot manifest
  * @param rowsVerified sum of {@code verified} rows
+ * @param dryRun       nothing was applied: the run only read and checked
  */
 public record UsersApplied(String plan, String engine, String snapshotId, String endpoint, List<String> users,
-        List<TableRowCount> verified, long rowsVerified) implements DbRefreshEvent {
+        List<TableRowCount> verified, long rowsVerified, boolean dryRun) implements DbRefreshEvent {
 }

@@ -1,8 +1,8 @@
 package dev.dbrefresh.cluster.domain;
 
-import dev.dbrefresh.cluster.postgres.PgRestorer;
+import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.ClusterRestored;
-import dev.dbrefresh.contracts.SnapshotManifest;
+import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotReady;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.StepContext;
@@ -10,22 +10,23 @@ import dev.dbrefresh.runtime.params.ParameterStore;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
-import dev.dbrefresh.runtime.postgres.PgTools;
-import dev.dbrefresh.runtime.secrets.SecretResolver;
-import dev.dbrefresh.runtime.store.SnapshotStore;
 import jakarta.inject.Singleton;
-import java.util.Arrays;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * The destructive step: promote "latest" to "current" (where the plan says so), check the guards and
- * the run's lease once more, replace the target with a restore of the "current" snapshot, publish
- * {@code cluster.restored}.
+ * The destructive step: choose the snapshot ("latest" promoted to "current" where the plan says so,
+ * else "current" as set by hand), check the guards and the run's lease once more, let the plan's
+ * {@link RestoreEngine} replace the target (waiting with delayed {@code cluster.restore-poll}
+ * messages where deletes and restores take time), publish {@code cluster.restored}.
  *
- * <p>The restore is guarded three times: {@link RefreshGuard} (target is not the source, not protected),
- * the lease (this run still owns the target), and the restorer's own refusal of the server's databases.
- * It is idempotent: a redelivered {@code snapshot.ready} finds the target's marker (snapshot id and run
- * id) and restores nothing.
+ * <p>The restore is guarded several times: {@link RefreshGuard} (target is not the source, not
+ * protected, not in the source account), the lease (this run still owns the target), and the engine's
+ * own checks (e.g. the target cluster's required tag). Nothing is promoted or deleted before the
+ * snapshot is known to exist.
  */
 @Singleton
 public class RestoreStep {
@@ -33,83 +34,124 @@ public class RestoreStep {
     private final PlanCatalog plans;
     private final LeaseStore leases;
     private final ParameterStore parameters;
-    private final SecretResolver secrets;
-    private final PgRestorer restorer;
+    private final List<RestoreEngine> engines;
+    private final Clock clock = Clock.systemUTC();
 
     /**
      * @param plans      refresh plans
      * @param leases     target leases
      * @param parameters parameter store (latest/current)
-     * @param secrets    secret resolver
+     * @param engines    the restore engines
      */
-    public RestoreStep(PlanCatalog plans, LeaseStore leases, ParameterStore parameters, SecretResolver secrets) {
+    public RestoreStep(PlanCatalog plans, LeaseStore leases, ParameterStore parameters, List<RestoreEngine> engines) {
         this.plans = plans;
         this.leases = leases;
         this.parameters = parameters;
-        this.secrets = secrets;
-        this.restorer = new PgRestorer(new PgTools(null));
+        this.engines = engines;
     }
 
     /**
      * @param ready the snapshot-ready event
      * @param ctx   audit, publishing and failures of this delivery
-     * @throws Exception a failure worth retrying (database unavailable, restore failed)
+     * @throws Exception a failure worth retrying (database or AWS unavailable, restore failed)
      */
     public void handle(SnapshotReady ready, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.find(ready.plan());
+        Optional<RefreshPlan> found = checked(ready.plan(), ready.dryRun(), ctx);
         if (found.isEmpty()) {
-            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + ready.plan() + "' in cluster-service's"
-                    + " plans file; every service must read the same plans file");
             return;
+        }
+        RefreshPlan plan = found.get();
+        RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElse(null);
+        if (engine == null) {
+            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "cluster-service has no engine for '" + plan.engine()
+                    + "'; the target was not touched");
+            return;
+        }
+        // The snapshot to restore: "latest" when the plan promotes it, else whatever "current" holds
+        // (set by hand). It must exist before "current" is changed or anything deleted.
+        String parameter = plan.promoteLatest() ? plan.latestParameter() : plan.currentParameter();
+        Optional<String> chosen = ready.dryRun() ? Optional.of(ready.snapshotId()) : parameters.get(parameter);
+        if (chosen.isEmpty() && plan.promoteLatest()) {
+            chosen = Optional.of(ready.snapshotId());
+        }
+        if (chosen.isEmpty() || !engine.snapshotExists(plan, chosen.get())) {
+            ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + parameter + " = " + chosen.orElse("(not set)")
+                    + " names no snapshot available on the target side; the target was not touched. Set "
+                    + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");
+            return;
+        }
+        String snapshotId = chosen.get();
+        if (plan.promoteLatest() && !ready.dryRun()) {
+            ctx.step("promote", () -> parameters.put(plan.currentParameter(), snapshotId),
+                    v -> plan.currentParameter() + " = " + snapshotId + " (from " + plan.latestParameter() + ", version " + v + ")");
+        } else if (plan.promoteLatest()) {
+            ctx.planned("promote", plan.currentParameter() + " = " + snapshotId);
+        }
+        Instant deadline = clock.instant().plus(Duration.ofMinutes(plan.isCluster() ? plan.cluster().waitDeadlineMinutes() : 60));
+        continueWith(plan, snapshotId, engine.start(plan, snapshotId, ready.dryRun(), ctx), 1, deadline, ready.dryRun(), ctx);
+    }
+
+    /**
+     * @param poll a delayed poll of a delete or restore in progress
+     * @param ctx  audit, publishing and failures of this delivery
+     * @throws Exception a failure worth retrying
+     */
+    public void poll(ClusterRestorePoll poll, StepContext ctx) throws Exception {
+        Optional<RefreshPlan> found = checked(poll.plan(), false, ctx);
+        if (found.isEmpty()) {
+            return;
+        }
+        RefreshPlan plan = found.get();
+        RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElseThrow();
+        if (clock.instant().isAfter(poll.deadline())) {
+            ctx.fail(poll.phase(), "WAIT_DEADLINE_EXCEEDED", "the target " + plan.targetId() + " was still "
+                    + poll.phase() + " at " + poll.deadline() + " (" + poll.attempt() + " checks); look at it in the"
+                    + " console, raise wait.deadline-minutes, then start a new run");
+            return;
+        }
+        continueWith(plan, poll.snapshotId(), engine.poll(plan, poll, ctx), poll.attempt() + 1, poll.deadline(), false, ctx);
+    }
+
+    private Optional<RefreshPlan> checked(String planName, boolean dryRun, StepContext ctx) {
+        Optional<RefreshPlan> found = plans.find(planName);
+        if (found.isEmpty()) {
+            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + planName + "' in cluster-service's"
+                    + " plans file; every service must read the same plans file");
+            return Optional.empty();
         }
         RefreshPlan plan = found.get();
         var violation = RefreshGuard.check(plan);
         if (violation.isPresent()) {
             ctx.fail("guard", violation.get().errorCode(), violation.get().message());
-            return;
+            return Optional.empty();
         }
-        String target = plan.target().display();
+        if (dryRun) {
+            return found;
+        }
+        String target = plan.targetId();
         Optional<String> holder = leases.holder(target);
         if (holder.isEmpty() || !holder.get().equals(ctx.runId())) {
             ctx.fail("lease", "LEASE_LOST", "run " + ctx.runId() + " no longer holds the lease on " + target
                     + (holder.map(h -> " (held by run " + h + ")").orElse(" (expired)"))
                     + "; the target was not touched. Start a new run");
-            return;
+            return Optional.empty();
         }
-        // The snapshot to restore: "latest" when the plan promotes it, else whatever "current" holds
-        // (set by hand). It must be in the target store before "current" is changed or anything deleted.
-        String parameter = plan.promoteLatest() ? plan.latestParameter() : plan.currentParameter();
-        Optional<String> chosen = parameters.get(parameter);
-        if (chosen.isEmpty() && plan.promoteLatest()) {
-            chosen = Optional.of(ready.snapshotId());
+        return found;
+    }
+
+    private void continueWith(RefreshPlan plan, String snapshotId, RestoreProgress progress, int nextAttempt,
+            Instant deadline, boolean dryRun, StepContext ctx) {
+        if (progress instanceof RestoreProgress.Refused refused) {
+            ctx.fail(refused.step(), refused.errorCode(), refused.message());
+        } else if (progress instanceof RestoreProgress.Waiting waiting) {
+            int delay = plan.isCluster() ? plan.cluster().pollDelaySeconds(nextAttempt) : 5;
+            ctx.waiting(waiting.phase(), waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
+            ctx.publishDelayed(Routing.CLUSTER_QUEUE, new ClusterRestorePoll(plan.name(), snapshotId, waiting.phase(),
+                    nextAttempt, deadline), delay);
+        } else {
+            RestoreProgress.Restored restored = (RestoreProgress.Restored) progress;
+            ctx.publish(new ClusterRestored(plan.name(), plan.engine(), snapshotId, restored.endpoint(),
+                    restored.readerEndpoint(), restored.port(), restored.database(), dryRun));
         }
-        SnapshotStore store = new SnapshotStore(plan.targetStore());
-        Optional<SnapshotManifest> manifest = chosen.filter(id -> id.matches(SnapshotStore.ID_REGEX)).flatMap(store::find);
-        if (manifest.isEmpty()) {
-            ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + parameter + " = " + chosen.orElse("(not set)")
-                    + " names no snapshot in " + store.root() + "; the target was not touched. Set "
-                    + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");
-            return;
-        }
-        if (plan.promoteLatest()) {
-            String promoted = manifest.get().snapshotId();
-            ctx.step("promote", () -> parameters.put(plan.currentParameter(), promoted),
-                    v -> plan.currentParameter() + " = " + promoted + " (from " + plan.latestParameter() + ", version " + v + ")");
-        }
-        SnapshotManifest snapshot = manifest.get();
-        char[] password = plan.target().passwordSecret() == null ? null : secrets.resolve(plan.target().passwordSecret());
-        try {
-            // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
-            ctx.step("restore", () -> restorer.restore(plan.target(), password, store.dumpFile(snapshot),
-                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs()), r -> (r.restored() ? "restored " : "already restored, nothing touched: ") + target + " from "
-                    + snapshot.snapshotId() + " (pg_restore -j " + plan.restoreJobs() + ")");
-            ctx.markChanged();
-        } finally {
-            if (password != null) {
-                Arrays.fill(password, '\0');
-            }
-        }
-        ctx.publish(new ClusterRestored(plan.name(), plan.engine(), snapshot.snapshotId(), plan.target().host(),
-                plan.target().host(), plan.target().port(), plan.target().database()));
     }
 }

@@ -10,6 +10,10 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.params.ParameterStore;
 import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.runtime.testing.Inbox;
+import dev.dbrefresh.runtime.testing.Samples;
+import dev.dbrefresh.runtime.testing.ServiceStack;
+import dev.dbrefresh.runtime.testing.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,7 +124,7 @@ class ClusterServiceIntegrationTest {
                 .allSatisfy(e -> assertThat(e.service()).isEqualTo(SERVICE))
                 .extracting(e -> e.step() + ": " + e.details())
                 .containsExactly("promote: /dbrefresh/restore/snapshot/current = " + snapshot.snapshotId()
-                                + " (from /dbrefresh/restore/snapshot/latest)",
+                                + " (from /dbrefresh/restore/snapshot/latest, version 1)",
                         "restore: restored postgres://127.0.0.1:5432/" + target + " from " + snapshot.snapshotId()
                                 + " (pg_restore -j 2)");
     }

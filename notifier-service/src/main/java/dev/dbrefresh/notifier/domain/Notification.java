@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param runId        the run
  * @param plan         plan name
- * @param result       {@code succeeded} or {@code failed}
+ * @param result       {@code succeeded}, {@code failed} or {@code dry-run}
  * @param snapshotId   snapshot restored (success) or {@code null}
  * @param endpoint     refreshed endpoint (success) or {@code null}
  * @param rowsVerified rows verified against the manifest (success), else 0

@@ -56,13 +56,22 @@ public class NotifyStep {
      */
     public void completed(UsersApplied applied, StepContext ctx) throws Exception {
         Optional<RefreshPlan> plan = plans.find(applied.plan());
+        if (applied.dryRun()) {
+            String message = "dry-run of plan " + applied.plan() + " completed: every read and check passed, nothing"
+                    + " was changed; the calls a refresh would make are the 'planned' steps of run " + ctx.runId();
+            Notification n = new Notification(ctx.runId(), applied.plan(), "dry-run", applied.snapshotId(),
+                    applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now());
+            ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
+            return;
+        }
         String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
                 + applied.snapshotId() + ", " + applied.rowsVerified() + " rows verified";
         Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
-                applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true, steps(ctx.runId()), Instant.now());
+                applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
+                steps(ctx.runId()), Instant.now());
         ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
         ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
-        plan.ifPresent(p -> leases.release(p.target().display(), ctx.runId()));
+        plan.ifPresent(p -> leases.release(p.targetId(), ctx.runId()));
     }
 
     /**
@@ -79,7 +88,7 @@ public class NotifyStep {
                 failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now());
         ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
-        plan.ifPresent(p -> leases.release(p.target().display(), ctx.runId()));
+        plan.ifPresent(p -> leases.release(p.targetId(), ctx.runId()));
     }
 
     private String send(Optional<RefreshPlan> plan, Notification n) {

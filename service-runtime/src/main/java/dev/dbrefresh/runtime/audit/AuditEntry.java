@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param at         when the transition happened (UTC)
  * @param service    service that wrote it, e.g. {@code cluster-service}
  * @param step       step name, e.g. {@code restore}
- * @param status     {@code started}, {@code succeeded}, {@code failed}, {@code skipped} or {@code rejected}
+ * @param status     {@code started}, {@code succeeded}, {@code failed}, {@code skipped}, {@code waiting},
+ *                   {@code planned} (dry-run: a change that was not made) or {@code rejected}
  * @param durationMs duration of the step in milliseconds for {@code succeeded}/{@code failed}, else 0
  * @param details    human-readable details (never secrets)
  * @param errorCode  error code for {@code failed}/{@code rejected}, else {@code null}
@@ -30,6 +31,10 @@ public record AuditEntry(String runId, String sortKey, Instant at, String servic
     public static final String FAILED = "failed";
     /** Status of a step with nothing to do (e.g. copy already exists). */
     public static final String SKIPPED = "skipped";
+    /** Status of a long step that is not finished yet; a delayed poll message checks again. */
+    public static final String WAITING = "waiting";
+    /** Status of a change a dry-run would have made. */
+    public static final String PLANNED = "planned";
     /** Status of a message refused before any step (malformed, unknown type). */
     public static final String REJECTED = "rejected";
 }

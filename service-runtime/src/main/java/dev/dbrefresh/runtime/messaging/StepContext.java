@@ -115,6 +115,28 @@ public class StepContext {
     }
 
     /**
+     * Records that a long step is still running; a delayed poll message checks again.
+     *
+     * @param step    step name, e.g. {@code copy}
+     * @param details what is awaited and when it is checked next
+     */
+    public void waiting(String step, String details) {
+        currentStep = step;
+        write(step, AuditEntry.WAITING, 0, details, null, "final");
+    }
+
+    /**
+     * Records a change a dry-run would have made, e.g. the AWS call with its parameters.
+     *
+     * @param step    step name
+     * @param details the call that was not made
+     */
+    public void planned(String step, String details) {
+        currentStep = step;
+        write(step + "#" + Integer.toHexString(details.hashCode()), AuditEntry.PLANNED, 0, details, null, "final");
+    }
+
+    /**
      * Publishes an event caused by the one being handled.
      *
      * @param payload the new event's payload

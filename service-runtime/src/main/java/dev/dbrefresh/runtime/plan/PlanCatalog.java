@@ -41,7 +41,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PlanCatalog {
 
-    private static final Set<String> ENGINES = Set.of("postgres");
+    private static final Set<String> ENGINES = Set.of("postgres", "aurora-postgresql", "aurora-mysql", "docdb");
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
 
     private final Map<String, RefreshPlan> plans;
@@ -116,8 +117,10 @@ public final class PlanCatalog {
         if (!ENGINES.contains(engine)) {
             throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
         }
-        DatabaseEndpoint source = endpoint(name, "source", n.path("source"));
-        DatabaseEndpoint target = endpoint(name, "target", n.path("target"));
+        boolean isCluster = RefreshPlan.CLUSTER_ENGINES.contains(engine);
+        ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
+        DatabaseEndpoint source = isCluster ? null : endpoint(name, "source", n.path("source"));
+        DatabaseEndpoint target = isCluster ? null : endpoint(name, "target", n.path("target"));
         JsonNode snap = n.path("snapshot");
         String mode = text(snap, "mode", name, "create");
         if (!Set.of("create", "latest").contains(mode)) {
@@ -147,9 +150,84 @@ public final class PlanCatalog {
             }
             patterns.add(p.asText());
         }
-        String queue = text(n.path("notifications"), "queue", name, "dbrefresh-notifications");
+        JsonNode notify = n.path("notifications");
+        String queue = text(notify, "queue", name, "dbrefresh-notifications");
+        int keep = n.path("retention").path("keep-copies").asInt(0);
+        if (keep < 0) {
+            throw new PlanException("plan '" + name + "': retention.keep-copies must be 0 (keep all) or more, was " + keep);
+        }
+        NotificationSettings notifications = new NotificationSettings(blankToNull(notify.path("topic-arn").asText(null)),
+                blankToNull(notify.path("pipeline").asText(null)),
+                blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
-                List.copyOf(users), List.copyOf(patterns), queue);
+                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications);
+    }
+
+    private static ClusterSettings cluster(String plan, String engine, JsonNode n) {
+        JsonNode src = n.path("source");
+        JsonNode tgt = n.path("target");
+        if (!src.isObject() || !tgt.isObject()) {
+            throw new PlanException("plan '" + plan + "': engine " + engine + " needs 'source' (account, region, cluster)"
+                    + " and 'target' (account, region, cluster, kms-key-id, subnet-group, instance-class, ...)");
+        }
+        String sourceAccount = account(plan, "source.account", src);
+        String targetAccount = account(plan, "target.account", tgt);
+        String sourceRegion = required(plan, "source.region", src.path("region"));
+        String targetRegion = text(tgt, "region", plan, sourceRegion);
+        List<String> securityGroups = new ArrayList<>();
+        tgt.path("security-groups").forEach(g -> securityGroups.add(g.asText()));
+        Map<String, String> tags = new LinkedHashMap<>();
+        tgt.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> overrides = new LinkedHashMap<>();
+        n.path("test-endpoint-overrides").fields().forEachRemaining(e -> overrides.put(e.getKey(), e.getValue().asText()));
+        int instances = tgt.path("instances").asInt(1);
+        if (instances < 1 || instances > 16) {
+            throw new PlanException("plan '" + plan + "': target.instances must be between 1 and 16, was " + instances);
+        }
+        String requiredTag = blankToNull(tgt.path("required-tag").asText(null));
+        if (requiredTag != null && !requiredTag.contains("=")) {
+            throw new PlanException("plan '" + plan + "': target.required-tag must be key=value, e.g."
+                    + " dbrefresh:refresh-target=true");
+        }
+        String kms = blankToNull(tgt.path("kms-key-id").asText(null));
+        if (kms != null && !kms.startsWith("arn:") && !sourceAccount.equals(targetAccount)) {
+            throw new PlanException("plan '" + plan + "': target.kms-key-id '" + kms + "' is a key id or alias; a copy"
+                    + " into another account needs the key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
+        }
+        if (kms != null && kms.endsWith("alias/aws/rds")) {
+            throw new PlanException("plan '" + plan + "': target.kms-key-id is the AWS managed key aws/rds, which"
+                    + " cannot be shared across accounts; use a customer managed key");
+        }
+        JsonNode wait = n.path("wait");
+        return new ClusterSettings(sourceAccount, sourceRegion, required(plan, "source.cluster", src.path("cluster")),
+                blankToNull(src.path("snapshot").asText(null)), src.path("share-from-source").asBoolean(false),
+                targetAccount, targetRegion, required(plan, "target.cluster", tgt.path("cluster")),
+                blankToNull(tgt.path("engine-version").asText(null)), kms,
+                required(plan, "target.subnet-group", tgt.path("subnet-group")), List.copyOf(securityGroups),
+                blankToNull(tgt.path("cluster-parameter-group").asText(null)), tgt.path("port").asInt(0),
+                required(plan, "target.instance-class", tgt.path("instance-class")), instances, requiredTag,
+                tgt.path("final-snapshot").asBoolean(false), Map.copyOf(tags),
+                text(tgt, "master-username", plan, engine.equals("aurora-mysql") ? "admin" : "postgres"),
+                blankToNull(tgt.path("master-password-secret").asText(null)),
+                blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(engine.equals("docdb")),
+                wait.path("first-poll-seconds").asInt(30), wait.path("max-poll-seconds").asInt(900),
+                wait.path("deadline-minutes").asInt(360), Map.copyOf(overrides));
+    }
+
+    private static String account(String plan, String field, JsonNode n) {
+        String account = n.path("account").asText("");
+        if (!ACCOUNT.matcher(account).matches()) {
+            throw new PlanException("plan '" + plan + "': " + field + " must be a 12-digit AWS account id (quote it in"
+                    + " YAML), was '" + account + "'");
+        }
+        return account;
+    }
+
+    private static String required(String plan, String field, JsonNode v) {
+        if (v.isMissingNode() || v.isNull() || v.asText().isBlank()) {
+            throw new PlanException("plan '" + plan + "': " + field + " is missing");
+        }
+        return v.asText();
     }
 
     private static DatabaseEndpoint endpoint(String plan, String field, JsonNode n) {

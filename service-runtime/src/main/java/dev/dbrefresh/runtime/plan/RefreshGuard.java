@@ -13,8 +13,12 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code GUARD_TARGET_IS_SOURCE}: the target is the source database (same host, port, name);</li>
  *   <li>{@code GUARD_PROTECTED_TARGET}: the target's name fully matches one of the plan's
- *       {@code guards.protected-patterns} or a built-in protected name ({@link #BUILT_IN_PROTECTED}).</li>
+ *       {@code guards.protected-patterns} or a built-in protected name ({@link #BUILT_IN_PROTECTED});</li>
+ *   <li>{@code GUARD_TARGET_IN_SOURCE_ACCOUNT} (cluster engines): the target cluster is in the source account.</li>
  * </ul>
+ * The cluster engines also require the plan's {@code required-tag} on the existing target cluster;
+ * that needs an AWS call and is checked by cluster-service right before the delete
+ * ({@code GUARD_MISSING_TAG}).
  */
 public final class RefreshGuard {
 
@@ -29,6 +33,9 @@ public final class RefreshGuard {
      * @return the violated rule, or empty when the target may be replaced
      */
     public static Optional<GuardViolation> check(RefreshPlan plan) {
+        if (plan.isCluster()) {
+            return checkCluster(plan);
+        }
         DatabaseEndpoint target = plan.target();
         if (target.sameDatabaseAs(plan.source())) {
             return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
@@ -42,6 +49,28 @@ public final class RefreshGuard {
         for (String p : plan.protectedPatterns()) {
             if (Pattern.compile(p).matcher(target.database()).matches()) {
                 return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target database '" + target.database()
+                        + "' matches protected pattern '" + p + "' of plan '" + plan.name()
+                        + "'; change the plan's target or its guards.protected-patterns"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<GuardViolation> checkCluster(RefreshPlan plan) {
+        ClusterSettings c = plan.cluster();
+        if (c.targetAccount().equals(c.sourceAccount()) && c.targetRegion().equals(c.sourceRegion())
+                && c.targetCluster().equals(c.sourceCluster())) {
+            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
+                    + " source cluster " + c.sourceId() + "; point target.cluster at the non-production cluster"));
+        }
+        if (c.targetAccount().equals(c.sourceAccount())) {
+            return Optional.of(new GuardViolation("GUARD_TARGET_IN_SOURCE_ACCOUNT", "target cluster " + c.targetId()
+                    + " is in the source (production) account " + c.sourceAccount() + "; dbrefresh deletes targets only"
+                    + " outside the source account. Move the target or correct target.account"));
+        }
+        for (String p : plan.protectedPatterns()) {
+            if (Pattern.compile(p).matcher(c.targetCluster()).matches()) {
+                return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target cluster '" + c.targetCluster()
                         + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }

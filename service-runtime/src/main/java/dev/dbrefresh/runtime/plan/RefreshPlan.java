@@ -24,9 +24,29 @@ import java.util.List;
  * @param users                 users and grants re-created on the target
  * @param protectedPatterns     regular expressions (full match) of database names that are never a target
  * @param notificationQueue     queue that receives the completion/failure notification
+ * @param cluster               AWS settings of the cluster engines, {@code null} for {@code postgres}
+ * @param notifications         optional notification channels beyond the queue
  */
 public record RefreshPlan(String name, String engine, DatabaseEndpoint source, DatabaseEndpoint target,
         String snapshotMode, Path sourceStore, Path targetStore, int restoreJobs, String latestParameter,
         String currentParameter, boolean promoteLatest, List<UserSpec> users, List<String> protectedPatterns,
-        String notificationQueue) {
+        String notificationQueue, ClusterSettings cluster, NotificationSettings notifications) {
+
+    /** Engines restored through the RDS/DocumentDB cluster APIs. */
+    public static final java.util.Set<String> CLUSTER_ENGINES = java.util.Set.of("aurora-postgresql", "aurora-mysql", "docdb");
+
+    /** @return whether this plan uses an AWS cluster engine ({@link #cluster()} is set) */
+    public boolean isCluster() {
+        return CLUSTER_ENGINES.contains(engine);
+    }
+
+    /** @return the target's id: the lease key, e.g. {@code postgres://host:5432/db} or {@code rds://account/region/cluster} */
+    public String targetId() {
+        return isCluster() ? cluster.targetId() : target.display();
+    }
+
+    /** @return the source's id, as {@link #targetId()} */
+    public String sourceId() {
+        return isCluster() ? cluster.sourceId() : source.display();
+    }
 }

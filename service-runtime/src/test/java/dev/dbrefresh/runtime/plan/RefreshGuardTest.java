@@ -13,7 +13,8 @@ class RefreshGuardTest {
 
     private static RefreshPlan plan(DatabaseEndpoint target, List<String> protectedPatterns) {
         return new RefreshPlan("shop", "postgres", SOURCE, target, "create", Path.of("/s"), Path.of("/t"), 2,
-                "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications");
+                "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications", null,
+                NotificationSettings.NONE);
     }
 
     @Test

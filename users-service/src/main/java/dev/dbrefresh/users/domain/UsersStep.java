@@ -1,46 +1,32 @@
 package dev.dbrefresh.users.domain;
 
 import dev.dbrefresh.contracts.ClusterRestored;
-import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.messaging.StepContext;
-import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
-import dev.dbrefresh.runtime.postgres.PgTools;
-import dev.dbrefresh.runtime.secrets.SecretResolver;
-import dev.dbrefresh.runtime.store.SnapshotStore;
-import dev.dbrefresh.users.postgres.PgUserApplier;
-import dev.dbrefresh.users.postgres.PgVerifier;
 import jakarta.inject.Singleton;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Re-creates the plan's users and grants on the restored target, then verifies every table's row
- * count against the snapshot manifest, and publishes {@code users.applied}. A count that differs ends
- * the run with {@code VERIFY_MISMATCH} (the data is not what the snapshot holds). Both steps are
- * idempotent: applying users twice gives the same roles and grants.
+ * Re-creates the plan's users and grants on the restored target and verifies its data through the
+ * plan's {@link UsersEngine}, then publishes {@code users.applied}; a refusal (e.g.
+ * {@code VERIFY_MISMATCH}) ends the run.
  */
 @Singleton
 public class UsersStep {
 
     private final PlanCatalog plans;
-    private final SecretResolver secrets;
-    private final PgUserApplier applier;
-    private final PgVerifier verifier;
+    private final List<UsersEngine> engines;
 
     /**
      * @param plans   refresh plans
-     * @param secrets secret resolver (admin and user passwords)
+     * @param engines the users engines
      */
-    public UsersStep(PlanCatalog plans, SecretResolver secrets) {
+    public UsersStep(PlanCatalog plans, List<UsersEngine> engines) {
         this.plans = plans;
-        this.secrets = secrets;
-        PgTools tools = new PgTools(null);
-        this.applier = new PgUserApplier(tools, secrets);
-        this.verifier = new PgVerifier(tools);
+        this.engines = engines;
     }
 
     /**
@@ -56,38 +42,18 @@ public class UsersStep {
             return;
         }
         RefreshPlan plan = found.get();
-        SnapshotStore store = new SnapshotStore(plan.targetStore());
-        Optional<SnapshotManifest> manifest = store.find(restored.snapshotId());
-        if (manifest.isEmpty()) {
-            ctx.fail("verify", "SNAPSHOT_NOT_FOUND", "manifest of snapshot " + restored.snapshotId() + " is not in "
-                    + store.root() + "; cannot verify the restored data");
+        Optional<UsersEngine> engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst();
+        if (engine.isEmpty()) {
+            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "users-service has no engine for '" + plan.engine() + "'");
             return;
         }
-        DatabaseEndpoint target = plan.target().withDatabase(restored.database());
-        char[] password = plan.target().passwordSecret() == null ? null : secrets.resolve(plan.target().passwordSecret());
-        try {
-            List<String> users = ctx.step("users", () -> applier.apply(target, password, plan.users()),
-                    names -> names.isEmpty() ? "plan lists no users" : "applied users and grants: " + names);
-            var verification = ctx.step("verify", () -> verifier.verify(target, password, manifest.get()),
-                    v -> v.ok() ? v.matched().size() + " tables, " + v.rowsVerified() + " rows match the manifest"
-                            : "mismatches: " + describe(v.mismatches()));
-            if (!verification.ok()) {
-                ctx.fail("verify", "VERIFY_MISMATCH", "restored data of " + target.display() + " differs from snapshot "
-                        + restored.snapshotId() + ": " + describe(verification.mismatches())
-                        + "; the restore is incomplete or the target was written to during verification");
-                return;
-            }
-            ctx.publish(new UsersApplied(plan.name(), plan.engine(), restored.snapshotId(), restored.endpoint(), users,
-                    verification.matched(), verification.rowsVerified()));
-        } finally {
-            if (password != null) {
-                Arrays.fill(password, '\0');
-            }
+        UsersEngine.Outcome outcome = engine.get().apply(plan, restored, ctx);
+        if (outcome instanceof UsersEngine.Refused refused) {
+            ctx.fail(refused.step(), refused.errorCode(), refused.message());
+            return;
         }
-    }
-
-    private static String describe(List<PgVerifier.Mismatch> mismatches) {
-        return mismatches.stream().map(m -> m.table() + " expected " + m.expected() + " rows, found "
-                + (m.actual() == PgVerifier.MISSING ? "no such table" : m.actual() + " rows")).toList().toString();
+        UsersEngine.Applied applied = (UsersEngine.Applied) outcome;
+        ctx.publish(new UsersApplied(plan.name(), plan.engine(), restored.snapshotId(), restored.endpoint(),
+                applied.users(), applied.verified(), applied.rowsVerified(), restored.dryRun()));
     }
 }

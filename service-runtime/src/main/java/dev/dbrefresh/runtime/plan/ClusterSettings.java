@@ -1,0 +1,66 @@
+package dev.dbrefresh.runtime.plan;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The AWS side of a plan for the cluster engines ({@code aurora-postgresql}, {@code aurora-mysql},
+ * {@code docdb}): where the production snapshots come from and how the target cluster is rebuilt.
+ * Names follow the RDS API (RestoreDBClusterFromSnapshot, CreateDBInstance).
+ *
+ * @param sourceAccount          AWS account id of production (12 digits)
+ * @param sourceRegion           region of the source snapshots
+ * @param sourceCluster          DBClusterIdentifier of the production cluster (picks its snapshots)
+ * @param sourceSnapshot         a fixed snapshot identifier or ARN to restore, or {@code null} for the newest shared one
+ * @param shareFromSource        whether this plan runs in the source account and must share the snapshot
+ *                               with the target account ({@code ModifyDBClusterSnapshotAttribute restore})
+ * @param targetAccount          AWS account id of the target
+ * @param targetRegion           region of the target cluster
+ * @param targetCluster          DBClusterIdentifier of the cluster that is replaced
+ * @param engineVersion          engine version of the restored cluster, or {@code null} for the snapshot's
+ * @param kmsKeyId               KMS key (ARN) the copy and the restored cluster are encrypted with
+ * @param subnetGroup            DB subnet group name
+ * @param securityGroups         VPC security group ids
+ * @param clusterParameterGroup  DB cluster parameter group, or {@code null}
+ * @param port                   port of the restored cluster, or 0 for the engine's default
+ * @param instanceClass          instance class of the instances created after the restore
+ * @param instances              number of instances (a cluster restore creates none), at least 1
+ * @param requiredTag            {@code key=value} the existing target cluster must carry before it may be deleted,
+ *                               or {@code null}
+ * @param finalSnapshot          whether to take a final snapshot when deleting the target cluster
+ * @param tags                   tags of the copy, the restored cluster and its instances
+ * @param masterUsername         master user of the restored cluster
+ * @param masterPasswordSecret   secret reference of the target's own master password (reset after the restore)
+ * @param database               database the users and verification connect to (PostgreSQL/MySQL), or {@code null}
+ * @param tls                    whether clients connect with TLS (DocumentDB: the RDS CA bundle)
+ * @param pollFirstSeconds       first delay of a wait, seconds
+ * @param pollMaxSeconds         cap of the exponential poll delay, seconds (at most 900, the SQS limit)
+ * @param waitDeadlineMinutes    a wait (copy, delete, restore) that lasts longer fails the run
+ * @param endpointOverrides      test-only: restored endpoint host -> {@code host:port} to connect to instead
+ */
+public record ClusterSettings(String sourceAccount, String sourceRegion, String sourceCluster, String sourceSnapshot,
+        boolean shareFromSource, String targetAccount, String targetRegion, String targetCluster, String engineVersion,
+        String kmsKeyId, String subnetGroup, List<String> securityGroups, String clusterParameterGroup, int port,
+        String instanceClass, int instances, String requiredTag, boolean finalSnapshot, Map<String, String> tags,
+        String masterUsername, String masterPasswordSecret, String database, boolean tls, int pollFirstSeconds,
+        int pollMaxSeconds, int waitDeadlineMinutes, Map<String, String> endpointOverrides) {
+
+    /** @return {@code rds://<account>/<region>/<cluster>} of the target, the lease key and guard subject */
+    public String targetId() {
+        return "rds://" + targetAccount + "/" + targetRegion + "/" + targetCluster;
+    }
+
+    /** @return {@code rds://<account>/<region>/<cluster>} of the source */
+    public String sourceId() {
+        return "rds://" + sourceAccount + "/" + sourceRegion + "/" + sourceCluster;
+    }
+
+    /**
+     * @param attempt poll attempt, 1 for the first
+     * @return the delay before that poll, seconds: {@code first * 2^(attempt-1)}, capped
+     */
+    public int pollDelaySeconds(int attempt) {
+        long delay = (long) pollFirstSeconds << Math.min(20, Math.max(0, attempt - 1));
+        return (int) Math.min(Math.min(pollMaxSeconds, 900), delay);
+    }
+}
