@@ -13,7 +13,7 @@ import java.time.Instant;
  * @param service    service that wrote it, e.g. {@code cluster-service}
  * @param step       step name, e.g. {@code restore}
  * @param status     {@code started}, {@code succeeded}, {@code failed}, {@code skipped}, {@code waiting},
- *                   {@code planned} (dry-run: a change that was not made) or {@code rejected}
+ *                   {@code planned} (dry-run: a change that was not made), {@code ignored} or {@code rejected}
  * @param durationMs duration of the step in milliseconds for {@code succeeded}/{@code failed}, else 0
  * @param details    human-readable details (never secrets)
  * @param errorCode  error code for {@code failed}/{@code rejected}, else {@code null}
@@ -35,6 +35,8 @@ public record AuditEntry(String runId, String sortKey, Instant at, String servic
     public static final String WAITING = "waiting";
     /** Status of a change a dry-run would have made. */
     public static final String PLANNED = "planned";
+    /** Status of a foreign message (e.g. an AWS Backup notification) that started nothing. */
+    public static final String IGNORED = "ignored";
     /** Status of a message refused before any step (malformed, unknown type). */
     public static final String REJECTED = "rejected";
 }

@@ -70,6 +70,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private final AuditLog audit;
     private final EventPublisher publisher;
     private final Map<EventType, EventConsumer> consumers = new EnumMap<>(EventType.class);
+    private final List<InboundTranslator> translators;
     private final Clock clock = Clock.systemUTC();
     private final AtomicLong lastPollMillis = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -89,15 +90,18 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
      * @param audit       audit log
      * @param publisher   event publisher
      * @param handlers    this service's consumers
+     * @param translators translators of foreign messages on this queue (e.g. AWS Backup notifications)
      */
+    @jakarta.inject.Inject
     public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
-            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers) {
+            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers, List<InboundTranslator> translators) {
         this.sqs = sqs;
         this.queueUrls = queueUrls;
         this.settings = settings;
         this.idempotency = idempotency;
         this.audit = audit;
         this.publisher = publisher;
+        this.translators = List.copyOf(translators);
         for (EventConsumer c : handlers) {
             for (EventType t : c.eventTypes()) {
                 if (consumers.put(t, c) != null) {
@@ -105,6 +109,22 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 }
             }
         }
+    }
+
+    /**
+     * A consumer without translators.
+     *
+     * @param sqs         SQS client
+     * @param queueUrls   queue URL cache
+     * @param settings    messaging settings
+     * @param idempotency duplicate detection
+     * @param audit       audit log
+     * @param publisher   event publisher
+     * @param handlers    this service's consumers
+     */
+    public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
+            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers) {
+        this(sqs, queueUrls, settings, idempotency, audit, publisher, handlers, List.of());
     }
 
     @Override
@@ -208,6 +228,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         DbRefreshEvent event;
         EventConsumer consumer;
         try {
+            if (translated(message)) {
+                return;
+            }
             envelope = EventCodec.decode(unwrapSns(message.body()));
             EventType type = EventType.fromTypeName(envelope.type()).orElseThrow();
             consumer = consumers.get(type);
@@ -284,6 +307,61 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 .messageAttributes(message.messageAttributes())
                 .delaySeconds(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds)));
         delete(message);
+    }
+
+    /**
+     * Lets the translators look at a message first. A translated message's events are published (each
+     * with its deterministic id, so duplicates are caught by the idempotency check when they come back)
+     * and the message is acknowledged; an ignored one is recorded in the audit log and acknowledged.
+     *
+     * @return whether a translator took the message
+     * @throws MalformedEventException when a translator recognised it but cannot use it
+     */
+    private boolean translated(Message message) {
+        if (translators.isEmpty()) {
+            return false;
+        }
+        String body = unwrapSns(message.body());
+        Map<String, String> attributes = new java.util.HashMap<>();
+        message.messageAttributes().forEach((k, v) -> attributes.put(k, v.stringValue()));
+        attributes.putAll(snsAttributes(message.body()));
+        for (InboundTranslator translator : translators) {
+            var translation = translator.translate(body, attributes);
+            if (translation.isEmpty()) {
+                continue;
+            }
+            var t = translation.get();
+            if (t.ignoredReason() != null) {
+                LOG.info("{} ignored: {}", t.source(), t.ignoredReason());
+                audit.record(new AuditEntry(IGNORED_RUN, clock.instant() + "#" + settings.getService() + "#"
+                        + message.messageId() + "#translate#ignored#final", clock.instant(), settings.getService(),
+                        "translate", AuditEntry.IGNORED, 0, t.source() + ": " + t.ignoredReason(), null, null, null));
+            }
+            for (EventEnvelope event : t.events()) {
+                publisher.publish(event);
+                LOG.info("{} starts {} for plan run {}", t.source(), event.type(), event.runId());
+            }
+            delete(message);
+            return true;
+        }
+        return false;
+    }
+
+    /** Audit partition of foreign messages that started nothing. */
+    public static final String IGNORED_RUN = "ignored-messages";
+
+    private static Map<String, String> snsAttributes(String body) {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (body == null || !body.contains("\"Notification\"")) {
+            return out;
+        }
+        try {
+            JsonNode n = EventCodec.mapper().readTree(body);
+            n.path("MessageAttributes").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().path("Value").asText()));
+        } catch (Exception notJson) {
+            // no attributes
+        }
+        return out;
     }
 
     private void giveUp(EventEnvelope envelope, DbRefreshEvent event, StepContext context, Exception e, int receives) {

@@ -160,7 +160,7 @@ public final class PlanCatalog {
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
-                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications);
+                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")));
     }
 
     private static ClusterSettings cluster(String plan, String engine, JsonNode n) {
@@ -212,6 +212,37 @@ public final class PlanCatalog {
                 blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(engine.equals("docdb")),
                 wait.path("first-poll-seconds").asInt(30), wait.path("max-poll-seconds").asInt(900),
                 wait.path("deadline-minutes").asInt(360), Map.copyOf(overrides));
+    }
+
+    private static TriggerSettings triggers(String plan, JsonNode n) {
+        String pattern = blankToNull(n.path("aws-backup").path("source-pattern").asText(null));
+        if (pattern != null) {
+            try {
+                Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                throw new PlanException("plan '" + plan + "': triggers.aws-backup.source-pattern '" + pattern
+                        + "' is not a valid regular expression: " + e.getDescription());
+            }
+        }
+        String cron = blankToNull(n.path("schedule").path("cron").asText(null));
+        String zone = blankToNull(n.path("schedule").path("time-zone").asText(null));
+        if (cron != null) {
+            try {
+                io.micronaut.scheduling.cron.CronExpression.create(cron);
+            } catch (IllegalArgumentException e) {
+                throw new PlanException("plan '" + plan + "': triggers.schedule.cron '" + cron + "' is not a cron"
+                        + " expression (minute hour day-of-month month day-of-week): " + e.getMessage());
+            }
+        }
+        if (zone != null) {
+            try {
+                java.time.ZoneId.of(zone);
+            } catch (java.time.DateTimeException e) {
+                throw new PlanException("plan '" + plan + "': triggers.schedule.time-zone '" + zone
+                        + "' is not a time zone id such as Europe/Amsterdam");
+            }
+        }
+        return new TriggerSettings(pattern, cron, zone);
     }
 
     private static String account(String plan, String field, JsonNode n) {

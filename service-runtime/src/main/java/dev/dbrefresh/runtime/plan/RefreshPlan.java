@@ -26,11 +26,12 @@ import java.util.List;
  * @param notificationQueue     queue that receives the completion/failure notification
  * @param cluster               AWS settings of the cluster engines, {@code null} for {@code postgres}
  * @param notifications         optional notification channels beyond the queue
+ * @param triggers              AWS Backup and schedule triggers
  */
 public record RefreshPlan(String name, String engine, DatabaseEndpoint source, DatabaseEndpoint target,
         String snapshotMode, Path sourceStore, Path targetStore, int restoreJobs, String latestParameter,
         String currentParameter, boolean promoteLatest, List<UserSpec> users, List<String> protectedPatterns,
-        String notificationQueue, ClusterSettings cluster, NotificationSettings notifications) {
+        String notificationQueue, ClusterSettings cluster, NotificationSettings notifications, TriggerSettings triggers) {
 
     /** Engines restored through the RDS/DocumentDB cluster APIs. */
     public static final java.util.Set<String> CLUSTER_ENGINES = java.util.Set.of("aurora-postgresql", "aurora-mysql", "docdb");
