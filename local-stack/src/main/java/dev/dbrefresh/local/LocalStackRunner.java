@@ -83,7 +83,8 @@ public final class LocalStackRunner {
                 publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, false, "cli"));
                 o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
                         + " -> " + plan.targetId());
-                List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o);
+                List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),
+                        o.out());
                 JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
                 boolean ok = notification != null && "succeeded".equals(notification.path("result").asText());
                 return new RunReport(runId, plan.name(), ok, entries, notification, Duration.between(started, Instant.now()));
@@ -161,21 +162,24 @@ public final class LocalStackRunner {
     /**
      * Prints audit entries as they appear until the notifier has written its final step.
      *
-     * @param audit the audit log
-     * @param runId the run
-     * @param o     options (timeout, output)
+     * @param audit   the audit log
+     * @param runId   the run
+     * @param timeout how long to wait for the end of the run
+     * @param out     where to print
      * @return all entries of the run
+     * @throws InterruptedException when interrupted while waiting
      */
-    static List<AuditEntry> follow(AuditLog audit, String runId, Options o) throws InterruptedException {
+    public static List<AuditEntry> follow(AuditLog audit, String runId, Duration timeout, PrintStream out)
+            throws InterruptedException {
         Set<String> seen = new HashSet<>();
-        long deadline = System.nanoTime() + o.timeout().toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<AuditEntry> entries = new ArrayList<>();
         while (System.nanoTime() < deadline) {
             entries = audit.entries(runId);
             boolean done = false;
             for (AuditEntry e : entries) {
                 if (seen.add(e.sortKey())) {
-                    o.out().println("  " + line(e));
+                    out.println("  " + line(e));
                 }
                 done |= "notifier-service".equals(e.service()) && e.step().startsWith("notify")
                         && AuditEntry.SUCCEEDED.equals(e.status());
@@ -185,7 +189,7 @@ public final class LocalStackRunner {
             }
             Thread.sleep(300);
         }
-        o.out().println("  (no end of run " + runId + " after " + o.timeout().toSeconds() + " s; see the service logs)");
+        out.println("  (no end of run " + runId + " after " + timeout.toSeconds() + " s; see the service logs)");
         return entries;
     }
 
@@ -199,7 +203,15 @@ public final class LocalStackRunner {
                 e.details() == null ? "" : e.details());
     }
 
-    private static JsonNode awaitNotification(SqsClient sqs, String queue, String runId) {
+    /**
+     * Receives the notification of a run from a notification queue (others are left there).
+     *
+     * @param sqs   SQS client
+     * @param queue notification queue
+     * @param runId the run
+     * @return the notification JSON, or {@code null} when none arrives within about 10 s
+     */
+    public static JsonNode awaitNotification(SqsClient sqs, String queue, String runId) {
         String url = sqs.getQueueUrl(r -> r.queueName(queue)).queueUrl();
         for (int i = 0; i < 10; i++) {
             var messages = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)

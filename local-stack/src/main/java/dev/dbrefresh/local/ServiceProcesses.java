@@ -50,6 +50,29 @@ public final class ServiceProcesses implements AutoCloseable {
      */
     public static ServiceProcesses start(Path repo, Path home, LocalAws aws, Path plansFile, Map<String, String> extraEnv,
             Duration timeout) throws IOException, InterruptedException {
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("MICRONAUT_ENVIRONMENTS", "local");
+        env.put("AWS_SQS_ENDPOINT", aws.sqsEndpoint());
+        env.put("AWS_DYNAMODB_ENDPOINT", aws.dynamoEndpoint());
+        return start(repo, home, plansFile, env, List.of(), timeout);
+    }
+
+    /**
+     * Starts the services with the given environment (e.g. {@code MICRONAUT_ENVIRONMENTS=aws} against
+     * an AWS emulator) and waits until each answers {@code /health/readiness} with 200.
+     *
+     * @param repo       repository root (where the service modules are)
+     * @param home       dbrefresh home (logs)
+     * @param plansFile  plans file every service reads
+     * @param env        environment variables of every service
+     * @param properties JVM system properties of every service, e.g. {@code aws.services.rds.endpoint-override=...}
+     * @param timeout    how long to wait for readiness
+     * @return the running services
+     * @throws IOException           when a jar is missing (build first) or a process cannot start
+     * @throws IllegalStateException when a service is not ready in time (its log's tail is in the message)
+     */
+    public static ServiceProcesses start(Path repo, Path home, Path plansFile, Map<String, String> env,
+            List<String> properties, Duration timeout) throws IOException, InterruptedException {
         Path logDir = home.resolve("logs");
         Files.createDirectories(logDir);
         ServiceProcesses all = new ServiceProcesses(logDir);
@@ -61,15 +84,15 @@ public final class ServiceProcesses implements AutoCloseable {
                     throw new IOException(jar + " is missing; build the services first: mvn -B -DskipTests package");
                 }
                 int port = LocalAws.freePort();
-                ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
-                        "-Ddbrefresh.messaging.wait-time-seconds=2", "-jar", jar.toString());
-                Map<String, String> env = pb.environment();
-                env.put("MICRONAUT_ENVIRONMENTS", "local");
-                env.put("PORT", Integer.toString(port));
-                env.put("AWS_SQS_ENDPOINT", aws.sqsEndpoint());
-                env.put("AWS_DYNAMODB_ENDPOINT", aws.dynamoEndpoint());
-                env.put("DBREFRESH_PLANS_FILE", plansFile.toString());
-                env.putAll(extraEnv);
+                List<String> command = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC", "-Xmx384m", "-Ddbrefresh.messaging.wait-time-seconds=2"));
+                properties.forEach(p -> command.add("-D" + p));
+                command.addAll(List.of("-jar", jar.toString()));
+                ProcessBuilder pb = new ProcessBuilder(command);
+                Map<String, String> processEnv = pb.environment();
+                processEnv.putAll(env);
+                processEnv.put("PORT", Integer.toString(port));
+                processEnv.put("DBREFRESH_PLANS_FILE", plansFile.toString());
                 Path log = logDir.resolve(service + ".log");
                 pb.redirectErrorStream(true).redirectOutput(log.toFile());
                 all.processes.put(service, pb.start());

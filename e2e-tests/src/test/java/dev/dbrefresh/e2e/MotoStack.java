@@ -1,0 +1,174 @@
+package dev.dbrefresh.e2e;
+
+import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.runtime.local.LocalAws;
+import java.io.File;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.ssm.SsmClient;
+
+/**
+ * moto ({@code moto_server}) as the AWS of an end-to-end test: one SNS topic, the service queues with
+ * DLQs subscribed to it with the routing table's filter policies and raw message delivery, the
+ * notification queue, the DynamoDB tables; and the settings that start the services in {@code aws}
+ * mode against it. Tests using it skip where {@code moto_server} is not on the PATH.
+ */
+final class MotoStack implements AutoCloseable {
+
+    static final String REGION = "us-east-1";
+
+    private final Process process;
+    private final String endpoint;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+    private String topicArn;
+
+    private MotoStack(Process process, String endpoint) {
+        this.process = process;
+        this.endpoint = endpoint;
+    }
+
+    /** @return whether {@code moto_server} is on the PATH */
+    static boolean available() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (new File(dir, "moto_server").canExecute()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Starts moto on a free port and creates the messaging resources and tables.
+     *
+     * @param log where moto's output goes
+     * @return the running stack
+     * @throws Exception when moto does not start within 30 s
+     */
+    static MotoStack start(Path log) throws Exception {
+        int port = LocalAws.freePort();
+        Process p = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                break;
+            } catch (IOException notYet) {
+                if (!p.isAlive() || System.nanoTime() > deadline) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("moto_server did not start; see " + log);
+                }
+                Thread.sleep(200);
+            }
+        }
+        MotoStack stack = new MotoStack(p, "http://127.0.0.1:" + port);
+        stack.createResources();
+        return stack;
+    }
+
+    private void createResources() {
+        SnsClient sns = client(SnsClient.builder());
+        SqsClient sqs = client(SqsClient.builder());
+        topicArn = sns.createTopic(r -> r.name("dbrefresh-events")).topicArn();
+        for (String queue : Routing.serviceQueues()) {
+            String dlqUrl = sqs.createQueue(r -> r.queueName(Routing.dlqName(queue))).queueUrl();
+            String dlqArn = arn(sqs, dlqUrl);
+            String url = sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
+                    "60", QueueAttributeName.REDRIVE_POLICY,
+                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}"))).queueUrl();
+            sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(arn(sqs, url))
+                    .attributes(Map.of("FilterPolicy", Routing.filterPolicy(queue), "RawMessageDelivery", "true")));
+        }
+        sqs.createQueue(r -> r.queueName(Routing.NOTIFICATIONS_QUEUE));
+        Tables.createIfMissing(client(DynamoDbClient.builder()));
+    }
+
+    private static String arn(SqsClient sqs, String url) {
+        return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes()
+                .get(QueueAttributeName.QUEUE_ARN);
+    }
+
+    /** @return the SNS topic all events go to */
+    String topicArn() {
+        return topicArn;
+    }
+
+    /** @return moto's endpoint */
+    String endpoint() {
+        return endpoint;
+    }
+
+    /** @return the environment of a service in {@code aws} mode against moto */
+    Map<String, String> serviceEnv() {
+        return Map.of("MICRONAUT_ENVIRONMENTS", "aws", "DBREFRESH_TOPIC_ARN", topicArn, "AWS_REGION", REGION);
+    }
+
+    /** @return JVM properties pointing every AWS client of a service at moto, with dummy credentials */
+    List<String> serviceProperties() {
+        List<String> props = new ArrayList<>(List.of("aws.region=" + REGION, "aws.access-key-id=test",
+                "aws.secret-access-key=test"));
+        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline")) {
+            props.add("aws.services." + service + ".endpoint-override=" + endpoint);
+        }
+        return props;
+    }
+
+    /**
+     * @param builder an SDK client builder
+     * @param <B>     builder type
+     * @param <C>     client type
+     * @return a client for moto (closed with the stack)
+     */
+    <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
+            C client(B builder) {
+        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        clients.add(c);
+        return c;
+    }
+
+    SqsClient sqs() {
+        return client(SqsClient.builder());
+    }
+
+    SsmClient ssm() {
+        return client(SsmClient.builder());
+    }
+
+    DynamoDbClient dynamo() {
+        return client(DynamoDbClient.builder());
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : clients) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing clients of a stack that is going away
+            }
+        }
+        process.destroy();
+        try {
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
+    }
+}
