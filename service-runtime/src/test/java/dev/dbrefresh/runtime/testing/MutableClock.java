@@ -22,6 +22,11 @@ public final class MutableClock extends Clock {
         now.updateAndGet(i -> i.plus(d));
     }
 
+    /** @param instant where the clock stands from now on; it may lie before the current one */
+    public void set(Instant instant) {
+        now.set(instant);
+    }
+
     @Override
     public Instant instant() {
         return now.get();

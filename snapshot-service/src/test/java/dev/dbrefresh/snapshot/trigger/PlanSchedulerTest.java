@@ -13,12 +13,11 @@ import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.MessagingSettings;
 import dev.dbrefresh.runtime.messaging.QueueUrls;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.testing.MutableClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +48,7 @@ class PlanSchedulerTest {
 
     @Test
     void fire_shouldPublishOneStartPerOccurrence_inThePlansTimeZone() throws Exception {
-        MovableClock clock = new MovableClock(local("2026-11-22T01:59:00"));
+        MutableClock clock = new MutableClock(local("2026-11-22T01:59:00"));
         PlanScheduler scheduler = new PlanScheduler(plans("nightly", "0 2 * * *"), leases, publisher, clock);
         scheduler.fire();
 
@@ -74,7 +73,7 @@ class PlanSchedulerTest {
         PlanCatalog plans = plans("busy", "0 2 * * *");
         String target = plans.require("busy").targetId();
         leases.acquire(target, "run-manual-1", Duration.ofHours(1));
-        MovableClock clock = new MovableClock(local("2026-11-22T01:59:00"));
+        MutableClock clock = new MutableClock(local("2026-11-22T01:59:00"));
         PlanScheduler scheduler = new PlanScheduler(plans, leases, publisher, clock);
         scheduler.fire();
 
@@ -92,7 +91,7 @@ class PlanSchedulerTest {
     @Test
     void twoSchedulers_shouldPublishTheSameStartMessage_soIdempotencyKeepsOne() throws Exception {
         PlanCatalog plans = plans("twice", "*/15 * * * *");
-        MovableClock clock = new MovableClock(Instant.parse("2026-11-22T10:14:50Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:14:50Z"));
         PlanScheduler a = new PlanScheduler(plans, leases, publisher, clock);
         PlanScheduler b = new PlanScheduler(plans, leases, publisher, clock);
         a.fire();
@@ -134,33 +133,6 @@ class PlanSchedulerTest {
                 out.add(EventCodec.decode(m.body()));
                 sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(m.receiptHandle()));
             }
-        }
-    }
-
-    private static final class MovableClock extends Clock {
-        private volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 

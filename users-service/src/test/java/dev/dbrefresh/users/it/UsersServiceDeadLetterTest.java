@@ -9,6 +9,9 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.local.LocalAws;
 import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.runtime.testing.Inbox;
+import dev.dbrefresh.runtime.testing.Samples;
+import dev.dbrefresh.runtime.testing.ServiceStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +117,8 @@ class UsersServiceDeadLetterTest {
         // Two deliveries ran the handler (one failed verify per attempt), then the run was marked failed once.
         List<AuditEntry> failures = stack.auditOf(runId).stream()
                 .filter(e -> AuditEntry.FAILED.equals(e.status())).toList();
-        assertThat(failures).extracting(e -> e.sortKey().substring(e.sortKey().indexOf('#') + 1))
+        assertThat(failures).extracting(e -> e.service() + "#" + e.step() + "#" + e.status() + "#"
+                + e.sortKey().substring(e.sortKey().lastIndexOf('#') + 1))
                 .containsExactlyInAnyOrder("users-service#verify#failed#a1", "users-service#verify#failed#a2",
                         "users-service#verify#failed#final");
         assertThat(failures).allSatisfy(e -> assertThat(e.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION"));

@@ -10,6 +10,10 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.runtime.testing.Inbox;
+import dev.dbrefresh.runtime.testing.Samples;
+import dev.dbrefresh.runtime.testing.ServiceStack;
+import dev.dbrefresh.runtime.testing.TestDatabases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,7 +48,7 @@ class UsersServiceIntegrationTest {
     @TempDir
     static Path dir;
 
-    private static TestDatabases dbs;
+    private static UsersTestDatabases dbs;
     private static ServiceStack stack;
     private static Inbox notifier;
     private static SnapshotManifest snapshot;
@@ -52,7 +56,7 @@ class UsersServiceIntegrationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dbs = new TestDatabases("usr");
+        dbs = new UsersTestDatabases("usr");
         String source = dbs.create("src");
         dbs.pgbench(source);
         SnapshotStore store = new SnapshotStore(dir.resolve("store/target"));

@@ -1,4 +1,4 @@
-package dev.dbrefresh.cluster.it;
+package dev.dbrefresh.runtime.testing;
 
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
@@ -24,28 +24,30 @@ import java.util.UUID;
 /**
  * The databases of one test class on the PostgreSQL server at 127.0.0.1:5432 (trust auth): names
  * {@code dbr_<service>_<random>_<suffix>}, so concurrent test runs never share one, all dropped by
- * {@link #close()}.
+ * {@link #close()}. A service whose tests need more (roles, say) extends this class.
  */
-final class TestDatabases implements AutoCloseable {
+public class TestDatabases implements AutoCloseable {
 
-    static final PgTools TOOLS = new PgTools(null);
-    static final DatabaseEndpoint ADMIN = new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null);
+    /** PostgreSQL client tools and JDBC connections, from the {@code PATH}. */
+    public static final PgTools TOOLS = new PgTools(null);
+    /** The server, as superuser {@code postgres} on database {@code postgres}. */
+    public static final DatabaseEndpoint ADMIN = new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null);
 
     private final String prefix;
     private final List<String> databases = new ArrayList<>();
 
     /** @param service short service name, part of every database name */
-    TestDatabases(String service) {
+    public TestDatabases(String service) {
         this.prefix = "dbr_" + service + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     }
 
     /** @return the name {@code <prefix>_<suffix>}, without creating anything */
-    String name(String suffix) {
+    public String name(String suffix) {
         return prefix + "_" + suffix;
     }
 
     /** Creates database {@code <prefix>_<suffix>} and returns its name. */
-    String create(String suffix) throws SQLException {
+    public String create(String suffix) throws SQLException {
         String db = name(suffix);
         databases.add(db);
         exec("postgres", "CREATE DATABASE " + PgIdentifiers.quote(db));
@@ -53,7 +55,7 @@ final class TestDatabases implements AutoCloseable {
     }
 
     /** Creates a database holding table {@code marker} with {@code rows} rows: what a refusal must leave alone. */
-    String createWithMarker(String suffix, int rows) throws SQLException {
+    public String createWithMarker(String suffix, int rows) throws SQLException {
         String db = create(suffix);
         exec(db, "CREATE TABLE marker (id int PRIMARY KEY, note text)",
                 "INSERT INTO marker SELECT g, 'keep ' || g FROM generate_series(1, " + rows + ") g");
@@ -61,7 +63,7 @@ final class TestDatabases implements AutoCloseable {
     }
 
     /** Fills a database with {@code pgbench -i -s 1} (100000 accounts, 10 tellers, 1 branch). */
-    void pgbench(String db) throws Exception {
+    public void pgbench(String db) throws Exception {
         Process p = new ProcessBuilder(TOOLS.binary("pgbench").toString(), "-i", "-s", "1", "-q",
                 "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", db).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -70,11 +72,13 @@ final class TestDatabases implements AutoCloseable {
         }
     }
 
-    DatabaseEndpoint endpoint(String db) {
+    /** @return the endpoint of a database on this server, as superuser */
+    public DatabaseEndpoint endpoint(String db) {
         return ADMIN.withDatabase(db);
     }
 
-    void exec(String db, String... sql) throws SQLException {
+    /** Runs statements in a database, in order, on one connection. */
+    public void exec(String db, String... sql) throws SQLException {
         try (Connection c = TOOLS.connect(endpoint(db), null); Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
@@ -82,7 +86,8 @@ final class TestDatabases implements AutoCloseable {
         }
     }
 
-    long queryLong(String db, String sql) throws SQLException {
+    /** @return the first column of the first row as a long (0 when SQL NULL); the query must return a row */
+    public long queryLong(String db, String sql) throws SQLException {
         try (Connection c = TOOLS.connect(endpoint(db), null); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             rs.next();
@@ -91,7 +96,7 @@ final class TestDatabases implements AutoCloseable {
     }
 
     /** @return the first column of the first row, empty when there is no row or it is SQL NULL */
-    Optional<String> queryString(String db, String sql) throws SQLException {
+    public Optional<String> queryString(String db, String sql) throws SQLException {
         try (Connection c = TOOLS.connect(endpoint(db), null); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
@@ -99,7 +104,7 @@ final class TestDatabases implements AutoCloseable {
     }
 
     /** @return exact row counts of every table in schema public, by table name */
-    Map<String, Long> counts(String db) throws SQLException {
+    public Map<String, Long> counts(String db) throws SQLException {
         Map<String, Long> counts = new TreeMap<>();
         List<String> tables = new ArrayList<>();
         try (Connection c = TOOLS.connect(endpoint(db), null); Statement st = c.createStatement()) {
@@ -123,7 +128,7 @@ final class TestDatabases implements AutoCloseable {
      * directory of the store, the exact row count of every table, committed with its manifest (the
      * source is not written to while the test runs, so counting after the dump reads the same data).
      */
-    SnapshotManifest snapshot(String db, SnapshotStore store, String snapshotId) throws Exception {
+    public SnapshotManifest snapshot(String db, SnapshotStore store, String snapshotId) throws Exception {
         Path staging = store.newStagingDir(snapshotId);
         Path dump = staging.resolve("dump.pgdump");
         List<String> cmd = new ArrayList<>(List.of("pg_dump", "--format=custom"));
@@ -136,6 +141,7 @@ final class TestDatabases implements AutoCloseable {
                 "pg_dump-custom", "dump.pgdump", Files.size(dump), SnapshotStore.sha256(dump), tables));
     }
 
+    /** Drops every database created here, forcing off open connections. */
     @Override
     public void close() throws SQLException {
         try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement()) {

@@ -1,4 +1,4 @@
-package dev.dbrefresh.cluster.it;
+package dev.dbrefresh.runtime.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventCodec;
@@ -14,19 +14,23 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
  * there, keeps it and deletes it from the queue, so later tests still see earlier messages and can
  * tell them apart by run id.
  */
-final class Inbox {
+public final class Inbox {
 
     private final SqsClient sqs;
     private final String queueUrl;
     private final List<Message> received = new CopyOnWriteArrayList<>();
 
-    Inbox(SqsClient sqs, String queueName) {
+    /**
+     * @param sqs       client of the queue's server
+     * @param queueName name of the queue, which must exist
+     */
+    public Inbox(SqsClient sqs, String queueName) {
         this.sqs = sqs;
         this.queueUrl = sqs.getQueueUrl(r -> r.queueName(queueName)).queueUrl();
     }
 
     /** Receives until the queue returns nothing, deleting what it receives. */
-    synchronized void poll() {
+    public synchronized void poll() {
         List<Message> batch;
         do {
             batch = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(10).waitTimeSeconds(0)
@@ -39,23 +43,27 @@ final class Inbox {
     }
 
     /** @return the received messages whose JSON body matches, after a {@link #poll()} */
-    List<Message> messages(Predicate<JsonNode> body) {
+    public List<Message> messages(Predicate<JsonNode> body) {
         poll();
         return received.stream().filter(m -> body.test(json(m))).toList();
     }
 
     /** @return the bodies (JSON) of the received envelopes of a run and type, after a {@link #poll()} */
-    List<JsonNode> events(String runId, String type) {
+    public List<JsonNode> events(String runId, String type) {
         return messages(n -> runId.equals(n.path("subject").asText()) && type.equals(n.path("type").asText()))
                 .stream().map(Inbox::json).toList();
     }
 
     /** @return every received envelope of a run, after a {@link #poll()} */
-    List<JsonNode> events(String runId) {
+    public List<JsonNode> events(String runId) {
         return messages(n -> runId.equals(n.path("subject").asText())).stream().map(Inbox::json).toList();
     }
 
-    static JsonNode json(Message m) {
+    /**
+     * @return a message's body parsed as JSON
+     * @throws AssertionError when the body is not JSON
+     */
+    public static JsonNode json(Message m) {
         try {
             return EventCodec.mapper().readTree(m.body());
         } catch (Exception e) {

@@ -1,4 +1,4 @@
-package dev.dbrefresh.notifier.it;
+package dev.dbrefresh.runtime.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.runtime.audit.AuditEntry;
@@ -20,12 +20,13 @@ import static org.awaitility.Awaitility.await;
  * One service under test: ElasticMQ and DynamoDB Local in this JVM ({@link LocalAws}, fresh queues,
  * DLQs and tables) and the service's own application context in environment {@code local}, pointed
  * at them. The context is built here rather than by {@code @MicronautTest} so that it is closed before
- * the emulators and the databases it uses go away.
+ * the emulators and the databases it uses go away. The service is whichever one's beans are on the test
+ * classpath: each service module's integration tests use this class.
  */
-final class ServiceStack implements AutoCloseable {
+public final class ServiceStack implements AutoCloseable {
 
     /** How long a test waits for an asynchronous outcome before it fails. */
-    static final Duration PATIENCE = Duration.ofSeconds(90);
+    public static final Duration PATIENCE = Duration.ofSeconds(90);
 
     private final LocalAws aws;
     private final SqsClient sqs;
@@ -40,17 +41,20 @@ final class ServiceStack implements AutoCloseable {
      * Starts the emulators (no service yet).
      *
      * @param maxReceiveCount redrive policy of every service queue
+     * @return the stack, its service not started yet
+     * @throws Exception when an emulator cannot start
      */
-    static ServiceStack emulators(int maxReceiveCount) throws Exception {
+    public static ServiceStack emulators(int maxReceiveCount) throws Exception {
         return new ServiceStack(LocalAws.start(0, 0, null, maxReceiveCount));
     }
 
     /**
      * Starts the service: its consumer begins polling its queue at once.
      *
-     * @param properties the test's own properties (plans file, datasource, ...)
+     * @param properties the test's own properties (plans file, datasource, ...); they override the defaults
+     * @return this stack
      */
-    ServiceStack startService(Map<String, Object> properties) {
+    public ServiceStack startService(Map<String, Object> properties) {
         Map<String, Object> all = new HashMap<>(aws.serviceProperties());
         all.put("dbrefresh.messaging.wait-time-seconds", 1);
         all.put("dbrefresh.messaging.backoff-base-seconds", 1);
@@ -61,38 +65,44 @@ final class ServiceStack implements AutoCloseable {
         return this;
     }
 
-    ApplicationContext context() {
+    /** @return the service's application context, {@code null} before {@link #startService(Map)} */
+    public ApplicationContext context() {
         return context;
     }
 
-    SqsClient sqs() {
+    /** @return a client of the in-JVM ElasticMQ */
+    public SqsClient sqs() {
         return sqs;
     }
 
-    AuditLog audit() {
+    /** @return the service's audit log bean */
+    public AuditLog audit() {
         return context.getBean(AuditLog.class);
     }
 
-    LeaseStore leases() {
+    /** @return the service's lease store bean */
+    public LeaseStore leases() {
         return context.getBean(LeaseStore.class);
     }
 
-    Inbox inbox(String queue) {
+    /** @return a new, empty {@link Inbox} of a queue (by name) */
+    public Inbox inbox(String queue) {
         return new Inbox(sqs, queue);
     }
 
-    String queueUrl(String queue) {
+    /** @return the URL of a queue, by name */
+    public String queueUrl(String queue) {
         return sqs.getQueueUrl(r -> r.queueName(queue)).queueUrl();
     }
 
     /** Sends a message body to a queue, as SNS raw delivery or the local publisher would. */
-    void send(String queue, JsonNode envelope) {
+    public void send(String queue, JsonNode envelope) {
         String body = envelope.toString();
         sqs.sendMessage(r -> r.queueUrl(queueUrl(queue)).messageBody(body));
     }
 
     /** Waits until a queue has no message left: none visible, in flight or delayed. */
-    void awaitDrained(String queue) {
+    public void awaitDrained(String queue) {
         String url = queueUrl(queue);
         await("queue " + queue + " drained").atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             var attrs = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
@@ -104,7 +114,7 @@ final class ServiceStack implements AutoCloseable {
     }
 
     /** @return the run's audit entries written by this service */
-    List<AuditEntry> auditOf(String runId) {
+    public List<AuditEntry> auditOf(String runId) {
         return audit().entries(runId);
     }
 

@@ -1,4 +1,4 @@
-package dev.dbrefresh.snapshot.it;
+package dev.dbrefresh.runtime.testing;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dbrefresh.contracts.EventCodec;
@@ -14,13 +14,13 @@ import java.util.function.Consumer;
  * ({@link EventType#sampleResource()}): a fresh event id, the test's run id as subject and
  * correlation id, the current time, and the payload adapted by the test.
  */
-final class Samples {
+public final class Samples {
 
     private Samples() {
     }
 
     /** @return the sample envelope of a type, as published in shared-contracts */
-    static ObjectNode sample(EventType type) {
+    public static ObjectNode sample(EventType type) {
         try (InputStream in = Samples.class.getResourceAsStream(type.sampleResource())) {
             if (in == null) {
                 throw new IllegalStateException("no sample " + type.sampleResource() + " on the classpath");
@@ -37,7 +37,7 @@ final class Samples {
      * @param data  changes to the sample's payload
      * @return the envelope, ready to be sent
      */
-    static ObjectNode envelope(EventType type, String runId, Consumer<ObjectNode> data) {
+    public static ObjectNode envelope(EventType type, String runId, Consumer<ObjectNode> data) {
         ObjectNode e = sample(type);
         e.put("id", UUID.randomUUID().toString());
         e.put("subject", runId);
@@ -48,7 +48,7 @@ final class Samples {
     }
 
     /** @return a run id unique to this JVM, e.g. {@code run-guard-1a2b3c4d} */
-    static String runId(String what) {
+    public static String runId(String what) {
         return "run-" + what + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 }
