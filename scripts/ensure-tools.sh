@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs (Debian, as root) and starts what dbrefresh needs on this machine: a JDK 17, Maven, and a
 # PostgreSQL server with client tools (pg_dump, pg_restore, pgbench) reachable at
-# ${DBREFRESH_PG_HOST:-127.0.0.1}:${DBREFRESH_PG_PORT:-5432} as user postgres without a password.
+# ${DBREFRESH_PG_HOST:-127.0.0.1}:${DBREFRESH_PG_PORT:-5432} as user postgres without a password, and
+# MariaDB for the Aurora MySQL user tests. (moto_server, which the AWS-mode tests use, is not in the
+# registries reachable here; those tests skip, saying why, where it is absent.)
 # Idempotent: does nothing where everything is there and running.
 set -euo pipefail
 
@@ -79,5 +81,32 @@ ensure_postgres() {
   fi
 }
 
+my_answers() {
+  mariadb -h 127.0.0.1 -P 3306 -u root -e 'select 1' >/dev/null 2>&1
+}
+
+# MariaDB stands in for Aurora MySQL in users-service's tests (root without a password on 127.0.0.1).
+# Those tests skip, saying why, where it is missing; this makes it present where we can.
+ensure_mariadb() {
+  my_answers && return 0
+  if ! command -v mariadbd >/dev/null 2>&1; then
+    can_install || { say "MariaDB not installed: the Aurora MySQL user tests will be skipped"; return 0; }
+    apt_install mariadb-server mariadb-client
+  fi
+  if ! pgrep -x mariadbd >/dev/null 2>&1; then
+    say "starting MariaDB"
+    mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql >/dev/null 2>&1 || true
+    for _ in $(seq 1 30); do my_answers && return 0; mariadb -u root -e 'select 1' >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  if ! my_answers && [ "$(id -u)" = 0 ] && mariadb -u root -e 'select 1' >/dev/null 2>&1; then
+    say "allowing root without a password over TCP from this machine in MariaDB (test machine set-up)"
+    mariadb -u root -e "ALTER USER root@localhost IDENTIFIED VIA unix_socket OR mysql_native_password USING PASSWORD('')" || true
+    mariadb -u root -e "CREATE DATABASE IF NOT EXISTS test" || true
+  fi
+  my_answers || say "MariaDB at 127.0.0.1:3306 does not accept root without a password: the Aurora MySQL user tests will be skipped"
+}
+
 ensure_java_maven
 ensure_postgres
+ensure_mariadb

@@ -103,17 +103,45 @@ class LocalStackRefreshIT {
         assertThat(pg.rowCounts(SOURCE)).isEqualTo(sourceCounts);
         assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
         assertThat(snapshotOf(second)).isNotEqualTo(snapshotOf(first));
+
+        // A dry-run reads and checks everything and changes nothing: no snapshot, the target as it was.
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + TARGET, "postgres", "")) {
+            c.createStatement().execute("CREATE TABLE written_before_dry_run (id int)");
+        }
+        long snapshotsBefore = snapshotCount();
+        RunReport dryRun = run(true);
+
+        assertThat(dryRun.succeeded()).as(dryRun.toString()).isTrue();
+        assertThat(dryRun.notification().path("result").asText()).isEqualTo("dry-run");
+        assertThat(dryRun.entries()).filteredOn(e -> AuditEntry.PLANNED.equals(e.status()))
+                .extracting(AuditEntry::service).contains("snapshot-service", "cluster-service", "users-service");
+        assertThat(dryRun.entries()).noneMatch(e -> AuditEntry.SUCCEEDED.equals(e.status())
+                && List.of("dump", "copy", "restore", "users").contains(e.step()));
+        assertThat(pg.rowCounts(TARGET)).containsKey("public.written_before_dry_run");
+        assertThat(snapshotCount()).isEqualTo(snapshotsBefore);
+    }
+
+    private static long snapshotCount() throws Exception {
+        try (var dirs = Files.list(home.resolve("store").resolve("source"))) {
+            return dirs.filter(Files::isDirectory).filter(d -> !d.getFileName().toString().startsWith(".")).count();
+        }
     }
 
     private RunReport run() throws Exception {
+        return run(false);
+    }
+
+    private RunReport run(boolean dryRun) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(Path.of("..").toAbsolutePath().normalize(),
-                home, plans, "e2e", 10, 5, Duration.ofMinutes(5), new PrintStream(out, true, StandardCharsets.UTF_8)));
+                home, plans, "e2e", 10, 5, Duration.ofMinutes(5), new PrintStream(out, true, StandardCharsets.UTF_8), dryRun));
         report.print(new PrintStream(out, true, StandardCharsets.UTF_8));
         String printed = out.toString(StandardCharsets.UTF_8);
         System.out.println(printed);
-        assertThat(printed).contains("Summary of run " + report.runId()).contains("public.pgbench_accounts")
-                .contains("1,000,000");
+        assertThat(printed).contains("Summary of run " + report.runId());
+        if (!dryRun) {
+            assertThat(printed).contains("public.pgbench_accounts").contains("1,000,000");
+        }
         return report;
     }
 

@@ -62,10 +62,14 @@ public final class DbRefreshCli {
         @Option(names = "--timeout-seconds", defaultValue = "900", description = "how long to wait for the run")
         int timeoutSeconds;
 
+        @Option(names = "--dry-run", description = "perform every read and check, change nothing; print the planned changes")
+        boolean dryRun;
+
         @Override
         public Integer call() throws Exception {
             RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(repo.toAbsolutePath(),
-                    parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds), System.out));
+                    parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds), System.out,
+                    dryRun));
             report.print(System.out);
             return report.succeeded() ? 0 : 1;
         }
@@ -93,7 +97,7 @@ public final class DbRefreshCli {
         @Override
         public Integer call() throws Exception {
             new LocalStackRunner().up(new LocalStackRunner.Options(repo.toAbsolutePath(), parent.home.toAbsolutePath(),
-                    plansFile, plan, scale, 5, Duration.ZERO, System.out));
+                    plansFile, plan, scale, 5, Duration.ZERO, System.out, false));
             return 0;
         }
     }

@@ -51,9 +51,10 @@ public final class LocalStackRunner {
      * @param maxReceiveCount redrive policy: receives before a message goes to its DLQ
      * @param timeout         how long to wait for the run to end
      * @param out             progress output
+     * @param dryRun          perform every read and check, change nothing; print the planned changes
      */
     public record Options(Path repo, Path home, Path plansFile, String plan, int scale, int maxReceiveCount,
-            Duration timeout, PrintStream out) {
+            Duration timeout, PrintStream out, boolean dryRun) {
     }
 
     /**
@@ -80,13 +81,14 @@ public final class LocalStackRunner {
                 String runId = newRunId();
                 SqsClient sqs = aws.sqsClient();
                 Instant started = Instant.now();
-                publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, false, "cli"));
+                publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, o.dryRun(), "cli"));
                 o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
                         + " -> " + plan.targetId());
                 List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),
                         o.out());
                 JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
-                boolean ok = notification != null && "succeeded".equals(notification.path("result").asText());
+                boolean ok = notification != null
+                        && (o.dryRun() ? "dry-run" : "succeeded").equals(notification.path("result").asText());
                 return new RunReport(runId, plan.name(), ok, entries, notification, Duration.between(started, Instant.now()));
             } finally {
                 StackFile.delete(o.home());

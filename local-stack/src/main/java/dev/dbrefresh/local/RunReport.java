@@ -26,8 +26,9 @@ public record RunReport(String runId, String plan, boolean succeeded, List<Audit
      */
     public void print(PrintStream out) {
         out.println();
-        out.printf("Summary of run %s (plan %s): %s in %.1f s%n", runId, plan, succeeded ? "SUCCEEDED" : "FAILED",
-                elapsed.toMillis() / 1000.0);
+        boolean dryRun = notification != null && "dry-run".equals(notification.path("result").asText());
+        out.printf("Summary of run %s (plan %s): %s in %.1f s%n", runId, plan,
+                dryRun ? "DRY-RUN, nothing changed" : succeeded ? "SUCCEEDED" : "FAILED", elapsed.toMillis() / 1000.0);
         out.printf("  %-18s %-15s %-10s %10s  %s%n", "service", "step", "status", "duration", "details");
         for (AuditEntry e : entries) {
             if (!AuditEntry.STARTED.equals(e.status())) {

@@ -74,7 +74,8 @@ public class RestoreStep {
         if (chosen.isEmpty() && plan.promoteLatest()) {
             chosen = Optional.of(ready.snapshotId());
         }
-        if (chosen.isEmpty() || !engine.snapshotExists(plan, chosen.get())) {
+        // A dry-run's snapshot was not taken or copied (only planned), so it cannot exist yet.
+        if (chosen.isEmpty() || (!ready.dryRun() && !engine.snapshotExists(plan, chosen.get()))) {
             ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + parameter + " = " + chosen.orElse("(not set)")
                     + " names no snapshot available on the target side; the target was not touched. Set "
                     + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");

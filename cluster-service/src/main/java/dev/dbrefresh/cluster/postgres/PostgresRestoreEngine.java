@@ -39,14 +39,14 @@ public class PostgresRestoreEngine implements RestoreEngine {
     @Override
     public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
         SnapshotStore store = new SnapshotStore(plan.targetStore());
-        var snapshot = store.find(snapshotId).orElseThrow();
         var target = plan.target();
         if (dryRun) {
-            ctx.planned("restore", "pg_restore -j " + plan.restoreJobs() + " of " + store.dumpFile(snapshot)
-                    + " into a staging database, then DROP DATABASE " + target.database() + " and rename the staging"
-                    + " database to it on " + target.host() + ":" + target.port());
+            ctx.planned("restore", "pg_restore -j " + plan.restoreJobs() + " of snapshot " + snapshotId + " from "
+                    + store.root() + " into a staging database, then DROP DATABASE " + target.database()
+                    + " and rename the staging database to it on " + target.host() + ":" + target.port());
             return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
         }
+        var snapshot = store.find(snapshotId).orElseThrow();
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try {
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).

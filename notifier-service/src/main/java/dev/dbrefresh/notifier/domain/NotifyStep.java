@@ -5,6 +5,8 @@ import dev.dbrefresh.contracts.RefreshCompleted;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.UsersApplied;
+import dev.dbrefresh.notifier.aws.AfterRefreshActions;
+import dev.dbrefresh.notifier.aws.TopicPublisher;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.lease.LeaseStore;
@@ -21,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The end of a run: on success publishes {@code refresh.completed}; on success or failure sends the
- * notification (JSON {@link Notification}) to the plan's notification queue, writes a log line, and
- * releases the run's lease on the target. A failure of an unknown plan goes to
- * {@value Routing#NOTIFICATIONS_QUEUE}.
+ * The end of a run: on success runs the plan's {@link AfterRefreshActions} (endpoint parameter, pipeline,
+ * snapshot retention) and publishes {@code refresh.completed}; on success or failure sends the
+ * notification (JSON {@link Notification}) to the plan's notification queue and, where the plan names one,
+ * its SNS topic ({@link TopicPublisher}), writes a log line, and releases the run's lease on the target.
+ * A failure of an unknown plan goes to {@value Routing#NOTIFICATIONS_QUEUE}.
  */
 @Singleton
 public class NotifyStep {
@@ -35,18 +38,25 @@ public class NotifyStep {
     private final EventPublisher publisher;
     private final AuditLog audit;
     private final LeaseStore leases;
+    private final TopicPublisher topics;
+    private final AfterRefreshActions actions;
 
     /**
      * @param plans     refresh plans
      * @param publisher publisher (notification queue)
      * @param audit     audit log (the steps in the notification)
      * @param leases    target leases
+     * @param topics    SNS topic publisher
+     * @param actions   what a plan asks for after a successful refresh
      */
-    public NotifyStep(PlanCatalog plans, EventPublisher publisher, AuditLog audit, LeaseStore leases) {
+    public NotifyStep(PlanCatalog plans, EventPublisher publisher, AuditLog audit, LeaseStore leases,
+            TopicPublisher topics, AfterRefreshActions actions) {
         this.plans = plans;
         this.publisher = publisher;
         this.audit = audit;
         this.leases = leases;
+        this.topics = topics;
+        this.actions = actions;
     }
 
     /**
@@ -63,6 +73,9 @@ public class NotifyStep {
                     applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now());
             ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
             return;
+        }
+        if (plan.isPresent()) {
+            actions.run(plan.get(), applied, ctx);
         }
         String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
                 + applied.snapshotId() + ", " + applied.rowsVerified() + " rows verified";
@@ -94,8 +107,12 @@ public class NotifyStep {
     private String send(Optional<RefreshPlan> plan, Notification n) {
         String queue = plan.map(RefreshPlan::notificationQueue).orElse(Routing.NOTIFICATIONS_QUEUE);
         publisher.sendRaw(queue, EventCodec.toJson(n), Map.of("result", n.result(), "runId", n.runId()));
+        String topic = plan.map(RefreshPlan::notifications).map(s -> s.topicArn()).orElse(null);
+        if (topic != null) {
+            topics.publish(topic, n);
+        }
         LOG.info("run {}: {}", n.runId(), n.message());
-        return queue;
+        return topic == null ? queue : queue + " and " + topic;
     }
 
     private List<String> steps(String runId) {

@@ -369,8 +369,8 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         String step = context.currentStep() == null ? "handle" : context.currentStep();
         String message = step + " failed " + receives + " times, last with: " + ErrorCodes.describe(e)
                 + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)";
-        audit.record(new AuditEntry(envelope.runId(), envelope.time() + "#" + settings.getService() + "#" + step
-                + "#failed#final", clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
+        audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
+                AuditEntry.FAILED, "final"), clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
                 ErrorCodes.of(e), envelope.id(), event.plan()));
         try {
             context.publish(new RefreshFailed(event.plan(), settings.getService(), step, ErrorCodes.of(e), message,

@@ -133,7 +133,8 @@ public class StepContext {
      */
     public void planned(String step, String details) {
         currentStep = step;
-        write(step + "#" + Integer.toHexString(details.hashCode()), AuditEntry.PLANNED, 0, details, null, "final");
+        // Several planned calls of one step (one per instance, say) each need their own audit key.
+        write(step, AuditEntry.PLANNED, 0, details, null, "p" + Integer.toHexString(details.hashCode()));
     }
 
     /**

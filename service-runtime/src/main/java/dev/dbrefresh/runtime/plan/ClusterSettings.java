@@ -37,6 +37,7 @@ import java.util.Map;
  * @param pollMaxSeconds         cap of the exponential poll delay, seconds (at most 900, the SQS limit)
  * @param waitDeadlineMinutes    a wait (copy, delete, restore) that lasts longer fails the run
  * @param endpointOverrides      test-only: restored endpoint host -> {@code host:port} to connect to instead
+ *                               ({@code *} for every host)
  */
 public record ClusterSettings(String sourceAccount, String sourceRegion, String sourceCluster, String sourceSnapshot,
         boolean shareFromSource, String targetAccount, String targetRegion, String targetCluster, String engineVersion,

@@ -43,20 +43,19 @@ public class PostgresUsersEngine implements UsersEngine {
     @Override
     public Outcome apply(RefreshPlan plan, ClusterRestored restored, StepContext ctx) throws Exception {
         SnapshotStore store = new SnapshotStore(plan.targetStore());
-        Optional<SnapshotManifest> manifest = store.find(restored.snapshotId());
-        if (manifest.isEmpty()) {
-            return new Refused("verify", "SNAPSHOT_NOT_FOUND", "manifest of snapshot " + restored.snapshotId()
-                    + " is not in " + store.root() + "; cannot verify the restored data");
-        }
         DatabaseEndpoint target = plan.target().withDatabase(restored.database());
         if (restored.dryRun()) {
             for (UserSpec u : plan.users()) {
                 ctx.planned("users", "create or update role " + u.name() + " with " + u.grants().size() + " grants on "
                         + target.display());
             }
-            ctx.planned("verify", "compare " + manifest.get().tables().size() + " tables with the manifest of "
-                    + restored.snapshotId());
+            ctx.planned("verify", "compare every table's row count with the manifest of " + restored.snapshotId());
             return new Applied(plan.users().stream().map(UserSpec::name).toList(), List.of(), 0);
+        }
+        Optional<SnapshotManifest> manifest = store.find(restored.snapshotId());
+        if (manifest.isEmpty()) {
+            return new Refused("verify", "SNAPSHOT_NOT_FOUND", "manifest of snapshot " + restored.snapshotId()
+                    + " is not in " + store.root() + "; cannot verify the restored data");
         }
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try {

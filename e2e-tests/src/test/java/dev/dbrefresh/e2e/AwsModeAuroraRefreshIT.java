@@ -1,0 +1,181 @@
+package dev.dbrefresh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dbrefresh.contracts.EventCodec;
+import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.RefreshRequested;
+import dev.dbrefresh.local.LocalPostgres;
+import dev.dbrefresh.local.LocalStackRunner;
+import dev.dbrefresh.local.ServiceProcesses;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.kms.KmsClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.Tag;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sns.SnsClient;
+import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+
+/**
+ * An Aurora PostgreSQL refresh end to end in {@code aws} mode against moto: the four service jars,
+ * SNS fan-out to the queues, the RDS snapshot share/copy/restore and instance creation in moto, SSM
+ * latest/current, Secrets Manager for the master password, the audit log in DynamoDB. moto holds no
+ * data, so users-service reaches the "restored" cluster through the plan's test-only endpoint
+ * override: a local PostgreSQL database with pgbench data. Skips where moto_server is absent.
+ */
+class AwsModeAuroraRefreshIT {
+
+    private static final String SUFFIX = UUID.randomUUID().toString().substring(0, 8);
+    private static final String DATA = "dbr_aurora_" + SUFFIX;
+    private static final String TARGET = "e2e-acc-" + SUFFIX;
+    private static final String UNTAGGED_TARGET = "e2e-untagged-" + SUFFIX;
+
+    @TempDir
+    static Path home;
+
+    private static MotoStack moto;
+    private static ServiceProcesses services;
+    private static RdsClient rds;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(MotoStack.available(), "moto_server is not on the PATH: the Aurora end-to-end test needs it");
+        new LocalPostgres(new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null)).ensurePgbenchSource(DATA, 1);
+        moto = MotoStack.start(home.resolve("moto.log"));
+        rds = moto.client(RdsClient.builder());
+        String kmsKey = moto.client(KmsClient.builder()).createKey(r -> r.description("acceptance")).keyMetadata().arn();
+        String secret = moto.client(SecretsManagerClient.builder())
+                .createSecret(r -> r.name("acc/master").secretString("{\"password\":\"acc-master-pw\"}")).arn();
+        rds.createDBCluster(r -> r.dbClusterIdentifier("e2e-prod").engine("aurora-postgresql").masterUsername("postgres")
+                .masterUserPassword("prod-master-pw").storageEncrypted(true).kmsKeyId(kmsKey));
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier("e2e-prod").dbClusterSnapshotIdentifier("prod-nightly"));
+        for (String cluster : List.of(TARGET, UNTAGGED_TARGET)) {
+            List<Tag> tags = cluster.equals(TARGET)
+                    ? List.of(Tag.builder().key("dbrefresh:refresh-target").value("true").build()) : List.of();
+            rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql").masterUsername("postgres")
+                    .masterUserPassword("old-master-pw").tags(tags));
+            rds.createDBInstance(r -> r.dbInstanceIdentifier(cluster + "-1").dbClusterIdentifier(cluster)
+                    .engine("aurora-postgresql").dbInstanceClass("db.r6g.large"));
+        }
+        Files.writeString(home.resolve("reader.password"), "reader-" + SUFFIX);
+        Path plans = home.resolve("plans.yml");
+        Files.writeString(plans, plan("aurora-e2e", TARGET, kmsKey, secret) + plan("untagged", UNTAGGED_TARGET, kmsKey, secret)
+                .replace("plans:\n", ""));
+        services = ServiceProcesses.start(Path.of("..").toAbsolutePath().normalize(), home, plans, moto.serviceEnv(),
+                moto.serviceProperties(), Duration.ofSeconds(120));
+    }
+
+    private static String plan(String name, String target, String kmsKey, String secret) {
+        return """
+                plans:
+                  %s:
+                    engine: aurora-postgresql
+                    source: {account: "111111111111", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
+                    target:
+                      account: "123456789012"
+                      region: us-east-1
+                      cluster: %s
+                      kms-key-id: %s
+                      subnet-group: default
+                      security-groups: [sg-0a1b2c3d]
+                      instance-class: db.r6g.large
+                      instances: 2
+                      required-tag: dbrefresh:refresh-target=true
+                      master-username: postgres
+                      master-password-secret: %s
+                      database: %s
+                    wait: {first-poll-seconds: 1, max-poll-seconds: 2, deadline-minutes: 10}
+                    parameters: {latest: /dbrefresh/%s/latest, current: /dbrefresh/%s/current}
+                    users:
+                      - name: dbr_aurora_%s_reader
+                        password-secret: file:%s
+                        grants:
+                          - {on: database, privileges: [CONNECT]}
+                          - {on: all-tables, schema: public, privileges: [SELECT]}
+                    guards: {protected-patterns: ["(?i).*prod.*"]}
+                    test-endpoint-overrides: {"*": "127.0.0.1:5432"}
+                """.formatted(name, target, kmsKey, secret, DATA, name, name, SUFFIX, home.resolve("reader.password"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (services != null) {
+            services.close();
+        }
+        if (moto != null) {
+            moto.close();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "")) {
+            c.createStatement().execute("DROP DATABASE IF EXISTS " + DATA + " WITH (FORCE)");
+            c.createStatement().execute("DROP ROLE IF EXISTS dbr_aurora_" + SUFFIX + "_reader");
+        }
+    }
+
+    @Test
+    void auroraRefresh_shouldCopyRestoreAndComplete_thenSkipTheCopy_andAGuardRefusalDeletesNothing() throws Exception {
+        Result first = run("aurora-e2e");
+
+        assertThat(first.notification().path("result").asText()).as(first.toString()).isEqualTo("succeeded");
+        assertThat(first.succeeded()).contains("snapshot-service/copy", "snapshot-service/parameter",
+                "cluster-service/promote", "users-service/users", "users-service/verify", "notifier-service/notify");
+        String copy = first.notification().path("snapshotId").asText();
+        var copied = rds.describeDBClusterSnapshots(r -> r.dbClusterSnapshotIdentifier(copy)).dbClusterSnapshots().get(0);
+        assertThat(copied.kmsKeyId()).isNotBlank();
+        var restored = rds.describeDBClusters(r -> r.dbClusterIdentifier(TARGET)).dbClusters().get(0);
+        assertThat(restored.dbClusterMembers()).hasSize(2);
+        assertThat(moto.ssm().getParameter(r -> r.name("/dbrefresh/aurora-e2e/current")).parameter().value()).isEqualTo(copy);
+
+        Result second = run("aurora-e2e");
+
+        assertThat(second.notification().path("result").asText()).as(second.toString()).isEqualTo("succeeded");
+        assertThat(second.entries()).filteredOn(e -> "copy".equals(e.step()) || e.step().startsWith("copy"))
+                .extracting(AuditEntry::status).contains(AuditEntry.SKIPPED).doesNotContain(AuditEntry.SUCCEEDED);
+
+        Result refused = run("untagged");
+
+        assertThat(refused.notification().path("result").asText()).isEqualTo("failed");
+        assertThat(refused.notification().path("errorCode").asText()).isEqualTo("GUARD_MISSING_TAG");
+        var untouched = rds.describeDBClusters(r -> r.dbClusterIdentifier(UNTAGGED_TARGET)).dbClusters().get(0);
+        assertThat(untouched.dbClusterMembers()).extracting(m -> m.dbInstanceIdentifier())
+                .containsExactly(UNTAGGED_TARGET + "-1");
+        assertThat(refused.entries()).noneMatch(e -> e.step().startsWith("delete"));
+    }
+
+    private record Result(JsonNode notification, List<AuditEntry> entries) {
+        List<String> succeeded() {
+            return entries.stream().filter(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+                    .map(e -> e.service() + "/" + e.step()).toList();
+        }
+    }
+
+    private Result run(String plan) throws Exception {
+        String runId = LocalStackRunner.newRunId();
+        EventEnvelope start = EventEnvelope.create("e2e", runId, null, new RefreshRequested(plan, null, null, false, "test"),
+                Instant.now());
+        moto.client(SnsClient.builder()).publish(r -> r.topicArn(moto.topicArn()).message(EventCodec.encode(start))
+                .messageAttributes(Map.of("type", MessageAttributeValue.builder().dataType("String")
+                        .stringValue(start.type()).build())));
+        List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
+                Duration.ofMinutes(4), System.out);
+        JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
+        assertThat(notification).as("notification of run %s (logs in %s)", runId, home.resolve("logs")).isNotNull();
+        return new Result(notification, entries);
+    }
+}
