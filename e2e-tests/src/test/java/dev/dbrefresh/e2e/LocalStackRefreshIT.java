@@ -95,7 +95,8 @@ class LocalStackRefreshIT {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + TARGET, "postgres", "")) {
             c.createStatement().execute("CREATE TABLE written_in_acceptance (id int)");
         }
-        RunReport second = run();
+        // The second run sets a plan value in its start message: cluster-service, two events later, uses it.
+        RunReport second = run(false, java.util.Map.of("restore.jobs", "1"));
 
         assertThat(second.succeeded()).as(second.toString()).isTrue();
         assertThat(second.runId()).isNotEqualTo(first.runId());
@@ -103,6 +104,11 @@ class LocalStackRefreshIT {
         assertThat(pg.rowCounts(SOURCE)).isEqualTo(sourceCounts);
         assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
         assertThat(snapshotOf(second)).isNotEqualTo(snapshotOf(first));
+        assertThat(second.entries()).filteredOn(e -> "restore".equals(e.step()) && AuditEntry.SUCCEEDED.equals(e.status()))
+                .singleElement().satisfies(e -> assertThat(e.details()).contains("pg_restore -j 1"));
+        assertThat(second.entries()).filteredOn(e -> "plan-values".equals(e.step()))
+                .extracting(AuditEntry::service, AuditEntry::details)
+                .contains(org.assertj.core.groups.Tuple.tuple("cluster-service", "restore.jobs from event"));
 
         // A dry-run reads and checks everything and changes nothing: no snapshot, the target as it was.
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + TARGET, "postgres", "")) {
@@ -128,13 +134,17 @@ class LocalStackRefreshIT {
     }
 
     private RunReport run() throws Exception {
-        return run(false);
+        return run(false, java.util.Map.of());
     }
 
     private RunReport run(boolean dryRun) throws Exception {
+        return run(dryRun, java.util.Map.of());
+    }
+
+    private RunReport run(boolean dryRun, java.util.Map<String, String> values) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(Path.of("..").toAbsolutePath().normalize(),
-                home, plans, "e2e", 10, 5, Duration.ofMinutes(5), new PrintStream(out, true, StandardCharsets.UTF_8), dryRun));
+                home, plans, "e2e", 10, 5, Duration.ofMinutes(5), new PrintStream(out, true, StandardCharsets.UTF_8), dryRun, values));
         report.print(new PrintStream(out, true, StandardCharsets.UTF_8));
         String printed = out.toString(StandardCharsets.UTF_8);
         System.out.println(printed);

@@ -65,11 +65,14 @@ public final class DbRefreshCli {
         @Option(names = "--dry-run", description = "perform every read and check, change nothing; print the planned changes")
         boolean dryRun;
 
+        @Option(names = "--value", description = "plan value for this run, e.g. --value restore.jobs=4 (repeatable)")
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() throws Exception {
             RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(repo.toAbsolutePath(),
                     parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds), System.out,
-                    dryRun));
+                    dryRun, values));
             report.print(System.out);
             return report.succeeded() ? 0 : 1;
         }
@@ -97,7 +100,7 @@ public final class DbRefreshCli {
         @Override
         public Integer call() throws Exception {
             new LocalStackRunner().up(new LocalStackRunner.Options(repo.toAbsolutePath(), parent.home.toAbsolutePath(),
-                    plansFile, plan, scale, 5, Duration.ZERO, System.out, false));
+                    plansFile, plan, scale, 5, Duration.ZERO, System.out, false, java.util.Map.of()));
             return 0;
         }
     }
@@ -121,6 +124,9 @@ public final class DbRefreshCli {
         @Option(names = "--dry-run", description = "perform every read and check, change nothing")
         boolean dryRun;
 
+        @Option(names = "--value", description = "plan value for this run, e.g. --value target.instance-class=db.r6g.large")
+        java.util.Map<String, String> values = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() {
             var live = StackFile.live(parent.home);
@@ -136,7 +142,7 @@ public final class DbRefreshCli {
                             LocalAws.SECRET_KEY))).build()) {
                 String runId = LocalStackRunner.newRunId();
                 LocalStackRunner.publishStart(sqs, runId, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot,
-                        date, dryRun, "cli"));
+                        date, dryRun, "cli", values));
                 System.out.println(runId);
                 return 0;
             }

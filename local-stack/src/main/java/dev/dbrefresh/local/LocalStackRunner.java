@@ -52,9 +52,10 @@ public final class LocalStackRunner {
      * @param timeout         how long to wait for the run to end
      * @param out             progress output
      * @param dryRun          perform every read and check, change nothing; print the planned changes
+     * @param values          plan values for this run (plan key to value), see PlanResolver
      */
     public record Options(Path repo, Path home, Path plansFile, String plan, int scale, int maxReceiveCount,
-            Duration timeout, PrintStream out, boolean dryRun) {
+            Duration timeout, PrintStream out, boolean dryRun, Map<String, String> values) {
     }
 
     /**
@@ -81,7 +82,7 @@ public final class LocalStackRunner {
                 String runId = newRunId();
                 SqsClient sqs = aws.sqsClient();
                 Instant started = Instant.now();
-                publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, o.dryRun(), "cli"));
+                publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, o.dryRun(), "cli", o.values()));
                 o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
                         + " -> " + plan.targetId());
                 List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),

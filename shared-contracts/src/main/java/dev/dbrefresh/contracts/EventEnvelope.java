@@ -24,6 +24,10 @@ import java.util.UUID;
  * @param correlationid   the run id again, under the name message tooling expects
  * @param causationid     id of the event that caused this one; {@code null} for a start message
  * @param data            the payload, a JSON object
+ * @param planvalues      extension attribute: the run's plan values (a JSON object of plan keys such as
+ *                        {@code target.instance-class} to strings, as text, since CloudEvents attribute
+ *                        values are scalar), set from the start message and carried by every later event
+ *                        of the run; {@code null} when the run has none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventEnvelope(
@@ -36,7 +40,8 @@ public record EventEnvelope(
         String datacontenttype,
         String correlationid,
         String causationid,
-        JsonNode data) {
+        JsonNode data,
+        String planvalues) {
 
     /** CloudEvents spec version written by dbrefresh. */
     public static final String SPEC_VERSION = "1.0";
@@ -62,7 +67,37 @@ public record EventEnvelope(
     public static EventEnvelope create(String source, String runId, EventEnvelope cause, DbRefreshEvent payload,
             Instant time) {
         return new EventEnvelope(SPEC_VERSION, UUID.randomUUID().toString(), source, EventType.of(payload).typeName(),
-                time, runId, JSON, runId, cause == null ? null : cause.id(), EventCodec.toTree(payload));
+                time, runId, JSON, runId, cause == null ? null : cause.id(), EventCodec.toTree(payload),
+                cause == null ? null : cause.planvalues());
+    }
+
+    /**
+     * @param newId an id chosen by the caller (deterministic ids make duplicates detectable)
+     * @return this envelope with that id
+     */
+    public EventEnvelope withId(String newId) {
+        return new EventEnvelope(specversion, newId, source, type, time, subject, datacontenttype, correlationid,
+                causationid, data, planvalues);
+    }
+
+    /**
+     * @param values the run's plan values, or {@code null}/empty for none
+     * @return this envelope carrying them
+     */
+    public EventEnvelope withPlanValues(java.util.Map<String, String> values) {
+        return new EventEnvelope(specversion, id, source, type, time, subject, datacontenttype, correlationid,
+                causationid, data, values == null || values.isEmpty() ? null : EventCodec.toJson(new java.util.TreeMap<>(values)));
+    }
+
+    /** @return the run's plan values carried by this envelope (empty when none) */
+    public java.util.Map<String, String> planValues() {
+        if (planvalues == null || planvalues.isBlank()) {
+            return java.util.Map.of();
+        }
+        var node = EventCodec.fromJson(planvalues, JsonNode.class);
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        node.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        return values;
     }
 
     /** @return the run id: {@link #subject()}, else {@link #correlationid()} */

@@ -7,7 +7,7 @@ import dev.dbrefresh.contracts.SnapshotReady;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import jakarta.inject.Singleton;
@@ -31,7 +31,7 @@ import java.util.Optional;
 @Singleton
 public class RestoreStep {
 
-    private final PlanCatalog plans;
+    private final PlanResolver plans;
     private final LeaseStore leases;
     private final ParameterStore parameters;
     private final List<RestoreEngine> engines;
@@ -43,7 +43,7 @@ public class RestoreStep {
      * @param parameters parameter store (latest/current)
      * @param engines    the restore engines
      */
-    public RestoreStep(PlanCatalog plans, LeaseStore leases, ParameterStore parameters, List<RestoreEngine> engines) {
+    public RestoreStep(PlanResolver plans, LeaseStore leases, ParameterStore parameters, List<RestoreEngine> engines) {
         this.plans = plans;
         this.leases = leases;
         this.parameters = parameters;
@@ -114,8 +114,11 @@ public class RestoreStep {
     }
 
     private Optional<RefreshPlan> checked(String planName, boolean dryRun, StepContext ctx) {
-        Optional<RefreshPlan> found = plans.find(planName);
+        Optional<RefreshPlan> found = plans.forRun(planName, ctx);
         if (found.isEmpty()) {
+            if (ctx.hasFailed()) {
+                return Optional.empty();
+            }
             ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + planName + "' in cluster-service's"
                     + " plans file; every service must read the same plans file");
             return Optional.empty();

@@ -12,7 +12,8 @@ import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.StepContext;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.PlanException;
+import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import jakarta.inject.Singleton;
 import java.time.Instant;
@@ -34,7 +35,7 @@ public class NotifyStep {
 
     private static final Logger LOG = LoggerFactory.getLogger(NotifyStep.class);
 
-    private final PlanCatalog plans;
+    private final PlanResolver plans;
     private final EventPublisher publisher;
     private final AuditLog audit;
     private final LeaseStore leases;
@@ -49,7 +50,7 @@ public class NotifyStep {
      * @param topics    SNS topic publisher
      * @param actions   what a plan asks for after a successful refresh
      */
-    public NotifyStep(PlanCatalog plans, EventPublisher publisher, AuditLog audit, LeaseStore leases,
+    public NotifyStep(PlanResolver plans, EventPublisher publisher, AuditLog audit, LeaseStore leases,
             TopicPublisher topics, AfterRefreshActions actions) {
         this.plans = plans;
         this.publisher = publisher;
@@ -65,7 +66,7 @@ public class NotifyStep {
      * @throws Exception when the notification cannot be sent (retried)
      */
     public void completed(UsersApplied applied, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> plan = plans.find(applied.plan());
+        Optional<RefreshPlan> plan = plan(applied.plan(), ctx);
         if (applied.dryRun()) {
             String message = "dry-run of plan " + applied.plan() + " completed: every read and check passed, nothing"
                     + " was changed; the calls a refresh would make are the 'planned' steps of run " + ctx.runId();
@@ -93,7 +94,7 @@ public class NotifyStep {
      * @throws Exception when the notification cannot be sent (retried)
      */
     public void failed(RefreshFailed failed, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> plan = plans.find(failed.plan());
+        Optional<RefreshPlan> plan = plan(failed.plan(), ctx);
         String message = "refresh of plan " + failed.plan() + " failed in " + failed.service() + " step " + failed.step()
                 + " (" + failed.errorCode() + "): " + failed.message()
                 + (failed.changed() ? " [the target was changed]" : " [nothing was changed]");
@@ -120,5 +121,17 @@ public class NotifyStep {
                 .filter(e -> !AuditEntry.STARTED.equals(e.status()))
                 .map(e -> e.service() + "/" + e.step() + " " + e.status() + " " + e.durationMs() + "ms")
                 .toList();
+    }
+
+    /**
+     * The run's plan with its values; where they are not acceptable (the run has failed for that
+     * already), the plans file's plan: reporting an outcome must never fail a run again.
+     */
+    private Optional<RefreshPlan> plan(String name, StepContext ctx) {
+        try {
+            return plans.resolve(name, ctx.planValues()).map(PlanResolver.Resolved::plan);
+        } catch (PlanException e) {
+            return plans.catalog().find(name);
+        }
     }
 }

@@ -26,6 +26,7 @@ public class StepContext {
     private final Clock clock;
     private volatile String currentStep;
     private volatile boolean changed;
+    private volatile boolean failed;
 
     /**
      * @param envelope  the event being handled
@@ -57,6 +58,20 @@ public class StepContext {
         return envelope;
     }
 
+    /**
+     * The run's plan values: those carried by the envelope (set by earlier events of the run), overlaid
+     * by the start message's own {@code values} when this is the start message.
+     *
+     * @return plan key to value, possibly empty
+     */
+    public java.util.Map<String, String> planValues() {
+        java.util.Map<String, String> values = new java.util.TreeMap<>(envelope.planValues());
+        if (envelope.data() != null && envelope.data().path("values").isObject()) {
+            envelope.data().get("values").fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        }
+        return values;
+    }
+
     /** @return SQS receive count of this delivery, 1 for the first */
     public int attempt() {
         return attempt;
@@ -70,6 +85,11 @@ public class StepContext {
     /** @return whether a step of this delivery reported a change to the target ({@link #markChanged()}) */
     public boolean changed() {
         return changed;
+    }
+
+    /** @return whether this delivery ended the run with {@link #fail} */
+    public boolean hasFailed() {
+        return failed;
     }
 
     /** Records that the target has been changed, for the {@code changed} flag of a later failure. */
@@ -144,7 +164,8 @@ public class StepContext {
      * @return its envelope
      */
     public EventEnvelope publish(DbRefreshEvent payload) {
-        EventEnvelope next = EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload, clock.instant());
+        EventEnvelope next = EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload, clock.instant())
+                .withPlanValues(planValues());
         publisher.publish(next);
         return next;
     }
@@ -158,7 +179,7 @@ public class StepContext {
      */
     public void publishDelayed(String queue, DbRefreshEvent payload, int delaySeconds) {
         publisher.sendDelayed(queue, EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload,
-                clock.instant()), delaySeconds);
+                clock.instant()).withPlanValues(planValues()), delaySeconds);
     }
 
     /**
@@ -171,6 +192,7 @@ public class StepContext {
      */
     public void fail(String step, String errorCode, String message) {
         currentStep = step;
+        failed = true;
         write(step, AuditEntry.FAILED, 0, message, errorCode, "final");
         publish(new RefreshFailed(plan, service, step, errorCode, message, changed));
     }

@@ -13,6 +13,7 @@ import java.util.Optional;
  */
 @Singleton
 @Requires(property = "dbrefresh.parameters.backend", value = "jdbc", defaultValue = "jdbc")
+@Requires(beans = javax.sql.DataSource.class)
 public class JdbcParameterStore implements ParameterStore {
 
     private final ParameterRepository repository;
@@ -26,6 +27,16 @@ public class JdbcParameterStore implements ParameterStore {
     @Transactional
     public Optional<String> get(String name) {
         return repository.findFirstByNameOrderByVersionDesc(name).map(ParameterVersion::value);
+    }
+
+    @Override
+    @Transactional
+    public java.util.Map<String, String> getByPath(String prefix) {
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        for (ParameterVersion v : repository.findByNameLikeOrderByVersionAsc(prefix.replace("%", "\\%") + "%")) {
+            values.put(v.name(), v.value());
+        }
+        return values;
     }
 
     @Override

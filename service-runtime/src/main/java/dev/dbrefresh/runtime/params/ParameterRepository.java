@@ -16,6 +16,12 @@ public interface ParameterRepository extends GenericRepository<ParameterVersion,
     Optional<ParameterVersion> findFirstByNameOrderByVersionDesc(String name);
 
     /**
+     * @param pattern SQL LIKE pattern of names
+     * @return every version of the matching parameters, oldest first (the last one per name wins)
+     */
+    java.util.List<ParameterVersion> findByNameLikeOrderByVersionAsc(String pattern);
+
+    /**
      * @param version a new version
      * @return the saved row
      */

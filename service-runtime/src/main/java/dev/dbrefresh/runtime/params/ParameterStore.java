@@ -23,4 +23,10 @@ public interface ParameterStore {
      * @return the new version number, starting at 1
      */
     long put(String name, String value);
+
+    /**
+     * @param prefix a path prefix ending in {@code /}, e.g. {@code /dbrefresh/plans/nightly/}
+     * @return current values of every parameter below it, by full name
+     */
+    java.util.Map<String, String> getByPath(String prefix);
 }

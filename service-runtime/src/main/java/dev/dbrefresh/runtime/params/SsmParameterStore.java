@@ -32,6 +32,16 @@ public class SsmParameterStore implements ParameterStore {
     }
 
     @Override
+    public java.util.Map<String, String> getByPath(String prefix) {
+        // GetParametersByPath, recursive, all pages (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParametersByPath.html)
+        java.util.Map<String, String> values = new java.util.TreeMap<>();
+        ssm.getParametersByPathPaginator(r -> r.path(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix)
+                .recursive(true)).stream().flatMap(page -> page.parameters().stream())
+                .forEach(p -> values.put(p.name(), p.value()));
+        return values;
+    }
+
+    @Override
     public long put(String name, String value) {
         return ssm.putParameter(r -> r.name(name).value(value).type(ParameterType.STRING).overwrite(true)).version();
     }

@@ -46,9 +46,13 @@ public final class PlanCatalog {
     private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
 
     private final Map<String, RefreshPlan> plans;
+    private final Map<String, JsonNode> documents;
+    private final Path baseDir;
 
-    private PlanCatalog(Map<String, RefreshPlan> plans) {
+    private PlanCatalog(Map<String, RefreshPlan> plans, Map<String, JsonNode> documents, Path baseDir) {
         this.plans = plans;
+        this.documents = documents;
+        this.baseDir = baseDir;
     }
 
     /**
@@ -85,8 +89,33 @@ public final class PlanCatalog {
             throw new PlanException("plans file has no top-level 'plans:' map");
         }
         Map<String, RefreshPlan> plans = new LinkedHashMap<>();
-        root.path("plans").fields().forEachRemaining(e -> plans.put(e.getKey(), plan(e.getKey(), e.getValue(), baseDir)));
-        return new PlanCatalog(Map.copyOf(plans));
+        Map<String, JsonNode> documents = new LinkedHashMap<>();
+        root.path("plans").fields().forEachRemaining(e -> {
+            plans.put(e.getKey(), plan(e.getKey(), e.getValue(), baseDir));
+            documents.put(e.getKey(), e.getValue().deepCopy());
+        });
+        return new PlanCatalog(Map.copyOf(plans), Map.copyOf(documents), baseDir);
+    }
+
+    /**
+     * @param name plan name
+     * @return a copy of the plan's document as written in the plans file, or empty
+     */
+    public Optional<JsonNode> document(String name) {
+        return Optional.ofNullable(name == null ? null : documents.get(name)).map(JsonNode::deepCopy);
+    }
+
+    /**
+     * Validates a plan document as if it stood in the plans file (used for plans whose values were
+     * overlaid for one run, see {@link PlanResolver}).
+     *
+     * @param name     plan name
+     * @param document the plan's document
+     * @return the plan
+     * @throws PlanException when a value is invalid
+     */
+    public RefreshPlan validate(String name, JsonNode document) {
+        return plan(name, document, baseDir);
     }
 
     /**

@@ -7,7 +7,7 @@ import dev.dbrefresh.contracts.SnapshotReady;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import io.micronaut.context.annotation.Value;
@@ -32,7 +32,7 @@ import java.util.Optional;
 @Singleton
 public class SnapshotStep {
 
-    private final PlanCatalog plans;
+    private final PlanResolver plans;
     private final LeaseStore leases;
     private final ParameterStore parameters;
     private final List<SnapshotEngine> engines;
@@ -40,13 +40,13 @@ public class SnapshotStep {
     private final Clock clock = Clock.systemUTC();
 
     /**
-     * @param plans      refresh plans
+     * @param plans      refresh plans, with the run's values resolved
      * @param leases     target leases
      * @param parameters parameter store (latest/current)
      * @param engines    the snapshot engines
      * @param leaseHours how long a run may hold its target without ending, hours
      */
-    public SnapshotStep(PlanCatalog plans, LeaseStore leases, ParameterStore parameters, List<SnapshotEngine> engines,
+    public SnapshotStep(PlanResolver plans, LeaseStore leases, ParameterStore parameters, List<SnapshotEngine> engines,
             @Value("${dbrefresh.lease.ttl-hours:6}") int leaseHours) {
         this.plans = plans;
         this.leases = leases;
@@ -61,10 +61,12 @@ public class SnapshotStep {
      * @throws Exception a failure worth retrying (database, store or AWS unavailable)
      */
     public void handle(RefreshRequested request, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.find(request.plan());
+        Optional<RefreshPlan> found = plans.forRun(request.plan(), ctx);
         if (found.isEmpty()) {
-            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + request.plan() + "'; configured plans: "
-                    + plans.all().keySet().stream().sorted().toList());
+            if (!ctx.hasFailed()) {
+                ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + request.plan() + "'; configured plans: "
+                        + plans.catalog().all().keySet().stream().sorted().toList());
+            }
             return;
         }
         RefreshPlan plan = found.get();
@@ -95,8 +97,11 @@ public class SnapshotStep {
      * @throws Exception a failure worth retrying
      */
     public void poll(SnapshotCopyPoll poll, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.find(poll.plan());
+        Optional<RefreshPlan> found = plans.forRun(poll.plan(), ctx);
         if (found.isEmpty()) {
+            if (ctx.hasFailed()) {
+                return;
+            }
             ctx.fail("copy", "PLAN_NOT_FOUND", "plan '" + poll.plan() + "' disappeared from the plans file while its"
                     + " snapshot copy was in progress");
             return;

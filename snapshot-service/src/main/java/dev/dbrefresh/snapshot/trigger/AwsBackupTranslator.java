@@ -84,9 +84,7 @@ public class AwsBackupTranslator implements InboundTranslator {
                 RefreshRequested request = new RefreshRequested(plan.name(), job.recoveryPointArn(), null, false, "aws-backup");
                 EventEnvelope created = EventEnvelope.create("dbrefresh/aws-backup", runId, null, request,
                         job.time() == null ? Instant.now() : job.time());
-                starts.add(new EventEnvelope(created.specversion(), "aws-backup-" + job.jobId() + "-" + plan.name(),
-                        created.source(), created.type(), created.time(), created.subject(), created.datacontenttype(),
-                        created.correlationid(), created.causationid(), created.data()));
+                starts.add(created.withId("aws-backup-" + job.jobId() + "-" + plan.name()));
             }
         }
         if (starts.isEmpty()) {

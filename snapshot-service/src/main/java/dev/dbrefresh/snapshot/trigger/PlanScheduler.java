@@ -116,9 +116,8 @@ public class PlanScheduler {
         String runId = "sched-" + plan.name() + "-" + RUN_TIME.format(occurrence);
         EventEnvelope created = EventEnvelope.create("dbrefresh/scheduler", runId, null,
                 new RefreshRequested(plan.name(), null, null, false, "schedule"), occurrence);
-        publisher.publish(new EventEnvelope(created.specversion(), "schedule-" + plan.name() + "-"
-                + occurrence.getEpochSecond(), created.source(), created.type(), created.time(), created.subject(),
-                created.datacontenttype(), created.correlationid(), created.causationid(), created.data()));
+        publisher.publish(created.withId("schedule-" + plan.name() + "-"
+                + occurrence.getEpochSecond()));
         LOG.info("schedule of plan {} at {}: started run {}", plan.name(), occurrence, runId);
         return java.util.Optional.of(runId);
     }

@@ -3,7 +3,7 @@ package dev.dbrefresh.users.domain;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.messaging.StepContext;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import jakarta.inject.Singleton;
 import java.util.List;
@@ -17,14 +17,14 @@ import java.util.Optional;
 @Singleton
 public class UsersStep {
 
-    private final PlanCatalog plans;
+    private final PlanResolver plans;
     private final List<UsersEngine> engines;
 
     /**
      * @param plans   refresh plans
      * @param engines the users engines
      */
-    public UsersStep(PlanCatalog plans, List<UsersEngine> engines) {
+    public UsersStep(PlanResolver plans, List<UsersEngine> engines) {
         this.plans = plans;
         this.engines = engines;
     }
@@ -35,8 +35,11 @@ public class UsersStep {
      * @throws Exception a failure worth retrying (target unreachable)
      */
     public void handle(ClusterRestored restored, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.find(restored.plan());
+        Optional<RefreshPlan> found = plans.forRun(restored.plan(), ctx);
         if (found.isEmpty()) {
+            if (ctx.hasFailed()) {
+                return;
+            }
             ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + restored.plan() + "' in users-service's"
                     + " plans file; every service must read the same plans file");
             return;
