@@ -121,7 +121,7 @@ final class MotoStack implements AutoCloseable {
     List<String> serviceProperties() {
         List<String> props = new ArrayList<>(List.of("aws.region=" + REGION, "aws.access-key-id=test",
                 "aws.secret-access-key=test"));
-        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline")) {
+        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline", "sts")) {
             props.add("aws.services." + service + ".endpoint-override=" + endpoint);
         }
         return props;

@@ -12,8 +12,12 @@ import java.util.Map;
  * @param sourceRegion           region of the source snapshots
  * @param sourceCluster          DBClusterIdentifier of the production cluster (picks its snapshots)
  * @param sourceSnapshot         a fixed snapshot identifier or ARN to restore, or {@code null} for the newest shared one
- * @param shareFromSource        whether this plan runs in the source account and must share the snapshot
- *                               with the target account ({@code ModifyDBClusterSnapshotAttribute restore})
+ * @param shareFromSource        whether dbrefresh shares the source account's own (manual) snapshot with the
+ *                               target account ({@code ModifyDBClusterSnapshotAttribute restore}) instead of
+ *                               finding one production already shared
+ * @param shareRoleArn           role in the source account that picks and shares the snapshot when
+ *                               {@code shareFromSource} (assumed through STS); {@code null} when the service
+ *                               itself runs with source-account credentials
  * @param targetAccount          AWS account id of the target
  * @param targetRegion           region of the target cluster
  * @param targetCluster          DBClusterIdentifier of the cluster that is replaced
@@ -40,7 +44,7 @@ import java.util.Map;
  *                               ({@code *} for every host)
  */
 public record ClusterSettings(String sourceAccount, String sourceRegion, String sourceCluster, String sourceSnapshot,
-        boolean shareFromSource, String targetAccount, String targetRegion, String targetCluster, String engineVersion,
+        boolean shareFromSource, String shareRoleArn, String targetAccount, String targetRegion, String targetCluster, String engineVersion,
         String kmsKeyId, String subnetGroup, List<String> securityGroups, String clusterParameterGroup, int port,
         String instanceClass, int instances, String requiredTag, boolean finalSnapshot, Map<String, String> tags,
         String masterUsername, String masterPasswordSecret, String database, boolean tls, int pollFirstSeconds,

@@ -230,7 +230,7 @@ public final class PlanCatalog {
         JsonNode wait = n.path("wait");
         return new ClusterSettings(sourceAccount, sourceRegion, required(plan, "source.cluster", src.path("cluster")),
                 blankToNull(src.path("snapshot").asText(null)), src.path("share-from-source").asBoolean(false),
-                targetAccount, targetRegion, required(plan, "target.cluster", tgt.path("cluster")),
+                shareRole(plan, src, sourceAccount), targetAccount, targetRegion, required(plan, "target.cluster", tgt.path("cluster")),
                 blankToNull(tgt.path("engine-version").asText(null)), kms,
                 required(plan, "target.subnet-group", tgt.path("subnet-group")), List.copyOf(securityGroups),
                 blankToNull(tgt.path("cluster-parameter-group").asText(null)), tgt.path("port").asInt(0),
@@ -272,6 +272,26 @@ public final class PlanCatalog {
             }
         }
         return new TriggerSettings(pattern, cron, zone);
+    }
+
+    private static String shareRole(String plan, JsonNode src, String sourceAccount) {
+        String role = blankToNull(src.path("share-role-arn").asText(null));
+        if (role == null) {
+            return null;
+        }
+        if (!role.matches("arn:aws[a-z-]*:iam::\\d{12}:role/.+")) {
+            throw new PlanException("plan '" + plan + "': source.share-role-arn '" + role + "' is not an IAM role ARN"
+                    + " (arn:aws:iam::<account>:role/<name>)");
+        }
+        if (!role.contains("::" + sourceAccount + ":")) {
+            throw new PlanException("plan '" + plan + "': source.share-role-arn must be a role in the source account "
+                    + sourceAccount + ", was " + role);
+        }
+        if (!src.path("share-from-source").asBoolean(false)) {
+            throw new PlanException("plan '" + plan + "': source.share-role-arn is only used with"
+                    + " source.share-from-source: true");
+        }
+        return role;
     }
 
     private static String account(String plan, String field, JsonNode n) {

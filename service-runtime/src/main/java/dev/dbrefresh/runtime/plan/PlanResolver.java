@@ -38,7 +38,7 @@ public class PlanResolver {
     /** Plan keys whose value can come from an event, the environment or the parameter store. */
     public static final Set<String> KEYS = Set.of(
             "source.host", "source.port", "source.database", "source.username", "source.password-secret",
-            "source.account", "source.region", "source.cluster", "source.snapshot", "source.share-from-source",
+            "source.account", "source.region", "source.cluster", "source.snapshot", "source.share-from-source", "source.share-role-arn",
             "target.host", "target.port", "target.database", "target.username", "target.password-secret",
             "target.account", "target.region", "target.cluster", "target.engine-version", "target.kms-key-id",
             "target.subnet-group", "target.cluster-parameter-group", "target.instance-class", "target.instances",

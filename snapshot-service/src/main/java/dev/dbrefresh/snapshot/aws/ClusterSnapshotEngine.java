@@ -84,14 +84,18 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         ClusterSettings c = plan.cluster();
         ClusterApi api = apis.forEngine(plan.engine());
         try {
-            Optional<ClusterSnapshot> picked = pick(plan, request, api, ctx);
+            // With share-from-source the snapshot is the source account's own: picked and shared there
+            // (through source.share-role-arn when set); the copy below runs in this (target) account.
+            ClusterApi sourceApi = c.shareFromSource()
+                    ? apis.forSource(plan.engine(), c.shareRoleArn(), c.sourceRegion()) : api;
+            Optional<ClusterSnapshot> picked = pick(plan, request, sourceApi, ctx);
             if (picked.isEmpty()) {
                 return notFound(plan, request);
             }
             ClusterSnapshot source = picked.get();
             String copyId = copyId(source.id());
             if (c.shareFromSource()) {
-                share(plan, source, request.dryRun(), api, ctx);
+                share(plan, source, request.dryRun(), sourceApi, ctx);
             }
             Optional<ClusterSnapshot> existing = api.describeSnapshot(copyId);
             if (existing.isPresent()) {

@@ -9,6 +9,7 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi;
+import dev.dbrefresh.runtime.aws.cluster.AssumedRoleClients;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
 import dev.dbrefresh.runtime.aws.cluster.RdsClusterApi;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
@@ -64,6 +65,43 @@ class ClusterSnapshotEngineTest {
         if (moto != null) {
             moto.close();
         }
+    }
+
+    @Test
+    void start_shouldPickAndShareInTheSourceAccount_throughTheRoleThePlanNames() throws Exception {
+        String role = "arn:aws:iam::111111111111:role/dbrefresh-share";
+        AssumedRoleClients roles = new AssumedRoleClients("test", "test", moto.endpoint(), moto.endpoint(), moto.endpoint());
+        // moto keeps each account's resources apart and puts an assumed role's calls in the role's account:
+        // the production snapshot exists only in account 111111111111.
+        RdsClient production = rdsAs(role);
+        String source = "prod-role-" + UUID.randomUUID().toString().substring(0, 6);
+        production.createDBCluster(r -> r.dbClusterIdentifier(source).engine("aurora-postgresql").masterUsername("postgres")
+                .masterUserPassword("secret-password"));
+        production.createDBClusterSnapshot(r -> r.dbClusterIdentifier(source).dbClusterSnapshotIdentifier(source + "-one"));
+        RefreshPlan plan = planWithSource(source, ", share-role-arn: \"" + role + "\"");
+        ClusterSnapshotEngine withRole = new ClusterSnapshotEngine(new ClusterApis(List.of(new RdsClusterApi(rds)), roles));
+        ClusterSnapshotEngine withoutRole = new ClusterSnapshotEngine(new ClusterApis(List.of(new RdsClusterApi(rds))));
+
+        SnapshotProgress ownCredentials = withoutRole.start(plan(source, null), request(plan, null, null, true),
+                context(plan).ctx);
+        RecordingContext rc = context(plan);
+        withRole.start(plan, request(plan, null, null, false), rc.ctx);
+
+        assertThat(ownCredentials).isInstanceOf(SnapshotProgress.Refused.class);
+        assertThat(rc.details(AuditEntry.SKIPPED)).anyMatch(d -> d.contains(source + "-one"));
+        var attributes = production.describeDBClusterSnapshotAttributes(r -> r.dbClusterSnapshotIdentifier(source + "-one"))
+                .dbClusterSnapshotAttributesResult().dbClusterSnapshotAttributes();
+        assertThat(attributes).filteredOn(a -> "restore".equals(a.attributeName()))
+                .flatExtracting(a -> a.attributeValues()).containsExactly(TARGET_ACCOUNT);
+    }
+
+    private static RdsClient rdsAs(String role) {
+        var sts = moto.client(software.amazon.awssdk.services.sts.StsClient.builder());
+        var credentials = software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
+                .refreshRequest(r -> r.roleArn(role).roleSessionName("test")).build();
+        return RdsClient.builder().endpointOverride(java.net.URI.create(moto.endpoint()))
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(credentials)
+                .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder()).build();
     }
 
     @Test
@@ -244,6 +282,10 @@ class ClusterSnapshotEngineTest {
     }
 
     private static RefreshPlan plan(String sourceCluster, String snapshot) {
+        return planWithSource(sourceCluster, snapshot == null ? "" : ", snapshot: " + snapshot);
+    }
+
+    private static RefreshPlan planWithSource(String sourceCluster, String moreSource) {
         String yaml = """
                 plans:
                   aurora:
@@ -258,7 +300,7 @@ class ClusterSnapshotEngineTest {
                       security-groups: [sg-12345]
                       instance-class: db.r6g.large
                       tags: {team: data}
-                """.formatted(sourceCluster, snapshot == null ? "" : ", snapshot: " + snapshot, TARGET_ACCOUNT, kmsKey);
+                """.formatted(sourceCluster, moreSource, TARGET_ACCOUNT, kmsKey);
         try {
             return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("aurora");
         } catch (java.io.IOException e) {

@@ -12,10 +12,41 @@ import java.util.List;
 public class ClusterApis {
 
     private final List<ClusterApi> apis;
+    private final AssumedRoleClients roles;
 
-    /** @param apis every {@link ClusterApi} bean */
+    /** @param apis cluster APIs (no source-account role support; for tests) */
     public ClusterApis(List<ClusterApi> apis) {
+        this(apis, null);
+    }
+
+    /**
+     * @param apis  every {@link ClusterApi} bean
+     * @param roles cluster APIs acting through a role in another account
+     */
+    @jakarta.inject.Inject
+    public ClusterApis(List<ClusterApi> apis, AssumedRoleClients roles) {
         this.apis = List.copyOf(apis);
+        this.roles = roles;
+    }
+
+    /**
+     * The API that acts in the source (production) account: through {@code roleArn} when the plan names
+     * one, else with this service's own credentials (the service runs in the source account).
+     *
+     * @param engine  a plan's engine id
+     * @param roleArn the plan's {@code source.share-role-arn}, or {@code null}
+     * @param region  the source region
+     * @return the API
+     * @throws IllegalStateException when a role is named but this instance was built without role support
+     */
+    public ClusterApi forSource(String engine, String roleArn, String region) {
+        if (roleArn == null) {
+            return forEngine(engine);
+        }
+        if (roles == null) {
+            throw new IllegalStateException("source.share-role-arn needs AssumedRoleClients");
+        }
+        return roles.clusterApi(engine, roleArn, region);
     }
 
     /**
