@@ -41,7 +41,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PlanCatalog {
 
-    private static final Set<String> ENGINES = Set.of("postgres", "aurora-postgresql", "aurora-mysql", "docdb");
+    private static final Set<String> ENGINES = Set.of("postgres", "aurora-postgresql", "aurora-mysql", "docdb",
+            RefreshPlan.DYNAMODB);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
 
@@ -147,9 +148,11 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
         }
         boolean isCluster = RefreshPlan.CLUSTER_ENGINES.contains(engine);
+        boolean isDynamo = RefreshPlan.DYNAMODB.equals(engine);
         ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
-        DatabaseEndpoint source = isCluster ? null : endpoint(name, "source", n.path("source"));
-        DatabaseEndpoint target = isCluster ? null : endpoint(name, "target", n.path("target"));
+        DynamoDbSettings dynamodb = isDynamo ? dynamodb(name, n) : null;
+        DatabaseEndpoint source = isCluster || isDynamo ? null : endpoint(name, "source", n.path("source"));
+        DatabaseEndpoint target = isCluster || isDynamo ? null : endpoint(name, "target", n.path("target"));
         JsonNode snap = n.path("snapshot");
         String mode = text(snap, "mode", name, "create");
         if (!Set.of("create", "latest").contains(mode)) {
@@ -189,7 +192,62 @@ public final class PlanCatalog {
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
-                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")));
+                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")),
+                dynamodb);
+    }
+
+    private static final Set<String> STREAM_VIEW_TYPES = Set.of("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY");
+
+    private static DynamoDbSettings dynamodb(String plan, JsonNode n) {
+        JsonNode src = n.path("source");
+        JsonNode tgt = n.path("target");
+        if (!src.isObject()) {
+            throw new PlanException("plan '" + plan + "': engine dynamodb needs 'source' (account, region, table)"
+                    + " and optionally 'target' (region, replace-pattern, replacement, ...)");
+        }
+        String account = account(plan, "source.account", src);
+        String sourceRegion = required(plan, "source.region", src.path("region"));
+        String table = required(plan, "source.table", src.path("table"));
+        String targetRegion = text(tgt, "region", plan, sourceRegion);
+        String pattern = text(tgt, "replace-pattern", plan, DynamoDbSettings.DEFAULT_PATTERN);
+        try {
+            Pattern.compile(pattern);
+        } catch (PatternSyntaxException e) {
+            throw new PlanException("plan '" + plan + "': target.replace-pattern '" + pattern
+                    + "' is not a valid regular expression: " + e.getDescription());
+        }
+        JsonNode rep = tgt.path("replacement");
+        String replacement = rep.isMissingNode() || rep.isNull() ? DynamoDbSettings.DEFAULT_REPLACEMENT : rep.asText();
+        String stream = blankToNull(tgt.path("stream-view-type").asText(null));
+        if (stream != null) {
+            stream = stream.toUpperCase(Locale.ROOT);
+            if (!STREAM_VIEW_TYPES.contains(stream)) {
+                throw new PlanException("plan '" + plan + "': target.stream-view-type '" + stream + "' is not one of "
+                        + STREAM_VIEW_TYPES);
+            }
+        }
+        Map<String, String> tags = new LinkedHashMap<>();
+        tgt.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+        int keep = tgt.path("keep-tables").asInt(3);
+        if (keep < 1) {
+            throw new PlanException("plan '" + plan + "': target.keep-tables must be 1 or more, was " + keep);
+        }
+        DynamoDbSettings settings = new DynamoDbSettings(account, sourceRegion, table, targetRegion, pattern, replacement,
+                blankToNull(tgt.path("ttl-attribute").asText(null)), stream,
+                tgt.path("point-in-time-recovery").asBoolean(false), Map.copyOf(tags), keep,
+                blankToNull(tgt.path("table-arn-parameter").asText(null)));
+        String target;
+        try {
+            target = settings.targetTable();
+        } catch (RuntimeException e) {
+            throw new PlanException("plan '" + plan + "': target.replacement '" + replacement + "' cannot be applied: "
+                    + e.getMessage());
+        }
+        if (!target.matches("[a-zA-Z0-9_.-]{3,235}")) {
+            throw new PlanException("plan '" + plan + "': the target table name '" + target + "' (source.table with"
+                    + " target.replace-pattern replaced) is not a valid DynamoDB table name prefix");
+        }
+        return settings;
     }
 
     private static ClusterSettings cluster(String plan, String engine, JsonNode n) {

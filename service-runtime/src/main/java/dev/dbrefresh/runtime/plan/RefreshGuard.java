@@ -36,6 +36,9 @@ public final class RefreshGuard {
         if (plan.isCluster()) {
             return checkCluster(plan);
         }
+        if (plan.isDynamoDb()) {
+            return checkDynamoDb(plan);
+        }
         DatabaseEndpoint target = plan.target();
         if (target.sameDatabaseAs(plan.source())) {
             return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
@@ -71,6 +74,25 @@ public final class RefreshGuard {
         for (String p : plan.protectedPatterns()) {
             if (Pattern.compile(p).matcher(c.targetCluster()).matches()) {
                 return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target cluster '" + c.targetCluster()
+                        + "' matches protected pattern '" + p + "' of plan '" + plan.name()
+                        + "'; change the plan's target or its guards.protected-patterns"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<GuardViolation> checkDynamoDb(RefreshPlan plan) {
+        DynamoDbSettings d = plan.dynamodb();
+        String target = d.targetTable();
+        if (target.equals(d.sourceTable())) {
+            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "': the restored"
+                    + " table name '" + target + "' is the source table's name (target.replace-pattern '"
+                    + d.replacePattern() + "' does not match it, or the replacement keeps it); set target.replace-pattern"
+                    + " and target.replacement so the restored table gets another name"));
+        }
+        for (String p : plan.protectedPatterns()) {
+            if (Pattern.compile(p).matcher(target).matches()) {
+                return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target table '" + target
                         + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }

@@ -27,11 +27,13 @@ import java.util.List;
  * @param cluster               AWS settings of the cluster engines, {@code null} for {@code postgres}
  * @param notifications         optional notification channels beyond the queue
  * @param triggers              AWS Backup and schedule triggers
+ * @param dynamodb              settings of the {@code dynamodb} engine, {@code null} for the others
  */
 public record RefreshPlan(String name, String engine, DatabaseEndpoint source, DatabaseEndpoint target,
         String snapshotMode, Path sourceStore, Path targetStore, int restoreJobs, String latestParameter,
         String currentParameter, boolean promoteLatest, List<UserSpec> users, List<String> protectedPatterns,
-        String notificationQueue, ClusterSettings cluster, NotificationSettings notifications, TriggerSettings triggers) {
+        String notificationQueue, ClusterSettings cluster, NotificationSettings notifications, TriggerSettings triggers,
+        DynamoDbSettings dynamodb) {
 
     /** Engines restored through the RDS/DocumentDB cluster APIs. */
     public static final java.util.Set<String> CLUSTER_ENGINES = java.util.Set.of("aurora-postgresql", "aurora-mysql", "docdb");
@@ -41,13 +43,21 @@ public record RefreshPlan(String name, String engine, DatabaseEndpoint source, D
         return CLUSTER_ENGINES.contains(engine);
     }
 
+    /** The engine restoring DynamoDB tables from backups. */
+    public static final String DYNAMODB = "dynamodb";
+
+    /** @return whether this plan uses the {@code dynamodb} engine ({@link #dynamodb()} is set) */
+    public boolean isDynamoDb() {
+        return DYNAMODB.equals(engine);
+    }
+
     /** @return the target's id: the lease key, e.g. {@code postgres://host:5432/db} or {@code rds://account/region/cluster} */
     public String targetId() {
-        return isCluster() ? cluster.targetId() : target.display();
+        return isCluster() ? cluster.targetId() : isDynamoDb() ? dynamodb.targetId() : target.display();
     }
 
     /** @return the source's id, as {@link #targetId()} */
     public String sourceId() {
-        return isCluster() ? cluster.sourceId() : source.display();
+        return isCluster() ? cluster.sourceId() : isDynamoDb() ? dynamodb.sourceId() : source.display();
     }
 }

@@ -1,0 +1,258 @@
+package dev.dbrefresh.cluster.aws;
+
+import dev.dbrefresh.cluster.domain.RestoreEngine;
+import dev.dbrefresh.cluster.domain.RestoreProgress;
+import dev.dbrefresh.contracts.ClusterRestorePoll;
+import dev.dbrefresh.runtime.messaging.StepContext;
+import dev.dbrefresh.runtime.params.ParameterStore;
+import dev.dbrefresh.runtime.plan.DynamoDbSettings;
+import dev.dbrefresh.runtime.plan.RefreshPlan;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.BackupNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsStatus;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
+import software.amazon.awssdk.services.dynamodb.model.TableDescription;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.Tag;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+
+/**
+ * The restore side of the {@code dynamodb} engine, the AWS Backup rotator: each run restores the backup
+ * ({@code RestoreTableFromBackup}) into a new table named {@code <replaced source name>-yyyyMMdd-HH-mm-ss}
+ * (UTC time of the {@code snapshot.ready} event, so a redelivery derives the same name), re-applies what
+ * a restore drops (TTL, stream, point-in-time recovery, tags), publishes the table ARN to the plan's
+ * {@code table-arn-parameter} and prunes older tables of the plan beyond {@code keep-tables}.
+ *
+ * <p>Only tables tagged {@code dbrefresh:managed=true} and {@code dbrefresh:plan=<plan>} are ever deleted,
+ * never the one just restored. The restore poll finds the run's table by its {@code dbrefresh:run} tag (set
+ * right after the restore call and again when it is active) or by its restore summary's source backup.
+ */
+@Singleton
+public class DynamoDbRestoreEngine implements RestoreEngine {
+
+    /** Tag on every table dbrefresh restores: pruning deletes only tables carrying it. */
+    public static final String TAG_MANAGED = "dbrefresh:managed";
+    /** Tag with the plan name. */
+    public static final String TAG_PLAN = "dbrefresh:plan";
+    /** Tag with the run id that restored the table. */
+    public static final String TAG_RUN = "dbrefresh:run";
+
+    private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HH-mm-ss").withZone(ZoneOffset.UTC);
+    private static final String SUFFIX_REGEX = "-\\d{8}-\\d{2}-\\d{2}-\\d{2}";
+
+    private final DynamoDbClient dynamo;
+    private final ParameterStore parameters;
+
+    /**
+     * @param dynamo     the DynamoDB client (target region)
+     * @param parameters where the table ARN parameter is written
+     */
+    public DynamoDbRestoreEngine(DynamoDbClient dynamo, ParameterStore parameters) {
+        this.dynamo = dynamo;
+        this.parameters = parameters;
+    }
+
+    /** @return {@code true} for {@code dynamodb} */
+    @Override
+    public boolean supports(String engine) {
+        return RefreshPlan.DYNAMODB.equals(engine);
+    }
+
+    /** @return whether {@code DescribeBackup} knows the backup ARN */
+    @Override
+    public boolean snapshotExists(RefreshPlan plan, String snapshotId) {
+        try {
+            dynamo.describeBackup(r -> r.backupArn(snapshotId));
+            return true;
+        } catch (BackupNotFoundException | ResourceNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * @param at the run's start (time of the {@code snapshot.ready} event)
+     * @param plan the plan
+     * @return the name of the table restored at that time
+     */
+    public static String tableName(RefreshPlan plan, Instant at) {
+        return plan.dynamodb().targetTable() + "-" + SUFFIX.format(at);
+    }
+
+    /** Restores the backup into a new table, unless this run already did. */
+    @Override
+    public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
+        Optional<TableDescription> existing = runTable(plan, snapshotId, ctx.runId());
+        if (existing.isPresent()) {
+            ctx.skipped("restore", "table " + existing.get().tableName() + " was already restored by run " + ctx.runId()
+                    + " (status " + existing.get().tableStatusAsString() + "); not restored again");
+            return new RestoreProgress.Waiting("restoring", "table " + existing.get().tableName() + " is "
+                    + existing.get().tableStatusAsString());
+        }
+        String table = tableName(plan, ctx.envelope().time());
+        Optional<TableDescription> clash = describe(table);
+        if (clash.isPresent()) {
+            return new RestoreProgress.Refused("restore", "TARGET_EXISTS", "table " + table + " exists and was not"
+                    + " restored by run " + ctx.runId() + "; it was not touched. Start a new run");
+        }
+        if (dryRun) {
+            ctx.planned("restore", "RestoreTableFromBackup BackupArn=" + snapshotId + " TargetTableName=" + table);
+            return new RestoreProgress.Restored(table, table, 443, table);
+        }
+        ctx.step("restore", () -> dynamo.restoreTableFromBackup(r -> r.backupArn(snapshotId).targetTableName(table))
+                .tableDescription(), d -> "RestoreTableFromBackup " + snapshotId + " -> " + table + ": "
+                + d.tableStatusAsString());
+        try {
+            TableDescription d = dynamo.describeTable(r -> r.tableName(table)).table();
+            dynamo.tagResource(r -> r.resourceArn(d.tableArn()).tags(tags(plan, ctx.runId())));
+        } catch (RuntimeException e) {
+            // Tagged again once the table is active; the poll also finds the table by its restore summary.
+        }
+        return new RestoreProgress.Waiting("restoring", "table " + table + " is being restored from " + snapshotId);
+    }
+
+    /** Waits for the table, then re-applies settings, sets the ARN parameter and prunes. */
+    @Override
+    public RestoreProgress poll(RefreshPlan plan, ClusterRestorePoll poll, StepContext ctx) throws Exception {
+        DynamoDbSettings s = plan.dynamodb();
+        Optional<TableDescription> found = runTable(plan, poll.snapshotId(), ctx.runId());
+        if (found.isEmpty()) {
+            return new RestoreProgress.Refused("restore", "RESTORE_NOT_FOUND", "no table restored by run " + ctx.runId()
+                    + " from " + poll.snapshotId() + " (deleted by hand?); start a new run");
+        }
+        TableDescription t = found.get();
+        if (t.tableStatus() != TableStatus.ACTIVE) {
+            return new RestoreProgress.Waiting("restoring", "table " + t.tableName() + " is " + t.tableStatusAsString());
+        }
+        String table = t.tableName();
+        String arn = t.tableArn();
+        if (s.ttlAttribute() != null) {
+            var ttl = dynamo.describeTimeToLive(r -> r.tableName(table)).timeToLiveDescription();
+            if (ttl == null || ttl.timeToLiveStatus() != TimeToLiveStatus.ENABLED) {
+                ctx.step("ttl", () -> dynamo.updateTimeToLive(r -> r.tableName(table)
+                        .timeToLiveSpecification(x -> x.attributeName(s.ttlAttribute()).enabled(true))),
+                        x -> "UpdateTimeToLive " + table + " AttributeName=" + s.ttlAttribute());
+            }
+        }
+        if (s.streamViewType() != null && (t.streamSpecification() == null
+                || !Boolean.TRUE.equals(t.streamSpecification().streamEnabled()))) {
+            ctx.step("stream", () -> dynamo.updateTable(r -> r.tableName(table).streamSpecification(x -> x
+                    .streamEnabled(true).streamViewType(StreamViewType.fromValue(s.streamViewType())))),
+                    x -> "UpdateTable " + table + " StreamViewType=" + s.streamViewType());
+        }
+        if (s.pointInTimeRecovery()) {
+            var pitr = dynamo.describeContinuousBackups(r -> r.tableName(table)).continuousBackupsDescription();
+            boolean on = pitr != null && pitr.pointInTimeRecoveryDescription() != null
+                    && "ENABLED".equals(pitr.pointInTimeRecoveryDescription().pointInTimeRecoveryStatusAsString());
+            if (!on) {
+                ctx.step("pitr", () -> dynamo.updateContinuousBackups(r -> r.tableName(table)
+                        .pointInTimeRecoverySpecification(x -> x.pointInTimeRecoveryEnabled(true))),
+                        x -> "UpdateContinuousBackups " + table + " PointInTimeRecoveryEnabled=true");
+            }
+        }
+        List<Tag> tags = tags(plan, ctx.runId());
+        ctx.step("tags", () -> dynamo.tagResource(r -> r.resourceArn(arn).tags(tags)), x -> "TagResource " + arn + " "
+                + tags.stream().map(g -> g.key() + "=" + g.value()).toList());
+        if (s.tableArnParameter() != null) {
+            ctx.step("parameter", () -> parameters.put(s.tableArnParameter(), arn),
+                    v -> s.tableArnParameter() + " = " + arn + " (version " + v + ")");
+        }
+        prune(plan, table, ctx);
+        return new RestoreProgress.Restored(arn, arn, 443, table);
+    }
+
+    private void prune(RefreshPlan plan, String restored, StepContext ctx) throws Exception {
+        List<TableDescription> managed = new ArrayList<>();
+        for (String name : tableNames(plan)) {
+            Optional<TableDescription> d = describe(name);
+            if (d.isEmpty()) {
+                continue;
+            }
+            Map<String, String> tags = tagsOf(d.get().tableArn());
+            if ("true".equals(tags.get(TAG_MANAGED)) && plan.name().equals(tags.get(TAG_PLAN))) {
+                managed.add(d.get());
+            }
+        }
+        managed.sort(Comparator.comparing(TableDescription::creationDateTime).reversed());
+        int keep = plan.dynamodb().keepTables();
+        for (int i = 0; i < managed.size(); i++) {
+            TableDescription d = managed.get(i);
+            if (i < keep || d.tableName().equals(restored) || d.tableStatus() != TableStatus.ACTIVE) {
+                continue;
+            }
+            ctx.step("prune", () -> dynamo.deleteTable(r -> r.tableName(d.tableName())).tableDescription(),
+                    x -> "DeleteTable " + d.tableName() + " (created " + d.creationDateTime() + "; keep-tables "
+                            + keep + ")");
+        }
+    }
+
+    /** The table this run restored: tagged with the run, else restored from the backup and not another run's. */
+    private Optional<TableDescription> runTable(RefreshPlan plan, String backupArn, String runId) {
+        TableDescription byBackup = null;
+        List<String> names = new ArrayList<>(tableNames(plan));
+        names.sort(Comparator.reverseOrder());
+        for (String name : names) {
+            Optional<TableDescription> d = describe(name);
+            if (d.isEmpty()) {
+                continue;
+            }
+            Map<String, String> tags = tagsOf(d.get().tableArn());
+            if (runId.equals(tags.get(TAG_RUN))) {
+                return d;
+            }
+            if (byBackup == null && !tags.containsKey(TAG_RUN) && d.get().restoreSummary() != null
+                    && backupArn.equals(d.get().restoreSummary().sourceBackupArn())) {
+                byBackup = d.get();
+            }
+        }
+        return Optional.ofNullable(byBackup);
+    }
+
+    private List<String> tableNames(RefreshPlan plan) {
+        Pattern p = Pattern.compile(Pattern.quote(plan.dynamodb().targetTable()) + SUFFIX_REGEX);
+        return dynamo.listTablesPaginator().tableNames().stream().filter(n -> p.matcher(n).matches()).toList();
+    }
+
+    private Optional<TableDescription> describe(String table) {
+        try {
+            return Optional.of(dynamo.describeTable(r -> r.tableName(table)).table());
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Map<String, String> tagsOf(String arn) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        try {
+            String next = null;
+            do {
+                String token = next;
+                var page = dynamo.listTagsOfResource(r -> r.resourceArn(arn).nextToken(token));
+                page.tags().forEach(t -> tags.put(t.key(), t.value()));
+                next = page.nextToken();
+            } while (next != null);
+        } catch (ResourceNotFoundException e) {
+            // deleted meanwhile
+        }
+        return tags;
+    }
+
+    private static List<Tag> tags(RefreshPlan plan, String runId) {
+        Map<String, String> all = new LinkedHashMap<>(plan.dynamodb().tags());
+        all.put(TAG_MANAGED, "true");
+        all.put(TAG_PLAN, plan.name());
+        all.put(TAG_RUN, runId);
+        return all.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    }
+}
