@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.local.LocalPostgres;
@@ -20,7 +19,6 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,8 +28,6 @@ import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.Tag;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
-import software.amazon.awssdk.services.sns.SnsClient;
-import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
 /**
  * An Aurora PostgreSQL refresh end to end in {@code aws} mode against moto: the four service jars,
@@ -169,9 +165,7 @@ class AwsModeAuroraRefreshIT {
         String runId = LocalStackRunner.newRunId();
         EventEnvelope start = EventEnvelope.create("e2e", runId, null, new RefreshRequested(plan, null, null, false, "test"),
                 Instant.now());
-        moto.client(SnsClient.builder()).publish(r -> r.topicArn(moto.topicArn()).message(EventCodec.encode(start))
-                .messageAttributes(Map.of("type", MessageAttributeValue.builder().dataType("String")
-                        .stringValue(start.type()).build())));
+        moto.publishToTopic(start);
         List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(4), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.local.LocalPostgres;
@@ -20,14 +19,11 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.sns.SnsClient;
-import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
 /**
  * The four service jars in {@code aws} mode against moto: events go through one SNS topic to the
@@ -84,9 +80,7 @@ class AwsModePostgresRefreshIT {
         String runId = LocalStackRunner.newRunId();
         EventEnvelope start = EventEnvelope.create("e2e", runId, null,
                 new RefreshRequested("aws-e2e", null, null, false, "test"), Instant.now());
-        SnsClient sns = moto.client(SnsClient.builder());
-        sns.publish(r -> r.topicArn(moto.topicArn()).message(EventCodec.encode(start)).messageAttributes(Map.of("type",
-                MessageAttributeValue.builder().dataType("String").stringValue(start.type()).build())));
+        moto.publishToTopic(start);
 
         List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(3), System.out);

@@ -142,6 +142,18 @@ final class MotoStack implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Publishes an event to the SNS topic with its {@code type} message attribute, as the services do on
+     * AWS; the subscriptions' filter policies route it.
+     *
+     * @param event the event
+     */
+    void publishToTopic(dev.dbrefresh.contracts.EventEnvelope event) {
+        client(SnsClient.builder()).publish(r -> r.topicArn(topicArn).message(dev.dbrefresh.contracts.EventCodec.encode(event))
+                .messageAttributes(Map.of("type", software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder()
+                        .dataType("String").stringValue(event.type()).build())));
+    }
+
     SqsClient sqs() {
         return client(SqsClient.builder());
     }
