@@ -147,6 +147,7 @@ public final class PlanCatalog {
         if (!ENGINES.contains(engine)) {
             throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
         }
+        allowlists(name, n);
         boolean isCluster = RefreshPlan.CLUSTER_ENGINES.contains(engine);
         boolean isDynamo = RefreshPlan.DYNAMODB.equals(engine);
         ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
@@ -194,6 +195,34 @@ public final class PlanCatalog {
         return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
                 List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")),
                 dynamodb);
+    }
+
+    /** Checks the allowlists of {@link PlanResolver#CHOICES}: lists of names or {@code re:} regular expressions. */
+    private static void allowlists(String plan, JsonNode n) {
+        for (String listKey : PlanResolver.CHOICES.values()) {
+            String[] path = listKey.split("\\.");
+            JsonNode list = n.path(path[0]).path(path[1]);
+            if (list.isMissingNode() || list.isNull()) {
+                continue;
+            }
+            if (!list.isArray()) {
+                throw new PlanException("plan '" + plan + "': " + listKey + " must be a list of names (or re:<regex>)");
+            }
+            for (JsonNode entry : list) {
+                if (!entry.isTextual() || entry.asText().isBlank()) {
+                    throw new PlanException("plan '" + plan + "': " + listKey + " holds '" + entry + "'; each entry"
+                            + " must be a name or re:<regex>");
+                }
+                if (entry.asText().startsWith("re:")) {
+                    try {
+                        Pattern.compile(entry.asText().substring(3));
+                    } catch (PatternSyntaxException e) {
+                        throw new PlanException("plan '" + plan + "': " + listKey + " entry '" + entry.asText()
+                                + "' is not a valid regular expression: " + e.getDescription());
+                    }
+                }
+            }
+        }
     }
 
     private static final Set<String> STREAM_VIEW_TYPES = Set.of("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY");

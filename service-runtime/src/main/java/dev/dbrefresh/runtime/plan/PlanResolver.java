@@ -28,25 +28,42 @@ import java.util.function.Function;
  *       {@code /dbrefresh/plans/nightly/target/instance-class};</li>
  *   <li>the plans file, then its defaults.</li>
  * </ol>
- * Only the keys in {@link #KEYS} can be set this way: guards, the engine, users and test settings come
- * from the plans file alone, so a start message can never weaken what protects a database. The
- * resulting plan is validated like one in the plans file (and the guards run on it as usual).
+ * <p>What a per-run value may change is a short, written list, because everything a run receives is
+ * untrusted input (a start message anyone with {@code sqs:SendMessage} can send, an environment, a
+ * parameter store another team can write):
+ * <ul>
+ *   <li>{@link #KNOBS}: settings that cannot change <em>what</em> is read, replaced, granted or told
+ *       (restore jobs, instance class and count, waits, which snapshot of the plan's own source);</li>
+ *   <li>{@link #CHOICES}: a target picked from an allowlist written in the plans file, e.g.
+ *       {@code target.database} only when the plan lists {@code target.allowed-databases: [acc1, acc2]};
+ *       an entry {@code re:<regex>} allows every name the regular expression fully matches.</li>
+ * </ul>
+ * Any other key (a host, port, database, cluster, table, account, region, username, secret reference,
+ * parameter name, store, notification channel, pipeline, required tag, final-snapshot choice, guard,
+ * engine, user) is refused with a {@link PlanException} naming the key, before any connection or call;
+ * the handler ends the run with {@code PLAN_INVALID}. The resulting plan is validated like one in the
+ * plans file, and the guards run on it as usual.
  */
 @Singleton
 public class PlanResolver {
 
-    /** Plan keys whose value can come from an event, the environment or the parameter store. */
-    public static final Set<String> KEYS = Set.of(
-            "source.host", "source.port", "source.database", "source.username", "source.password-secret",
-            "source.account", "source.region", "source.cluster", "source.snapshot", "source.share-from-source", "source.share-role-arn",
-            "target.host", "target.port", "target.database", "target.username", "target.password-secret",
-            "target.account", "target.region", "target.cluster", "target.engine-version", "target.kms-key-id",
-            "target.subnet-group", "target.cluster-parameter-group", "target.instance-class", "target.instances",
-            "target.required-tag", "target.final-snapshot", "target.master-username", "target.master-password-secret",
-            "target.tls", "snapshot.mode", "restore.jobs", "parameters.latest", "parameters.current",
-            "parameters.promote-latest", "notifications.queue", "notifications.topic-arn", "notifications.pipeline",
-            "notifications.endpoint-parameter", "retention.keep-copies", "wait.first-poll-seconds",
-            "wait.max-poll-seconds", "wait.deadline-minutes");
+    /**
+     * Plan keys any per-run value may set: knobs that change how a refresh runs, never what it reads,
+     * replaces, grants or tells. {@code source.snapshot} (cluster engines) and {@code snapshot.mode} only
+     * choose among the snapshots of the plan's own source, which the snapshot engines check.
+     */
+    public static final Set<String> KNOBS = Set.of("restore.jobs", "target.instance-class", "target.instances",
+            "wait.first-poll-seconds", "wait.max-poll-seconds", "wait.deadline-minutes", "snapshot.mode",
+            "source.snapshot");
+
+    /**
+     * Identity keys a per-run value may set only to a value the plans file allows: key to the plans-file
+     * list of allowed values (exact names, or {@code re:<regex>} for a full match). Without that list the
+     * key cannot be set per run at all.
+     */
+    public static final Map<String, String> CHOICES = Map.of(
+            "target.database", "target.allowed-databases",
+            "target.cluster", "target.allowed-clusters");
 
     private final PlanCatalog catalog;
     private final BeanProvider<ParameterStore> parameters;
@@ -105,20 +122,21 @@ public class PlanResolver {
             String prefix = "/dbrefresh/plans/" + planName + "/";
             parameters.get().getByPath(prefix).forEach((name, value) -> {
                 String key = name.substring(prefix.length()).replace('/', '.');
-                requireKnown(planName, key, "parameter " + name);
+                requireSettable(planName, document.get(), key, value, "parameter " + name);
                 values.put(key, value);
                 sources.put(key, "parameter store");
             });
         }
-        for (String key : KEYS) {
+        for (String key : settableKeys()) {
             String value = environment.apply(envName(planName, key));
             if (value != null) {
+                requireSettable(planName, document.get(), key, value, "environment variable " + envName(planName, key));
                 values.put(key, value);
                 sources.put(key, "environment");
             }
         }
         runValues.forEach((key, value) -> {
-            requireKnown(planName, key, "the start message's values");
+            requireSettable(planName, document.get(), key, value, "the run's values (start message)");
             values.put(key, value);
             sources.put(key, "event");
         });
@@ -171,10 +189,55 @@ public class PlanResolver {
         return ("DBREFRESH_PLAN_" + plan + "_" + key).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    private static void requireKnown(String plan, String key, String where) {
-        if (!KEYS.contains(key)) {
-            throw new PlanException("plan '" + plan + "': '" + key + "' in " + where + " cannot be set per run;"
-                    + " guards, engine and users come from the plans file only. Keys that can: " + new java.util.TreeSet<>(KEYS));
+    /** @return every key a per-run value can set (where the plan allows it, for {@link #CHOICES}) */
+    public static Set<String> settableKeys() {
+        Set<String> keys = new java.util.TreeSet<>(KNOBS);
+        keys.addAll(CHOICES.keySet());
+        return keys;
+    }
+
+    /**
+     * @param plan     plan name
+     * @param document the plan's document in the plans file
+     * @param key      plan key set per run
+     * @param value    its value
+     * @param where    where the value came from, for the message
+     * @throws PlanException when the key is not a knob, or a choice whose value the plans file does not allow
+     */
+    static void requireSettable(String plan, JsonNode document, String key, String value, String where) {
+        if (KNOBS.contains(key)) {
+            return;
         }
+        String listKey = CHOICES.get(key);
+        if (listKey == null) {
+            throw new PlanException("plan '" + plan + "': '" + key + "' in " + where + " cannot be set per run: hosts,"
+                    + " ports, databases, clusters, tables, accounts, regions, users, secret references, parameter"
+                    + " names, stores, notification channels, guards and the engine come from the plans file only."
+                    + " Keys that can: " + new java.util.TreeSet<>(KNOBS) + ", and " + CHOICES.keySet()
+                    + " where the plan lists their allowed values (" + CHOICES.values() + ")");
+        }
+        String[] path = listKey.split("\\.");
+        JsonNode allowed = document.path(path[0]).path(path[1]);
+        if (!allowed.isArray() || allowed.isEmpty()) {
+            throw new PlanException("plan '" + plan + "': '" + key + "' in " + where + " cannot be set per run: the"
+                    + " plan lists no " + listKey + "; add the names a run may choose to the plans file");
+        }
+        for (JsonNode entry : allowed) {
+            if (allows(entry.asText(), value)) {
+                return;
+            }
+        }
+        throw new PlanException("plan '" + plan + "': '" + key + "' = '" + value + "' in " + where + " is not one of"
+                + " the plan's " + listKey + " " + allowed + "; nothing was changed");
+    }
+
+    /**
+     * @param entry an allowlist entry: an exact name, or {@code re:<regex>}
+     * @param value a per-run value
+     * @return whether the entry allows the value
+     */
+    static boolean allows(String entry, String value) {
+        return entry.startsWith("re:") ? java.util.regex.Pattern.compile(entry.substring(3)).matcher(value).matches()
+                : entry.equals(value);
     }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PlanResolverTest {
 
@@ -22,19 +24,19 @@ class PlanResolverTest {
     @Test
     void resolve_shouldTakeTheFirstFound_eventThenEnvironmentThenParameterStoreThenFile() {
         ssm.put("/dbrefresh/plans/nightly/restore/jobs", "3");
-        ssm.put("/dbrefresh/plans/nightly/target/port", "6543");
+        ssm.put("/dbrefresh/plans/nightly/target/database", "shop_acc2");
         ssm.put("/dbrefresh/plans/nightly/snapshot/mode", "latest");
         env.put("DBREFRESH_PLAN_NIGHTLY_RESTORE_JOBS", "4");
-        env.put("DBREFRESH_PLAN_NIGHTLY_TARGET_PORT", "6544");
+        env.put("DBREFRESH_PLAN_NIGHTLY_TARGET_DATABASE", "shop_acc3");
 
         var resolved = resolver.resolve("nightly", Map.of("restore.jobs", "5")).orElseThrow();
 
         assertThat(resolved.plan().restoreJobs()).isEqualTo(5);
-        assertThat(resolved.plan().target().port()).isEqualTo(6544);
+        assertThat(resolved.plan().target().database()).isEqualTo("shop_acc3");
         assertThat(resolved.plan().snapshotMode()).isEqualTo("latest");
-        assertThat(resolved.plan().target().database()).isEqualTo("shop_acceptance");
-        assertThat(resolved.sources()).containsEntry("restore.jobs", "event").containsEntry("target.port", "environment")
-                .containsEntry("snapshot.mode", "parameter store").doesNotContainKey("target.database");
+        assertThat(resolved.plan().target().host()).isEqualTo("127.0.0.1");
+        assertThat(resolved.sources()).containsEntry("restore.jobs", "event").containsEntry("target.database", "environment")
+                .containsEntry("snapshot.mode", "parameter store").doesNotContainKey("target.host");
     }
 
     @Test
@@ -63,11 +65,68 @@ class PlanResolverTest {
     }
 
     @Test
-    void guards_shouldStillRefuse_aProtectedTargetSetByAnEvent() {
-        var resolved = resolver.resolve("nightly", Map.of("target.database", "shop_production_copy")).orElseThrow();
+    void guards_shouldStillRefuse_aProtectedTargetAllowedByAPattern() {
+        var resolved = resolver.resolve("nightly", Map.of("target.database", "shop_acc_production")).orElseThrow();
 
         assertThat(RefreshGuard.check(resolved.plan())).hasValueSatisfying(v ->
                 assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET"));
+    }
+
+    /**
+     * Every identity key of every engine, set from each per-run place: refused, naming the key, from the
+     * event and the parameter store; never read from the environment.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"source.host", "source.port", "source.database", "source.username",
+            "source.password-secret", "source.account", "source.region", "source.cluster", "source.table",
+            "source.share-from-source", "source.share-role-arn", "target.host", "target.port", "target.username",
+            "target.password-secret", "target.account", "target.region", "target.engine-version", "target.kms-key-id",
+            "target.subnet-group", "target.security-groups", "target.cluster-parameter-group", "target.required-tag",
+            "target.final-snapshot", "target.master-username", "target.master-password-secret", "target.tls",
+            "target.replace-pattern", "target.replacement", "target.table-arn-parameter", "target.allowed-databases",
+            "snapshot.source-store", "snapshot.target-store", "parameters.latest", "parameters.current",
+            "parameters.promote-latest", "notifications.queue", "notifications.topic-arn", "notifications.pipeline",
+            "notifications.endpoint-parameter", "retention.keep-copies", "guards.protected-patterns", "engine",
+            "users", "test-endpoint-overrides.x"})
+    void resolve_shouldRefuseIdentityKeys_fromEveryPerRunPlace(String key) {
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of(key, "5999")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("'" + key + "'")
+                .hasMessageContaining("cannot be set per run");
+        // The environment is only ever asked for settable keys, so an identity key's variable changes nothing.
+        env.put(PlanResolver.envName("nightly", key), "5999");
+        assertThat(resolver.resolve("nightly", Map.of()).orElseThrow().plan()).isEqualTo(catalog().require("nightly"));
+        env.clear();
+        ssm.put("/dbrefresh/plans/nightly/" + key.replace('.', '/'), "5999");
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of())).isInstanceOf(PlanException.class)
+                .hasMessageContaining("'" + key + "'");
+    }
+
+    @Test
+    void resolve_shouldRefuseATargetDatabase_thatThePlanDoesNotAllow() {
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of("target.database", "orders")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("'target.database' = 'orders'")
+                .hasMessageContaining("target.allowed-databases");
+        assertThatThrownBy(() -> resolver.resolve("other", Map.of("target.database", "other_acc")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("lists no target.allowed-databases");
+    }
+
+    @Test
+    void resolve_shouldAcceptATargetDatabase_listedOrMatchedByAPattern() {
+        assertThat(resolver.resolve("nightly", Map.of("target.database", "shop_acc2")).orElseThrow().plan().target()
+                .database()).isEqualTo("shop_acc2");
+        assertThat(resolver.resolve("nightly", Map.of("target.database", "shop_acc_17")).orElseThrow().plan().target()
+                .database()).isEqualTo("shop_acc_17");
+    }
+
+    @Test
+    void catalog_shouldRefuseAnAllowlist_thatIsNotAListOfNames() {
+        assertThatThrownBy(() -> PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree("""
+                plans:
+                  p:
+                    source: {database: a}
+                    target: {database: b, allowed-databases: ["re:(("]}
+                """), Path.of("/tmp"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("target.allowed-databases entry 're:(('");
     }
 
     @Test
@@ -87,8 +146,11 @@ class PlanResolverTest {
                     plans:
                       nightly:
                         source: {database: shop_production}
-                        target: {database: shop_acceptance}
+                        target: {database: shop_acceptance, allowed-databases: [shop_acc2, shop_acc3, "re:shop_acc_[a-z0-9]+"]}
                         guards: {protected-patterns: ["(?i).*prod.*"]}
+                      other:
+                        source: {database: other_production}
+                        target: {database: other_acceptance}
                     """), Path.of("/tmp"));
         } catch (Exception e) {
             throw new IllegalStateException(e);
