@@ -72,6 +72,30 @@ public record EventEnvelope(
     }
 
     /**
+     * The id of an event published while handling {@code cause}: a name-based UUID (RFC 4122 version 3)
+     * of the cause's id and the new event's type. A redelivered handler publishes the same ids again, so
+     * downstream idempotency drops its publishes as duplicates: no second poll chain, no second
+     * notification.
+     *
+     * @param cause the event being handled
+     * @param type  the type name of the event published, e.g. {@code dbrefresh.snapshot.ready.v1}
+     * @return the derived id
+     */
+    public static String derivedId(EventEnvelope cause, String type) {
+        return UUID.nameUUIDFromBytes((cause.id() + "\n" + type).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString();
+    }
+
+    /**
+     * @param receivedAt when the message was first sent to the queue (SQS {@code SentTimestamp})
+     * @return this envelope, with {@code time} set to {@code receivedAt} where the sender left it out
+     */
+    public EventEnvelope withTimeIfMissing(Instant receivedAt) {
+        return time != null ? this : new EventEnvelope(specversion, id, source, type, receivedAt, subject,
+                datacontenttype, correlationid, causationid, data, planvalues);
+    }
+
+    /**
      * @param newId an id chosen by the caller (deterministic ids make duplicates detectable)
      * @return this envelope with that id
      */

@@ -16,9 +16,42 @@ import java.util.List;
  * @param sizeBytes  size of the dump file in bytes
  * @param checksum   {@code sha256:<hex>} of the dump file
  * @param tables     exact row counts of every table, read in the same database snapshot as the dump
+ * @param plan       the plan that took it, or {@code null} in manifests written before plans were recorded
+ * @param sourceIdentity the source database's identity as its server states it, e.g.
+ *                   {@code postgres://7714262252240590957/pgbench_production} (system identifier and database,
+ *                   see {@code PlanIdentities}); {@code null} in manifests written before it was recorded, which
+ *                   no plan accepts
  */
 public record SnapshotManifest(String snapshotId, String engine, String source, Instant createdAt, String format,
-        String file, long sizeBytes, String checksum, List<TableRowCount> tables) {
+        String file, long sizeBytes, String checksum, List<TableRowCount> tables, String plan, String sourceIdentity) {
+
+    /**
+     * A manifest that records no plan or source identity (tests of parts that do not look at them).
+     *
+     * @see #SnapshotManifest(String, String, String, Instant, String, String, long, String, List, String, String)
+     */
+    public SnapshotManifest(String snapshotId, String engine, String source, Instant createdAt, String format,
+            String file, long sizeBytes, String checksum, List<TableRowCount> tables) {
+        this(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables, null, null);
+    }
+
+    /**
+     * @param plan     plan name
+     * @param identity the source's identity
+     * @return this manifest, recording them
+     */
+    public SnapshotManifest ofSource(String plan, String identity) {
+        return new SnapshotManifest(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables,
+                plan, identity);
+    }
+
+    /**
+     * @param identity a source's identity
+     * @return whether this snapshot was taken of that source (false where the manifest records none)
+     */
+    public boolean isOf(String identity) {
+        return sourceIdentity != null && sourceIdentity.equals(identity);
+    }
 
     /** @return the sum of all table row counts */
     public long totalRows() {

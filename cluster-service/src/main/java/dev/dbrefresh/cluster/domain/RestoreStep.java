@@ -4,12 +4,12 @@ import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotReady;
-import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.messaging.EventRejectedException;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
-import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.plan.RunChecks;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,21 +31,18 @@ import java.util.Optional;
 @Singleton
 public class RestoreStep {
 
-    private final PlanResolver plans;
-    private final LeaseStore leases;
+    private final RunChecks checks;
     private final ParameterStore parameters;
     private final List<RestoreEngine> engines;
     private final Clock clock = Clock.systemUTC();
 
     /**
-     * @param plans      refresh plans
-     * @param leases     target leases
+     * @param checks     plan, guards, identities and the run's lease
      * @param parameters parameter store (latest/current)
      * @param engines    the restore engines
      */
-    public RestoreStep(PlanResolver plans, LeaseStore leases, ParameterStore parameters, List<RestoreEngine> engines) {
-        this.plans = plans;
-        this.leases = leases;
+    public RestoreStep(RunChecks checks, ParameterStore parameters, List<RestoreEngine> engines) {
+        this.checks = checks;
         this.parameters = parameters;
         this.engines = engines;
     }
@@ -53,14 +50,16 @@ public class RestoreStep {
     /**
      * @param ready the snapshot-ready event
      * @param ctx   audit, publishing and failures of this delivery
+     * @throws EventRejectedException when the event's engine or snapshot is not the plan's
      * @throws Exception a failure worth retrying (database or AWS unavailable, restore failed)
      */
     public void handle(SnapshotReady ready, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = checked(ready.plan(), ready.dryRun(), ctx);
+        Optional<RunChecks.Checked> found = checks.check(ready.plan(), ready.dryRun(), RunChecks.Lease.HOLD, false,
+                p -> requireFits(p, ready), ctx);
         if (found.isEmpty()) {
             return;
         }
-        RefreshPlan plan = found.get();
+        RefreshPlan plan = found.get().plan();
         RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElse(null);
         if (engine == null) {
             ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "cluster-service has no engine for '" + plan.engine()
@@ -98,11 +97,18 @@ public class RestoreStep {
      * @throws Exception a failure worth retrying
      */
     public void poll(ClusterRestorePoll poll, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = checked(poll.plan(), false, ctx);
+        // A poll continues a delete or restore that has begun: a refusal now reports the target as changed.
+        Optional<RunChecks.Checked> found = checks.check(poll.plan(), false, RunChecks.Lease.HOLD, true, p -> {
+            String current = parameters.get(p.currentParameter()).orElse(null);
+            if (!poll.snapshotId().equals(current)) {
+                throw new EventRejectedException("it polls a restore of snapshot " + poll.snapshotId() + ", but the"
+                        + " plan's " + p.currentParameter() + " holds " + current);
+            }
+        }, ctx);
         if (found.isEmpty()) {
             return;
         }
-        RefreshPlan plan = found.get();
+        RefreshPlan plan = found.get().plan();
         RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElseThrow();
         if (clock.instant().isAfter(poll.deadline())) {
             ctx.fail(poll.phase(), "WAIT_DEADLINE_EXCEEDED", "the target " + plan.targetId() + " was still "
@@ -113,34 +119,23 @@ public class RestoreStep {
         continueWith(plan, poll.snapshotId(), engine.poll(plan, poll, ctx), poll.attempt() + 1, poll.deadline(), false, ctx);
     }
 
-    private Optional<RefreshPlan> checked(String planName, boolean dryRun, StepContext ctx) {
-        Optional<RefreshPlan> found = plans.forRun(planName, ctx);
-        if (found.isEmpty()) {
-            if (ctx.hasFailed()) {
-                return Optional.empty();
+    /**
+     * A snapshot.ready fits its plan when it names the plan's engine and, where the plan promotes
+     * "latest", the snapshot that snapshot-service wrote to the "latest" parameter before publishing it.
+     */
+    private void requireFits(RefreshPlan plan, SnapshotReady ready) {
+        if (!plan.engine().equals(ready.engine())) {
+            throw new EventRejectedException("it is for engine '" + ready.engine() + "', the plan's engine is '"
+                    + plan.engine() + "'");
+        }
+        if (plan.promoteLatest() && !ready.dryRun()) {
+            Optional<String> latest = parameters.get(plan.latestParameter());
+            if (latest.isPresent() && !latest.get().equals(ready.snapshotId())) {
+                throw new EventRejectedException("it names snapshot " + ready.snapshotId() + ", but the plan's "
+                        + plan.latestParameter() + " holds " + latest.get() + " (snapshot-service sets it before it"
+                        + " publishes snapshot.ready)");
             }
-            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + planName + "' in cluster-service's"
-                    + " plans file; every service must read the same plans file");
-            return Optional.empty();
         }
-        RefreshPlan plan = found.get();
-        var violation = RefreshGuard.check(plan);
-        if (violation.isPresent()) {
-            ctx.fail("guard", violation.get().errorCode(), violation.get().message());
-            return Optional.empty();
-        }
-        if (dryRun) {
-            return found;
-        }
-        String target = plan.targetId();
-        Optional<String> holder = leases.holder(target);
-        if (holder.isEmpty() || !holder.get().equals(ctx.runId())) {
-            ctx.fail("lease", "LEASE_LOST", "run " + ctx.runId() + " no longer holds the lease on " + target
-                    + (holder.map(h -> " (held by run " + h + ")").orElse(" (expired)"))
-                    + "; the target was not touched. Start a new run");
-            return Optional.empty();
-        }
-        return found;
     }
 
     private void continueWith(RefreshPlan plan, String snapshotId, RestoreProgress progress, int nextAttempt,

@@ -4,6 +4,7 @@ import dev.dbrefresh.cluster.domain.RestoreEngine;
 import dev.dbrefresh.cluster.domain.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.runtime.messaging.StepContext;
+import dev.dbrefresh.runtime.plan.PlanIdentities;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.postgres.PgTools;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
@@ -14,16 +15,23 @@ import java.util.Arrays;
 /**
  * The {@code postgres} engine's restore: {@link PgRestorer} replaces the target database with a
  * restore of the snapshot from the target-side store (staging database, then swap), synchronously.
+ * Only a snapshot whose manifest records the plan's source (as that server identifies itself now) is
+ * restored ({@code SNAPSHOT_NOT_OF_SOURCE} otherwise, before anything is touched).
  */
 @Singleton
 public class PostgresRestoreEngine implements RestoreEngine {
 
     private final SecretResolver secrets;
+    private final PlanIdentities identities;
     private final PgRestorer restorer = new PgRestorer(new PgTools(null));
 
-    /** @param secrets secret resolver (target password) */
-    public PostgresRestoreEngine(SecretResolver secrets) {
+    /**
+     * @param secrets    secret resolver (target password)
+     * @param identities the source's identity, which the snapshot must record
+     */
+    public PostgresRestoreEngine(SecretResolver secrets, PlanIdentities identities) {
         this.secrets = secrets;
+        this.identities = identities;
     }
 
     @Override
@@ -47,6 +55,13 @@ public class PostgresRestoreEngine implements RestoreEngine {
             return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
         }
         var snapshot = store.find(snapshotId).orElseThrow();
+        String source = identities.postgres(plan.source()).key();
+        if (!snapshot.isOf(source)) {
+            return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", "snapshot " + snapshotId + " in "
+                    + store.root() + " was taken of " + (snapshot.sourceIdentity() == null ? "an unrecorded source ("
+                    + snapshot.source() + ")" : snapshot.sourceIdentity()) + ", not of plan '" + plan.name()
+                    + "''s source " + source + "; the target was not touched");
+        }
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try {
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).

@@ -214,7 +214,7 @@ class ClusterServiceIntegrationTest {
         stack.send(Routing.CLUSTER_QUEUE, snapshotReady(runId, "unleased"));
 
         JsonNode failed = awaitRefusal(runId, "unleased", "lease", "LEASE_LOST");
-        assertThat(failed.at("/data/message").asText()).contains("(expired)");
+        assertThat(failed.at("/data/message").asText()).contains("expired or released").contains(display(dbs.name("unleased")));
         assertUntouched(dbs.name("unleased"));
     }
 
@@ -261,7 +261,7 @@ class ClusterServiceIntegrationTest {
     }
 
     private static String display(String database) {
-        return "postgres://127.0.0.1:5432/" + database;
+        return TestDatabases.leaseKey(database);
     }
 
     private static Map<String, Long> manifestCounts() {

@@ -85,7 +85,7 @@ public class NotifyStep {
                 steps(ctx.runId()), Instant.now());
         ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
         ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
-        plan.ifPresent(p -> leases.release(p.targetId(), ctx.runId()));
+        leases.releaseRun(ctx.runId());
     }
 
     /**
@@ -102,7 +102,8 @@ public class NotifyStep {
                 failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now());
         ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
-        plan.ifPresent(p -> leases.release(p.targetId(), ctx.runId()));
+        // By run id, so the target need not be reachable to be released.
+        leases.releaseRun(ctx.runId());
     }
 
     private String send(Optional<RefreshPlan> plan, Notification n) {

@@ -168,9 +168,9 @@ class NotifierServiceIntegrationTest {
 
     // --- helpers ---
 
-    /** @return the lease key of a plan's target, as every service computes it ({@code DatabaseEndpoint.display()}) */
+    /** @return the lease key of a plan's target, as every service computes it ({@code PlanIdentities}) */
     private static String target(String plan) {
-        return "postgres://127.0.0.1:5432/dbr_ntf_" + plan.replace('-', '_') + "_tgt";
+        return dev.dbrefresh.runtime.testing.TestDatabases.leaseKey("dbr_ntf_" + plan.replace('-', '_') + "_tgt");
     }
 
     private static void holdLease(String plan, String runId) {

@@ -52,7 +52,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);</li>
  *   <li>a malformed message (not an envelope, unknown type, not routed here, payload not matching its
  *       type) is never retried: it is sent to the DLQ with a {@code reason} attribute, recorded in the
- *       audit log as {@code rejected}, and deleted;</li>
+ *       audit log as {@code rejected}, and deleted; so is an event its handler rejects because it does
+ *       not fit the plan ({@link EventRejectedException}, code {@code EVENT_NOT_OF_PLAN});</li>
  *   <li>SNS notifications without raw message delivery are unwrapped ({@code Type: Notification}).</li>
  * </ul>
  * Shutdown stops receiving, lets running handlers finish (up to the wait time plus 30 seconds) and
@@ -191,7 +192,8 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             try {
                 List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(1)
                         .waitTimeSeconds(settings.getWaitTimeSeconds())
-                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
+                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                                MessageSystemAttributeName.SENT_TIMESTAMP)
                         .messageAttributeNames("All")).messages();
                 lastPollMillis.set(System.currentTimeMillis());
                 for (Message m : messages) {
@@ -231,7 +233,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             if (translated(message)) {
                 return;
             }
-            envelope = EventCodec.decode(unwrapSns(message.body()));
+            // A sender that leaves out the time gets the time SQS first received the message: stable across
+            // redeliveries, so audit keys and ids derived from it stay deterministic.
+            envelope = EventCodec.decode(unwrapSns(message.body())).withTimeIfMissing(sentAt(message));
             EventType type = EventType.fromTypeName(envelope.type()).orElseThrow();
             consumer = consumers.get(type);
             if (consumer == null) {
@@ -240,7 +244,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             }
             event = EventCodec.payload(envelope);
         } catch (MalformedEventException e) {
-            deadLetter(message, e.getMessage());
+            deadLetter(message, e.getMessage(), "MALFORMED_MESSAGE");
             return;
         }
 
@@ -259,10 +263,16 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         StepContext context = new StepContext(envelope, event.plan(), service, receiveCount, audit, publisher, clock);
-        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), lockTime);
+        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), lockTime, context);
         Exception failure = null;
         try {
             consumer.handle(envelope, event, context);
+        } catch (EventRejectedException rejected) {
+            heartbeat.cancel(false);
+            idempotency.release(service, envelope.id());
+            deadLetter(message, envelope.type() + " event " + envelope.id() + " does not fit plan '" + event.plan()
+                    + "': " + rejected.getMessage() + "; nothing was changed", EventRejectedException.ERROR_CODE);
+            return;
         } catch (Exception e) {
             failure = e;
         } finally {
@@ -347,6 +357,16 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return false;
     }
 
+    /** @return SQS's {@code SentTimestamp} of the message (milliseconds since the epoch), else now */
+    private java.time.Instant sentAt(Message message) {
+        String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
+        try {
+            return sent == null ? clock.instant() : java.time.Instant.ofEpochMilli(Long.parseLong(sent));
+        } catch (NumberFormatException e) {
+            return clock.instant();
+        }
+    }
+
     /** Audit partition of foreign messages that started nothing. */
     public static final String IGNORED_RUN = "ignored-messages";
 
@@ -380,14 +400,14 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
     }
 
-    private void deadLetter(Message message, String reason) {
+    private void deadLetter(Message message, String reason, String errorCode) {
         String dlq = Routing.dlqName(settings.getQueue());
         LOG.warn("message {} rejected to {}: {}", message.messageId(), dlq, reason);
         publisher.sendRaw(dlq, message.body(), Map.of("reason", truncate(reason, 1000), "sourceQueue", settings.getQueue()));
         String runId = bestEffortRunId(message.body());
         audit.record(new AuditEntry(runId, clock.instant() + "#" + settings.getService() + "#receive#rejected#"
                 + message.messageId(), clock.instant(), settings.getService(), "receive", AuditEntry.REJECTED, 0,
-                "message " + message.messageId() + " moved to " + dlq + ": " + reason, "MALFORMED_MESSAGE", null, null));
+                "message " + message.messageId() + " moved to " + dlq + ": " + reason, errorCode, null, null));
         delete(message);
     }
 
@@ -423,7 +443,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return body;
     }
 
-    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, Duration lockTime) {
+    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, Duration lockTime, StepContext context) {
         long period = Math.max(1, visibilityTimeoutSeconds / 2);
         return heartbeats.scheduleAtFixedRate(() -> {
             try {
@@ -438,6 +458,12 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 idempotency.extend(settings.getService(), eventId, lockTime);
             } catch (RuntimeException e) {
                 LOG.warn("idempotency lock heartbeat failed: {}", e.toString());
+            }
+            // And the run's lease, so a step that works for longer than the lease's time to live keeps it.
+            try {
+                context.heartbeat();
+            } catch (RuntimeException e) {
+                LOG.warn("run {}: lease heartbeat failed: {}", context.runId(), e.toString());
             }
         }, period, period, TimeUnit.SECONDS);
     }

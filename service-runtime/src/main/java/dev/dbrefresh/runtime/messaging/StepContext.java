@@ -27,6 +27,7 @@ public class StepContext {
     private volatile String currentStep;
     private volatile boolean changed;
     private volatile boolean failed;
+    private volatile Runnable keepAlive = () -> { };
 
     /**
      * @param envelope  the event being handled
@@ -51,6 +52,11 @@ public class StepContext {
     /** @return the run id */
     public String runId() {
         return envelope.runId();
+    }
+
+    /** @return the name of the service handling the event, e.g. {@code cluster-service} */
+    public String service() {
+        return service;
     }
 
     /** @return the event being handled */
@@ -90,6 +96,31 @@ public class StepContext {
     /** @return whether this delivery ended the run with {@link #fail} */
     public boolean hasFailed() {
         return failed;
+    }
+
+    /**
+     * Registers what keeps this delivery's claims alive while its handler works, e.g. renewing the run's
+     * lease; called by the consumer's heartbeat (every half visibility timeout) until the handler returns.
+     *
+     * @param action the renewal; it must be cheap and must not throw for a lost claim (it reports it)
+     */
+    public void keepAlive(Runnable action) {
+        this.keepAlive = action;
+    }
+
+    /** Runs the registered {@link #keepAlive} action; called by the consumer's heartbeat. */
+    public void heartbeat() {
+        keepAlive.run();
+    }
+
+    /**
+     * Names the check or step running now without an audit entry of its own (e.g. {@code identity}), so a
+     * failure that ends the run after its retries names where it happened.
+     *
+     * @param step step name
+     */
+    public void enter(String step) {
+        currentStep = step;
     }
 
     /** Records that the target has been changed, for the {@code changed} flag of a later failure. */
@@ -158,28 +189,33 @@ public class StepContext {
     }
 
     /**
-     * Publishes an event caused by the one being handled.
+     * Publishes an event caused by the one being handled. Its id is derived from the handled event's id
+     * and the new event's type ({@link EventEnvelope#derivedId}), so a redelivery that publishes again is
+     * dropped downstream as a duplicate.
      *
      * @param payload the new event's payload
      * @return its envelope
      */
     public EventEnvelope publish(DbRefreshEvent payload) {
-        EventEnvelope next = EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload, clock.instant())
-                .withPlanValues(planValues());
+        EventEnvelope next = caused(payload);
         publisher.publish(next);
         return next;
     }
 
+    private EventEnvelope caused(DbRefreshEvent payload) {
+        EventEnvelope next = EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload, clock.instant());
+        return next.withId(EventEnvelope.derivedId(envelope, next.type())).withPlanValues(planValues());
+    }
+
     /**
-     * Sends a delayed message to a queue (a poll of a long wait).
+     * Sends a delayed message to a queue (a poll of a long wait), with a derived id as {@link #publish}.
      *
      * @param queue        queue name, usually this service's own
      * @param payload      poll payload
      * @param delaySeconds delay, seconds (at most 900)
      */
     public void publishDelayed(String queue, DbRefreshEvent payload, int delaySeconds) {
-        publisher.sendDelayed(queue, EventEnvelope.create("dbrefresh/" + service, runId(), envelope, payload,
-                clock.instant()).withPlanValues(planValues()), delaySeconds);
+        publisher.sendDelayed(queue, caused(payload), delaySeconds);
     }
 
     /**

@@ -11,7 +11,9 @@ import java.util.regex.Pattern;
  *
  * <p>Rules, each with its error code:
  * <ul>
- *   <li>{@code GUARD_TARGET_IS_SOURCE}: the target is the source database (same host, port, name);</li>
+ *   <li>{@code GUARD_TARGET_IS_SOURCE}: the target is the source database: same host, port and name in
+ *       the plan, or, by {@link #check(RefreshPlan, PlanIdentities.Identities)}, the same identity as the
+ *       servers state it (PostgreSQL system identifier and database; cluster or table ARN);</li>
  *   <li>{@code GUARD_PROTECTED_TARGET}: the target's name fully matches one of the plan's
  *       {@code guards.protected-patterns} or a built-in protected name ({@link #BUILT_IN_PROTECTED});</li>
  *   <li>{@code GUARD_TARGET_IN_SOURCE_ACCOUNT} (cluster engines): the target cluster is in the source account.</li>
@@ -55,6 +57,28 @@ public final class RefreshGuard {
                         + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The rules of {@link #check(RefreshPlan)}, and the target compared with the source by identity: a
+     * target reached through another host name, address or port of the source's server is refused.
+     *
+     * @param plan       a plan
+     * @param identities its source's and target's identities ({@link PlanIdentities#of})
+     * @return the violated rule, or empty when the target may be replaced
+     */
+    public static Optional<GuardViolation> check(RefreshPlan plan, PlanIdentities.Identities identities) {
+        Optional<GuardViolation> byName = check(plan);
+        if (byName.isPresent()) {
+            return byName;
+        }
+        if (identities.source().key().equals(identities.target().key())) {
+            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
+                    + " source: " + plan.targetId() + " and " + plan.sourceId() + " are the same database "
+                    + identities.target().key() + " (as the server identifies itself); a refresh would delete the"
+                    + " production database. Point target at the non-production database"));
         }
         return Optional.empty();
     }

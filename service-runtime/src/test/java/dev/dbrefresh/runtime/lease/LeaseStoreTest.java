@@ -124,4 +124,41 @@ class LeaseStoreTest {
 
         assertThat(leases.holder(target)).contains(RUN_B);
     }
+
+    @Test
+    void renew_shouldExtendTheLease_onlyForTheRunThatHoldsIt() {
+        leases.acquire(target, RUN_A, TTL);
+        clock.advance(Duration.ofMinutes(90));
+
+        assertThat(leases.renew(target, RUN_A, TTL)).isTrue();
+        assertThat(leases.renew(target, RUN_B, TTL)).isFalse();
+        clock.advance(Duration.ofMinutes(90)); // 3 h after the start, 1.5 h after the renewal
+        assertThat(leases.holder(target)).contains(RUN_A);
+        assertThat(leases.acquire(target, RUN_B, TTL)).contains(RUN_A);
+    }
+
+    @Test
+    void renew_shouldRefuse_whenTheLeaseExpiredOrWasTakenOver() {
+        leases.acquire(target, RUN_A, TTL);
+        clock.advance(TTL.plusMinutes(1));
+        assertThat(leases.renew(target, RUN_A, TTL)).isFalse();
+
+        assertThat(leases.acquire(target, RUN_B, TTL)).isEmpty();
+        assertThat(leases.renew(target, RUN_A, TTL)).isFalse();
+        assertThat(leases.holder(target)).contains(RUN_B);
+    }
+
+    @Test
+    void releaseRun_shouldFreeTheRunsLeases_andLeaveOtherRunsAlone() {
+        String other = target + "-other";
+        String runA = RUN_A + "-" + UUID.randomUUID(); // other tests' leases share the table
+        leases.acquire(target, runA, TTL);
+        leases.acquire(other, RUN_B, TTL);
+
+        assertThat(leases.releaseRun(runA)).isEqualTo(1);
+
+        assertThat(leases.holder(target)).isEmpty();
+        assertThat(leases.holder(other)).contains(RUN_B);
+        assertThat(leases.releaseRun(runA)).isZero();
+    }
 }

@@ -271,6 +271,77 @@ class SqsConsumerTest {
         assertThat(entries).noneMatch(e -> e.sortKey().endsWith("#failed#final"));
     }
 
+    /**
+     * Issue 7, property 7: the first delivery publishes, then fails (as a crash before the acknowledgement
+     * would); the redelivery publishes again. Both publishes carry one derived id, so the downstream
+     * idempotency check sees one event.
+     */
+    @Test
+    void process_shouldPublishTheSameEventId_whenARedeliveredHandlerPublishesAgain() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            ctx.publish(new RefreshFailed("p", SERVICE, "restore", "TEST_FAILURE", "published on call " + call, false));
+            if (call == 1) {
+                throw new IllegalStateException("lost before the acknowledgement");
+            }
+        });
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        send(event.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(handler.calls).hasValue(2));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        List<Message> published = sqs.receiveMessage(r -> r.queueUrl(queueUrls.url(NOTIFIER)).maxNumberOfMessages(10)
+                .waitTimeSeconds(2)).messages();
+        assertThat(published).hasSize(2);
+        assertThat(published).extracting(m -> EventCodec.decode(m.body()).id()).containsOnly(
+                EventEnvelope.derivedId(EventCodec.decode(event.toString()), EventType.REFRESH_FAILED.typeName()));
+    }
+
+    @Test
+    void process_shouldUseTheTimeSqsReceivedIt_whenAStartMessageHasNoTime() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> "ok", r -> r));
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        event.remove("time");
+        java.time.Instant before = java.time.Instant.now().minusSeconds(5);
+        send(event.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        List<AuditEntry> entries = audit.entries(runId);
+        assertThat(entries).isNotEmpty().allSatisfy(e -> {
+            assertThat(e.sortKey()).doesNotStartWith("null");
+            assertThat(java.time.Instant.parse(e.sortKey().substring(0, e.sortKey().indexOf('#')))).isAfter(before);
+        });
+    }
+
+    @Test
+    void process_shouldDeadLetterWithReasonAndNotFailTheRun_whenTheHandlerRejectsTheEvent() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            throw new EventRejectedException("it names database orders, the plan's target is acc");
+        });
+        send(sample(EventType.SNAPSHOT_READY, runId).toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(messagesIn(DLQ)).isEqualTo(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        assertThat(handler.calls).hasValue(1);
+        assertThat(receiveOne(DLQ).messageAttributes().get("reason").stringValue())
+                .contains("it names database orders").contains("nothing was changed");
+        assertThat(messagesIn(NOTIFIER)).as("no refresh.failed for an event not trusted to be the run's").isZero();
+        assertThat(audit.entries(runId)).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+            assertThat(e.errorCode()).isEqualTo(EventRejectedException.ERROR_CODE);
+        });
+    }
+
     // ---------------------------------------------------------------- malformed messages
 
     @Test

@@ -33,6 +33,25 @@ public class TestDatabases implements AutoCloseable {
     /** The server, as superuser {@code postgres} on database {@code postgres}. */
     public static final DatabaseEndpoint ADMIN = new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null);
 
+    /** Identities as the server at 127.0.0.1:5432 states them; trust auth, so no secret is ever resolved. */
+    public static final dev.dbrefresh.runtime.plan.PlanIdentities IDENTITIES = new dev.dbrefresh.runtime.plan.PlanIdentities(
+            reference -> {
+                throw new IllegalStateException("the test server trusts its connections; no secret expected, got "
+                        + reference);
+            });
+
+    /**
+     * @param database a database on the server at 127.0.0.1:5432 (it need not exist)
+     * @return its lease key as every service computes it: {@code postgres://<system identifier>/<database>}
+     */
+    public static String leaseKey(String database) {
+        try {
+            return IDENTITIES.postgres(ADMIN.withDatabase(database)).key();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot ask 127.0.0.1:5432 its system identifier", e);
+        }
+    }
+
     private final String prefix;
     private final List<String> databases = new ArrayList<>();
 
@@ -138,7 +157,8 @@ public class TestDatabases implements AutoCloseable {
         List<TableRowCount> tables = counts(db).entrySet().stream()
                 .map(e -> new TableRowCount("public", e.getKey(), e.getValue())).toList();
         return store.commit(staging, new SnapshotManifest(snapshotId, "postgres", endpoint(db).display(), Instant.now(),
-                "pg_dump-custom", "dump.pgdump", Files.size(dump), SnapshotStore.sha256(dump), tables));
+                "pg_dump-custom", "dump.pgdump", Files.size(dump), SnapshotStore.sha256(dump), tables)
+                .ofSource(null, leaseKey(db)));
     }
 
     /** Drops every database created here, forcing off open connections. */

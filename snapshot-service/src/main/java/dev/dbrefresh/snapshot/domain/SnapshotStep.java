@@ -4,13 +4,11 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
 import dev.dbrefresh.contracts.SnapshotReady;
-import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
-import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
-import io.micronaut.context.annotation.Value;
+import dev.dbrefresh.runtime.plan.RunChecks;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,27 +30,20 @@ import java.util.Optional;
 @Singleton
 public class SnapshotStep {
 
-    private final PlanResolver plans;
-    private final LeaseStore leases;
+    private final RunChecks checks;
     private final ParameterStore parameters;
     private final List<SnapshotEngine> engines;
-    private final Duration leaseTtl;
     private final Clock clock = Clock.systemUTC();
 
     /**
-     * @param plans      refresh plans, with the run's values resolved
-     * @param leases     target leases
+     * @param checks     plan, guards, identities and the target's lease
      * @param parameters parameter store (latest/current)
      * @param engines    the snapshot engines
-     * @param leaseHours how long a run may hold its target without ending, hours
      */
-    public SnapshotStep(PlanResolver plans, LeaseStore leases, ParameterStore parameters, List<SnapshotEngine> engines,
-            @Value("${dbrefresh.lease.ttl-hours:6}") int leaseHours) {
-        this.plans = plans;
-        this.leases = leases;
+    public SnapshotStep(RunChecks checks, ParameterStore parameters, List<SnapshotEngine> engines) {
+        this.checks = checks;
         this.parameters = parameters;
         this.engines = engines;
-        this.leaseTtl = Duration.ofHours(leaseHours);
     }
 
     /**
@@ -61,33 +52,21 @@ public class SnapshotStep {
      * @throws Exception a failure worth retrying (database, store or AWS unavailable)
      */
     public void handle(RefreshRequested request, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.forRun(request.plan(), ctx);
-        if (found.isEmpty()) {
-            if (!ctx.hasFailed()) {
-                ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + request.plan() + "'; configured plans: "
-                        + plans.catalog().all().keySet().stream().sorted().toList());
-            }
+        Optional<RefreshPlan> named = plans(request.plan(), ctx);
+        if (named.isEmpty()) {
             return;
         }
-        RefreshPlan plan = found.get();
-        var violation = RefreshGuard.check(plan);
-        if (violation.isPresent()) {
-            ctx.fail("guard", violation.get().errorCode(), violation.get().message());
-            return;
-        }
-        Optional<SnapshotEngine> engine = engine(plan, ctx);
+        // The engine first: a plan this service cannot serve is refused before any connection or lease.
+        Optional<SnapshotEngine> engine = engine(named.get(), ctx);
         if (engine.isEmpty()) {
             return;
         }
-        String target = plan.targetId();
-        if (!request.dryRun()) {
-            Optional<String> holder = leases.acquire(target, ctx.runId(), leaseTtl);
-            if (holder.isPresent()) {
-                ctx.fail("lease", "TARGET_BUSY", "target " + target + " is being refreshed by run " + holder.get()
-                        + "; this run was not started. Wait for it to end (dbrefresh status " + holder.get() + ")");
-                return;
-            }
+        Optional<RunChecks.Checked> checked = checks.check(request.plan(), request.dryRun(), RunChecks.Lease.ACQUIRE,
+                false, p -> { }, ctx);
+        if (checked.isEmpty()) {
+            return;
         }
+        RefreshPlan plan = checked.get().plan();
         continueWith(plan, engine.get().start(plan, request, ctx), 1, deadline(plan), request.dryRun(), ctx);
     }
 
@@ -97,15 +76,12 @@ public class SnapshotStep {
      * @throws Exception a failure worth retrying
      */
     public void poll(SnapshotCopyPoll poll, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.forRun(poll.plan(), ctx);
-        if (found.isEmpty()) {
-            if (ctx.hasFailed()) {
-                return;
-            }
-            ctx.fail("copy", "PLAN_NOT_FOUND", "plan '" + poll.plan() + "' disappeared from the plans file while its"
-                    + " snapshot copy was in progress");
+        Optional<RunChecks.Checked> checked = checks.check(poll.plan(), false, RunChecks.Lease.HOLD, false, p -> { },
+                ctx);
+        if (checked.isEmpty()) {
             return;
         }
+        Optional<RefreshPlan> found = Optional.of(checked.get().plan());
         Optional<SnapshotEngine> engine = engine(found.get(), ctx);
         if (engine.isEmpty()) {
             return;
@@ -140,6 +116,15 @@ public class SnapshotStep {
             ctx.publish(new SnapshotReady(plan.name(), plan.engine(), ready.snapshotId(), ready.sourceSnapshotId(),
                     ready.sizeBytes(), ready.checksum(), ready.copied(), dryRun));
         }
+    }
+
+    private Optional<RefreshPlan> plans(String name, StepContext ctx) {
+        Optional<RefreshPlan> plan = checks.plans().catalog().find(name);
+        if (plan.isEmpty()) {
+            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + name + "'; configured plans: "
+                    + checks.plans().catalog().all().keySet().stream().sorted().toList() + ". Nothing was changed");
+        }
+        return plan;
     }
 
     private Optional<SnapshotEngine> engine(RefreshPlan plan, StepContext ctx) {

@@ -3,6 +3,7 @@ package dev.dbrefresh.snapshot.postgres;
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import dev.dbrefresh.runtime.plan.PlanIdentities;
 import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgToolException;
 import dev.dbrefresh.runtime.postgres.PgTools;
@@ -102,6 +103,27 @@ public final class PgDumpSnapshotter {
      * @throws UncheckedIOException     when the store cannot be written
      */
     public SnapshotManifest snapshot(DatabaseEndpoint source, char[] password, SnapshotStore store, String snapshotId) {
+        return snapshot(source, password, store, snapshotId, null);
+    }
+
+    /**
+     * As {@link #snapshot(DatabaseEndpoint, char[], SnapshotStore, String)}, recording in the manifest the
+     * plan and the source's identity as the dumped server states it ({@code pg_control_system()}, read on
+     * the connection that exports the dump's snapshot), so later runs accept it only for that source.
+     *
+     * @param source     the database to dump
+     * @param password   that user's password, or {@code null}
+     * @param store      where the snapshot is published
+     * @param snapshotId the snapshot's id
+     * @param plan       the plan taking it, or {@code null}
+     * @return the manifest, with {@link SnapshotManifest#plan()} and {@link SnapshotManifest#sourceIdentity()}
+     * @throws IllegalArgumentException when the snapshot id is invalid
+     * @throws PgToolException          when {@code pg_dump} is missing, fails or times out
+     * @throws IllegalStateException    when the source cannot be reached or queried
+     * @throws UncheckedIOException     when the store cannot be written
+     */
+    public SnapshotManifest snapshot(DatabaseEndpoint source, char[] password, SnapshotStore store, String snapshotId,
+            String plan) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(store, "store");
         SnapshotStore.requireValidId(snapshotId);
@@ -114,7 +136,9 @@ public final class PgDumpSnapshotter {
             Path dump = staging.resolve(DUMP_FILE);
             Instant createdAt;
             List<TableRowCount> tables;
+            String identity;
             try (Connection c = tools.connect(source, password); Statement st = c.createStatement()) {
+                identity = PlanIdentities.identity(c, source.database()).key();
                 st.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
                 String exported;
                 try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
@@ -137,7 +161,7 @@ public final class PgDumpSnapshotter {
             }
             long size = Files.size(dump);
             SnapshotManifest manifest = new SnapshotManifest(snapshotId, ENGINE, source.display(), createdAt, FORMAT,
-                    DUMP_FILE, size, SnapshotStore.sha256(dump), List.copyOf(tables));
+                    DUMP_FILE, size, SnapshotStore.sha256(dump), List.copyOf(tables)).ofSource(plan, identity);
             return store.commit(staging, manifest);
         } catch (IOException e) {
             store.discardStaging(staging);

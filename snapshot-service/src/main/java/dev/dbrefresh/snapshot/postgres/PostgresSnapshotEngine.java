@@ -4,6 +4,7 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.runtime.messaging.StepContext;
+import dev.dbrefresh.runtime.plan.PlanIdentities;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.postgres.PgTools;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
@@ -28,8 +29,15 @@ import java.util.stream.Stream;
  * ({@link PgDumpSnapshotter}); then the checksummed copy into the target-side store. Everything is
  * synchronous: the engine never waits.
  *
- * <p>A redelivered start message finds its own earlier work: the snapshot id is derived from the start
- * message's time, and the copy is skipped when the target store holds it with the same checksum.
+ * <p>A redelivered start message finds its own earlier work: the snapshot id is derived from the plan
+ * and the start message's time, and the copy is skipped when the target store holds it with the same
+ * checksum.
+ *
+ * <p>A snapshot belongs to its source: every manifest records the identity of the server and database
+ * it was dumped from ({@link SnapshotManifest#sourceIdentity()}), and a requested snapshot, the newest
+ * one of a date and the newest one are chosen only among the snapshots of the plan's own source, as
+ * that server identifies itself now. A store shared by several plans, or a snapshot id sent by hand,
+ * cannot make a run restore another database's data.
  */
 @Singleton
 public class PostgresSnapshotEngine implements SnapshotEngine {
@@ -38,11 +46,16 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
             .withZone(ZoneOffset.UTC);
 
     private final SecretResolver secrets;
+    private final PlanIdentities identities;
     private final PgDumpSnapshotter snapshotter = new PgDumpSnapshotter(new PgTools(null));
 
-    /** @param secrets secret resolver (source password) */
-    public PostgresSnapshotEngine(SecretResolver secrets) {
+    /**
+     * @param secrets    secret resolver (source password)
+     * @param identities the source's identity, which every snapshot must record
+     */
+    public PostgresSnapshotEngine(SecretResolver secrets, PlanIdentities identities) {
         this.secrets = secrets;
+        this.identities = identities;
     }
 
     @Override
@@ -54,9 +67,17 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
     public SnapshotProgress start(RefreshPlan plan, RefreshRequested request, StepContext ctx) throws Exception {
         SnapshotStore sourceStore = new SnapshotStore(plan.sourceStore());
         SnapshotStore targetStore = new SnapshotStore(plan.targetStore());
-        Optional<SnapshotManifest> picked = pick(plan, request, sourceStore, ctx);
+        String source = identities.postgres(plan.source()).key();
+        Optional<SnapshotManifest> picked = pick(plan, request, sourceStore, source, ctx);
         if (picked.isEmpty()) {
             return notFound(plan, request, sourceStore);
+        }
+        if (!picked.get().isOf(source)) {
+            return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE", "snapshot "
+                    + picked.get().snapshotId() + " in " + sourceStore.root() + " was taken of "
+                    + Optional.ofNullable(picked.get().sourceIdentity()).orElse("an unrecorded source ("
+                    + picked.get().source() + ")") + ", not of plan '" + plan.name() + "''s source " + source
+                    + "; nothing was changed. Name a snapshot of this plan's source, or start without one to take it");
         }
         String snapshotId = picked.get().snapshotId();
         if (request.dryRun()) {
@@ -79,7 +100,7 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
     }
 
     private Optional<SnapshotManifest> pick(RefreshPlan plan, RefreshRequested request, SnapshotStore store,
-            StepContext ctx) throws Exception {
+            String source, StepContext ctx) throws Exception {
         if (request.snapshotId() != null) {
             Optional<SnapshotManifest> given = validId(request.snapshotId()) ? store.find(request.snapshotId())
                     : Optional.empty();
@@ -87,14 +108,15 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
             return given;
         }
         if (request.date() != null) {
-            Optional<SnapshotManifest> onDate = list(store)
+            Optional<SnapshotManifest> onDate = list(store).filter(m -> m.isOf(source))
                     .filter(m -> m.createdAt().atZone(ZoneOffset.UTC).toLocalDate().equals(request.date()))
                     .max(Comparator.comparing(SnapshotManifest::createdAt));
             onDate.ifPresent(m -> ctx.skipped("pick-snapshot", "newest snapshot of " + request.date() + ": " + m.snapshotId()));
             return onDate;
         }
         if ("latest".equals(plan.snapshotMode())) {
-            Optional<SnapshotManifest> newest = store.newest();
+            Optional<SnapshotManifest> newest = list(store).filter(m -> m.isOf(source))
+                    .max(Comparator.comparing(SnapshotManifest::createdAt));
             newest.ifPresent(m -> ctx.skipped("pick-snapshot", "newest snapshot " + m.snapshotId()));
             return newest;
         }
@@ -102,11 +124,11 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         if (request.dryRun()) {
             ctx.planned("dump", "pg_dump -Fc of " + plan.source().display() + " into " + store.root().resolve(id));
             return Optional.of(new SnapshotManifest(id, "postgres", plan.source().display(), Instant.now(),
-                    "pg_dump-custom", "dump.pgdump", 0, null, java.util.List.of()));
+                    "pg_dump-custom", "dump.pgdump", 0, null, java.util.List.of()).ofSource(plan.name(), source));
         }
         char[] password = plan.source().passwordSecret() == null ? null : secrets.resolve(plan.source().passwordSecret());
         try {
-            return Optional.of(ctx.step("dump", () -> snapshotter.snapshot(plan.source(), password, store, id),
+            return Optional.of(ctx.step("dump", () -> snapshotter.snapshot(plan.source(), password, store, id, plan.name()),
                     m -> "snapshot " + m.snapshotId() + " of " + m.source() + ": " + m.tables().size() + " tables, "
                             + m.totalRows() + " rows, " + m.sizeBytes() + " bytes"));
         } finally {
@@ -118,8 +140,8 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
 
     private static SnapshotProgress notFound(RefreshPlan plan, RefreshRequested request, SnapshotStore store) {
         String what = request.snapshotId() != null ? "snapshot '" + request.snapshotId() + "' is not in"
-                : request.date() != null ? "no snapshot taken on " + request.date() + " (UTC) is in"
-                : "plan '" + plan.name() + "' restores the newest snapshot but there is none in";
+                : request.date() != null ? "no snapshot of the plan's source taken on " + request.date() + " (UTC) is in"
+                : "plan '" + plan.name() + "' restores the newest snapshot of its source but there is none in";
         String hint = request.snapshotId() != null ? "Start without --snapshot to take a new one, or name an existing snapshot"
                 : request.date() != null ? "Pick another date" : "Set snapshot.mode: create to take one";
         return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_FOUND", what + " the source snapshot store "
@@ -129,10 +151,11 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
     /**
      * @param plan a plan
      * @param time the start message's time
-     * @return {@code <source database>-<yyyyMMdd't'HHmmss'z'>}, reduced to the store's id characters
+     * @return {@code <plan>-<source database>-<yyyyMMdd't'HHmmss'z'>}, reduced to the store's id characters:
+     *         two plans sharing a store never write the same id
      */
     static String snapshotId(RefreshPlan plan, Instant time) {
-        String base = plan.source().database().replaceAll("[^A-Za-z0-9._-]", "_");
+        String base = (plan.name() + "-" + plan.source().database()).replaceAll("[^A-Za-z0-9._-]", "_");
         if (!Character.isLetterOrDigit(base.charAt(0))) {
             base = "db" + base;
         }

@@ -3,6 +3,7 @@ package dev.dbrefresh.snapshot.trigger;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.plan.PlanIdentities;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -48,29 +49,34 @@ public class PlanScheduler {
 
     private final PlanCatalog plans;
     private final LeaseStore leases;
+    private final PlanIdentities identities;
     private final EventPublisher publisher;
     private final Clock clock;
     private Instant lastTick;
 
     /**
      * @param plans     refresh plans
-     * @param leases    target leases
-     * @param publisher publisher of start messages
+     * @param leases     target leases
+     * @param identities target identities, the lease keys
+     * @param publisher  publisher of start messages
      */
     @Inject
-    public PlanScheduler(PlanCatalog plans, LeaseStore leases, EventPublisher publisher) {
-        this(plans, leases, publisher, Clock.systemUTC());
+    public PlanScheduler(PlanCatalog plans, LeaseStore leases, PlanIdentities identities, EventPublisher publisher) {
+        this(plans, leases, identities, publisher, Clock.systemUTC());
     }
 
     /**
      * @param plans     refresh plans
-     * @param leases    target leases
-     * @param publisher publisher of start messages
-     * @param clock     the time source (tests move it by hand)
+     * @param leases     target leases
+     * @param identities target identities, the lease keys
+     * @param publisher  publisher of start messages
+     * @param clock      the time source (tests move it by hand)
      */
-    public PlanScheduler(PlanCatalog plans, LeaseStore leases, EventPublisher publisher, Clock clock) {
+    public PlanScheduler(PlanCatalog plans, LeaseStore leases, PlanIdentities identities, EventPublisher publisher,
+            Clock clock) {
         this.plans = plans;
         this.leases = leases;
+        this.identities = identities;
         this.publisher = publisher;
         this.clock = clock;
     }
@@ -107,7 +113,15 @@ public class PlanScheduler {
     }
 
     private java.util.Optional<String> start(RefreshPlan plan, Instant occurrence) {
-        var holder = leases.holder(plan.targetId());
+        java.util.Optional<String> holder;
+        try {
+            holder = leases.holder(identities.targetKey(plan));
+        } catch (dev.dbrefresh.runtime.plan.PlanIdentities.IdentityUnavailableException e) {
+            // The run itself takes the lease, or fails with TARGET_BUSY; a scheduler cannot decide more here.
+            LOG.warn("schedule of plan {} at {}: could not ask the target its identity ({}); starting the run, which"
+                    + " takes the lease itself", plan.name(), occurrence, e.getMessage());
+            holder = java.util.Optional.empty();
+        }
         if (holder.isPresent()) {
             LOG.info("schedule of plan {} at {} skipped: run {} is refreshing {}", plan.name(), occurrence, holder.get(),
                     plan.targetId());

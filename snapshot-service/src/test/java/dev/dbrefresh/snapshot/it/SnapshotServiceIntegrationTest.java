@@ -65,6 +65,9 @@ class SnapshotServiceIntegrationTest {
         dbs.createWithMarker("protected", MARKER_ROWS);
         dbs.createWithMarker("missing", MARKER_ROWS);
         dbs.createWithMarker("busy", MARKER_ROWS);
+        dbs.createWithMarker("orders", MARKER_ROWS);
+        dbs.createWithMarker("steer", MARKER_ROWS);
+        dbs.createWithMarker("foreign", MARKER_ROWS);
 
         Path plans = dir.resolve("plans.yml");
         Files.writeString(plans, "plans:\n"
@@ -73,7 +76,10 @@ class SnapshotServiceIntegrationTest {
                 + plan("target-is-source", source, "")
                 + plan("protected", dbs.name("protected"), "    guards: {protected-patterns: ['(?i).*_PROTECTED']}\n")
                 + plan("missing-snapshot", dbs.name("missing"), "")
-                + plan("busy", dbs.name("busy"), ""));
+                + plan("busy", dbs.name("busy"), "")
+                + plan("steer", dbs.name("steer"), "")
+                + plan("foreign", dbs.name("foreign"), "")
+                + plan("alias", source, "").replace("target: {host: 127.0.0.1", "target: {host: localhost"));
 
         stack = ServiceStack.emulators(10).startService(Map.of(
                 "dbrefresh.plans-file", plans.toString(),
@@ -200,6 +206,101 @@ class SnapshotServiceIntegrationTest {
         assertThat(latestParameter("busy")).isEmpty();
     }
 
+    /** Issue 7, first observation: {@code --value target.database=orders} replaced an unrelated database. */
+    @Test
+    void refreshRequested_shouldRefuseWithPlanInvalid_whenTheStartMessageNamesAnotherTargetDatabase() throws Exception {
+        String runId = Samples.runId("steer-target");
+        String orders = dbs.name("orders");
+        long oid = databaseOid(orders);
+        stack.send(Routing.SNAPSHOT_QUEUE, Samples.envelope(EventType.REFRESH_REQUESTED, runId,
+                d -> d.put("plan", "steer").putObject("values").put("target.database", orders)));
+
+        JsonNode failed = awaitRefusal(runId, "steer", "plan", "PLAN_INVALID");
+
+        assertThat(failed.at("/data/message").asText()).contains("'target.database'").contains("target.allowed-databases");
+        assertMarkerIntact(orders);
+        assertMarkerIntact(dbs.name("steer"));
+        assertThat(databaseOid(orders)).isEqualTo(oid);
+        assertThat(stack.leases().holder(TestDatabases.leaseKey(orders))).isEmpty();
+        assertThat(stack.leases().holder(TestDatabases.leaseKey(dbs.name("steer")))).isEmpty();
+        assertNoSnapshot("steer");
+    }
+
+    /**
+     * Issue 7, second observation: {@code source.port} and {@code source.password-secret} per run made
+     * snapshot-service connect to whatever listened there, with a file's content as the password.
+     */
+    @Test
+    void refreshRequested_shouldConnectNowhere_whenTheStartMessageRedirectsTheSourceAndItsSecret() throws Exception {
+        try (java.net.ServerSocket trap = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread listener = new Thread(() -> {
+                while (!trap.isClosed()) {
+                    try (java.net.Socket ignored = trap.accept()) {
+                        connections.incrementAndGet();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            listener.setDaemon(true);
+            listener.start();
+            String runId = Samples.runId("steer-source");
+            stack.send(Routing.SNAPSHOT_QUEUE, Samples.envelope(EventType.REFRESH_REQUESTED, runId,
+                    d -> d.put("plan", "steer").putObject("values").put("source.port", Integer.toString(trap.getLocalPort()))
+                            .put("source.password-secret", "file:/etc/hostname")));
+
+            JsonNode failed = awaitRefusal(runId, "steer", "plan", "PLAN_INVALID");
+
+            assertThat(failed.at("/data/message").asText()).contains("cannot be set per run");
+            assertThat(connections.get()).as("connections to the port named by the start message").isZero();
+            String hostname = Files.readString(Path.of("/etc/hostname")).trim();
+            assertThat(failed.toString()).doesNotContain(hostname);
+            assertThat(stack.auditOf(runId)).allSatisfy(e -> assertThat(String.valueOf(e.details())).doesNotContain(hostname));
+            assertMarkerIntact(dbs.name("steer"));
+            assertNoSnapshot("steer");
+        }
+    }
+
+    /**
+     * Issue 7, property 4: a snapshot in the plan's own store, but dumped from another database (here the
+     * plan's target, as if another plan shared the store), is never restored, whether named by id or found
+     * as the newest.
+     */
+    @Test
+    void refreshRequested_shouldRefuseASnapshotOfAnotherSource_evenInThePlansOwnStore() throws Exception {
+        String other = dbs.name("foreign");
+        SnapshotStore sourceStore = new SnapshotStore(store("foreign", "source"));
+        SnapshotManifest foreign = new dev.dbrefresh.snapshot.postgres.PgDumpSnapshotter(TestDatabases.TOOLS)
+                .snapshot(dbs.endpoint(other), null, sourceStore, "other-plan-snapshot", "other-plan");
+        assertThat(foreign.sourceIdentity()).isEqualTo(TestDatabases.leaseKey(other));
+        String runId = Samples.runId("foreign");
+
+        stack.send(Routing.SNAPSHOT_QUEUE, Samples.envelope(EventType.REFRESH_REQUESTED, runId,
+                d -> d.put("plan", "foreign").put("snapshotId", foreign.snapshotId())));
+
+        JsonNode failed = awaitRefusal(runId, "foreign", "pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(failed.at("/data/message").asText()).contains(TestDatabases.leaseKey(other))
+                .contains(TestDatabases.leaseKey(source));
+        assertMarkerIntact(other);
+        assertThat(new SnapshotStore(store("foreign", "target")).find(foreign.snapshotId())).isEmpty();
+        assertThat(latestParameter("foreign")).isEmpty();
+    }
+
+    /** The same server under another name: {@code localhost} instead of {@code 127.0.0.1}. */
+    @Test
+    void refreshRequested_shouldFailWithGuardCode_whenTheTargetIsTheSourceUnderAnotherHostName() throws Exception {
+        String runId = Samples.runId("alias");
+        stack.send(Routing.SNAPSHOT_QUEUE, Samples.envelope(EventType.REFRESH_REQUESTED, runId, d -> d.put("plan", "alias")));
+
+        JsonNode failed = awaitRefusal(runId, "alias", "guard", "GUARD_TARGET_IS_SOURCE");
+
+        assertThat(failed.at("/data/message").asText()).contains(TestDatabases.leaseKey(source));
+        assertThat(dbs.counts(source)).containsEntry("pgbench_accounts", 100_000L);
+        assertNoSnapshot("alias");
+        assertThat(stack.leases().holder(TestDatabases.leaseKey(source))).isEmpty();
+    }
+
     @Test
     void refreshRequested_shouldPublishOneSnapshotReady_whenStartMessageIsDeliveredTwice() throws Exception {
         String runId = Samples.runId("duplicate");
@@ -240,13 +341,20 @@ class SnapshotServiceIntegrationTest {
     }
 
     private static String display(String database) {
-        return "postgres://127.0.0.1:5432/" + database;
+        return TestDatabases.leaseKey(database);
     }
 
-    /** The id SnapshotStep derives from the start message's time: {@code <source db>-<yyyyMMdd't'HHmmss'z'>}. */
+    private static long databaseOid(String database) throws Exception {
+        return dbs.queryLong("postgres", "SELECT oid::bigint FROM pg_database WHERE datname = '" + database + "'");
+    }
+
+    /**
+     * The id SnapshotStep derives from the start message's plan and time:
+     * {@code <plan>-<source db>-<yyyyMMdd't'HHmmss'z'>}.
+     */
     private static String expectedSnapshotId(JsonNode start) {
         Instant time = Instant.parse(start.get("time").asText());
-        return source + "-" + DateTimeFormatter.ofPattern("yyyyMMdd't'HHmmss'z'").withZone(ZoneOffset.UTC).format(time);
+        return start.at("/data/plan").asText() + "-" + source + "-" + DateTimeFormatter.ofPattern("yyyyMMdd't'HHmmss'z'").withZone(ZoneOffset.UTC).format(time);
     }
 
     private static Optional<String> latestParameter(String plan) throws Exception {

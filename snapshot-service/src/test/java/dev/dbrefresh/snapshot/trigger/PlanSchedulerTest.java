@@ -8,6 +8,7 @@ import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.plan.PlanIdentities;
 import dev.dbrefresh.runtime.local.LocalAws;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.MessagingSettings;
@@ -31,6 +32,10 @@ class PlanSchedulerTest {
     private static LocalAws aws;
     private static SqsClient sqs;
     private static LeaseStore leases;
+    /** Identities as the server at 127.0.0.1:5432 states them (trust auth: no secrets). */
+    private static final PlanIdentities IDENTITIES = new PlanIdentities(reference -> {
+        throw new IllegalStateException("no secret expected, got " + reference);
+    });
     private static EventPublisher publisher;
 
     @BeforeAll
@@ -49,7 +54,7 @@ class PlanSchedulerTest {
     @Test
     void fire_shouldPublishOneStartPerOccurrence_inThePlansTimeZone() throws Exception {
         MutableClock clock = new MutableClock(local("2026-11-22T01:59:00"));
-        PlanScheduler scheduler = new PlanScheduler(plans("nightly", "0 2 * * *"), leases, publisher, clock);
+        PlanScheduler scheduler = new PlanScheduler(plans("nightly", "0 2 * * *"), leases, IDENTITIES, publisher, clock);
         scheduler.fire();
 
         clock.set(local("2026-11-22T02:00:20"));
@@ -71,10 +76,10 @@ class PlanSchedulerTest {
     @Test
     void fire_shouldStartNothing_whileAnotherRunHoldsTheTarget() throws Exception {
         PlanCatalog plans = plans("busy", "0 2 * * *");
-        String target = plans.require("busy").targetId();
+        String target = IDENTITIES.targetKey(plans.require("busy"));
         leases.acquire(target, "run-manual-1", Duration.ofHours(1));
         MutableClock clock = new MutableClock(local("2026-11-22T01:59:00"));
-        PlanScheduler scheduler = new PlanScheduler(plans, leases, publisher, clock);
+        PlanScheduler scheduler = new PlanScheduler(plans, leases, IDENTITIES, publisher, clock);
         scheduler.fire();
 
         clock.set(local("2026-11-22T02:00:10"));
@@ -92,8 +97,8 @@ class PlanSchedulerTest {
     void twoSchedulers_shouldPublishTheSameStartMessage_soIdempotencyKeepsOne() throws Exception {
         PlanCatalog plans = plans("twice", "*/15 * * * *");
         MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:14:50Z"));
-        PlanScheduler a = new PlanScheduler(plans, leases, publisher, clock);
-        PlanScheduler b = new PlanScheduler(plans, leases, publisher, clock);
+        PlanScheduler a = new PlanScheduler(plans, leases, IDENTITIES, publisher, clock);
+        PlanScheduler b = new PlanScheduler(plans, leases, IDENTITIES, publisher, clock);
         a.fire();
         b.fire();
 

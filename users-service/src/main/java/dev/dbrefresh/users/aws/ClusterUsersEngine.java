@@ -92,10 +92,24 @@ public class ClusterUsersEngine implements UsersEngine {
         return RefreshPlan.CLUSTER_ENGINES.contains(engine);
     }
 
+    /**
+     * The event must name the plan's target database (or none, where the plan names none). Its endpoint
+     * is not trusted at all: the users are applied at the endpoint that DescribeDBClusters gives for the
+     * plan's target cluster.
+     */
+    @Override
+    public void requireFits(RefreshPlan plan, ClusterRestored restored) {
+        String database = plan.cluster().database();
+        if (restored.database() != null && !restored.database().equals(database)) {
+            throw new dev.dbrefresh.runtime.messaging.EventRejectedException("it names database " + restored.database()
+                    + ", the plan's target.database is " + database);
+        }
+    }
+
     @Override
     public Outcome apply(RefreshPlan plan, ClusterRestored restored, StepContext ctx) throws Exception {
         ClusterSettings cs = plan.cluster();
-        String database = restored.database() != null ? restored.database() : cs.database();
+        String database = cs.database();
         if (database == null && !plan.engine().equals("docdb")) {
             return new Refused("users", "DATABASE_MISSING", "plan " + plan.name() + " (" + plan.engine() + ") names no"
                     + " target.database and the restore event carries none; set target.database to the database"
@@ -106,7 +120,7 @@ public class ClusterUsersEngine implements UsersEngine {
                     + " target.master-password-secret; the restored cluster keeps the production master password"
                     + " until it is reset, so a secret reference for the target's own one is required");
         }
-        HostPort endpoint = HostPort.of(restored.endpoint(), restored.port(), cs.endpointOverrides());
+        HostPort endpoint = HostPort.of(restored.endpoint(), restored.port(), cs.endpointOverrides()); // dry-run only
         List<String> names = plan.users().stream().map(UserSpec::name).toList();
         if (restored.dryRun()) {
             ctx.planned(MASTER_STEP, "ModifyDBCluster " + cs.targetCluster() + " MasterUserPassword from "
@@ -123,8 +137,10 @@ public class ClusterUsersEngine implements UsersEngine {
         char[] master = secrets.resolve(cs.masterPasswordSecret());
         try {
             resetMasterPassword(api, cs, ctx, master);
-            ctx.step(AVAILABLE_STEP, () -> requireAvailable(api, cs.targetCluster()),
+            ClusterInfo cluster = ctx.step(AVAILABLE_STEP, () -> requireAvailable(api, cs.targetCluster()),
                     c -> "cluster " + c.id() + " is available at " + c.endpoint() + ":" + c.port());
+            // The plan's cluster says where it is; the event's endpoint is never connected to.
+            endpoint = HostPort.of(cluster.endpoint(), cluster.port(), cs.endpointOverrides());
             List<TableRowCount> counts = switch (plan.engine()) {
                 case "aurora-postgresql" -> postgres(plan, endpoint, database, master, ctx);
                 case "aurora-mysql" -> mysql(plan, endpoint, database, master, ctx);

@@ -30,6 +30,20 @@ public class DynamoDbUsersEngine implements UsersEngine {
         return RefreshPlan.DYNAMODB.equals(engine);
     }
 
+    /**
+     * The event must name a table restored for the plan: the plan's target name prefix followed by the
+     * restore's timestamp suffix ({@code -yyyyMMdd-HH-mm-ss}, as cluster-service names it).
+     */
+    @Override
+    public void requireFits(RefreshPlan plan, ClusterRestored restored) {
+        String prefix = plan.dynamodb().targetTable();
+        String table = restored.database();
+        if (table == null || !table.matches(java.util.regex.Pattern.quote(prefix) + "-\\d{8}-\\d{2}-\\d{2}-\\d{2}")) {
+            throw new dev.dbrefresh.runtime.messaging.EventRejectedException("it names table " + table + ", not a"
+                    + " table restored for the plan (" + prefix + "-<yyyyMMdd-HH-mm-ss>)");
+        }
+    }
+
     @Override
     public Outcome apply(RefreshPlan plan, ClusterRestored restored, StepContext ctx) throws Exception {
         String table = restored.database();

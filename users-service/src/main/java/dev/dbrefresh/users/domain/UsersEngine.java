@@ -19,8 +19,18 @@ public interface UsersEngine {
     boolean supports(String engine);
 
     /**
+     * Checks that a {@code cluster.restored} event names the target the plan derives (its database,
+     * endpoint or table), before anything connects: users are only ever created on the plan's target.
+     *
+     * @param plan     the plan, with the run's allowed values
+     * @param restored the event
+     * @throws dev.dbrefresh.runtime.messaging.EventRejectedException when it names anything else
+     */
+    void requireFits(RefreshPlan plan, ClusterRestored restored);
+
+    /**
      * @param plan     the plan
-     * @param restored the restored target (endpoint, port, database)
+     * @param restored the restored target (endpoint, port, database); {@link #requireFits} passed
      * @param ctx      audit of this delivery (steps {@code users}, {@code verify}, ...)
      * @return what was applied and verified, or a refusal
      * @throws Exception a failure worth retrying (target unreachable, not yet available)

@@ -3,8 +3,9 @@ package dev.dbrefresh.users.domain;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.messaging.StepContext;
-import dev.dbrefresh.runtime.plan.PlanResolver;
+import dev.dbrefresh.runtime.messaging.EventRejectedException;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.plan.RunChecks;
 import jakarta.inject.Singleton;
 import java.util.List;
 import java.util.Optional;
@@ -17,39 +18,48 @@ import java.util.Optional;
 @Singleton
 public class UsersStep {
 
-    private final PlanResolver plans;
+    private final RunChecks checks;
     private final List<UsersEngine> engines;
 
     /**
-     * @param plans   refresh plans
+     * @param checks  plan, guards, identities and the run's lease
      * @param engines the users engines
      */
-    public UsersStep(PlanResolver plans, List<UsersEngine> engines) {
-        this.plans = plans;
+    public UsersStep(RunChecks checks, List<UsersEngine> engines) {
+        this.checks = checks;
         this.engines = engines;
     }
 
     /**
+     * Checks the event against the plan before anything connects: its engine and target must be the
+     * plan's ({@link UsersEngine#requireFits}), the guards must pass, and the run must still hold the
+     * target's lease; only then are users created or granted anything.
+     *
      * @param restored the cluster-restored event
      * @param ctx      audit, publishing and failures of this delivery
+     * @throws dev.dbrefresh.runtime.messaging.EventRejectedException when the event does not fit the plan
      * @throws Exception a failure worth retrying (target unreachable)
      */
     public void handle(ClusterRestored restored, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> found = plans.forRun(restored.plan(), ctx);
-        if (found.isEmpty()) {
-            if (ctx.hasFailed()) {
-                return;
-            }
-            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + restored.plan() + "' in users-service's"
-                    + " plans file; every service must read the same plans file");
+        Optional<RefreshPlan> named = checks.plans().catalog().find(restored.plan());
+        Optional<UsersEngine> engine = named.flatMap(p -> engines.stream().filter(e -> e.supports(p.engine())).findFirst());
+        if (named.isPresent() && engine.isEmpty()) {
+            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "users-service has no engine for '" + named.get().engine() + "'");
             return;
         }
-        RefreshPlan plan = found.get();
-        Optional<UsersEngine> engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst();
-        if (engine.isEmpty()) {
-            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "users-service has no engine for '" + plan.engine() + "'");
+        // The restore changed the target already: a refusal from here on reports it as changed.
+        Optional<RunChecks.Checked> checked = checks.check(restored.plan(), restored.dryRun(), RunChecks.Lease.HOLD, true,
+                plan -> {
+                    if (!plan.engine().equals(restored.engine())) {
+                        throw new EventRejectedException("it is for engine '" + restored.engine() + "', the plan's"
+                                + " engine is '" + plan.engine() + "'");
+                    }
+                    engine.orElseThrow().requireFits(plan, restored);
+                }, ctx);
+        if (checked.isEmpty()) {
             return;
         }
+        RefreshPlan plan = checked.get().plan();
         UsersEngine.Outcome outcome = engine.get().apply(plan, restored, ctx);
         if (outcome instanceof UsersEngine.Refused refused) {
             ctx.fail(refused.step(), refused.errorCode(), refused.message());

@@ -2,6 +2,7 @@ package dev.dbrefresh.users.postgres;
 
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.SnapshotManifest;
+import dev.dbrefresh.runtime.messaging.EventRejectedException;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -40,10 +41,21 @@ public class PostgresUsersEngine implements UsersEngine {
         return "postgres".equals(engine);
     }
 
+    /** The event must name the plan's target database on the plan's target host and port. */
+    @Override
+    public void requireFits(RefreshPlan plan, ClusterRestored restored) {
+        DatabaseEndpoint target = plan.target();
+        if (!target.database().equals(restored.database()) || !target.host().equals(restored.endpoint())
+                || target.port() != restored.port()) {
+            throw new EventRejectedException("it names database " + restored.database() + " on " + restored.endpoint()
+                    + ":" + restored.port() + ", the plan's target is " + target.display());
+        }
+    }
+
     @Override
     public Outcome apply(RefreshPlan plan, ClusterRestored restored, StepContext ctx) throws Exception {
         SnapshotStore store = new SnapshotStore(plan.targetStore());
-        DatabaseEndpoint target = plan.target().withDatabase(restored.database());
+        DatabaseEndpoint target = plan.target();
         if (restored.dryRun()) {
             for (UserSpec u : plan.users()) {
                 ctx.planned("users", "create or update role " + u.name() + " with " + u.grants().size() + " grants on "

@@ -109,18 +109,19 @@ class UsersServiceDeadLetterTest {
         JsonNode data = toNotifier.get(0).get("data");
         assertThat(data.path("plan").asText()).isEqualTo("unreachable");
         assertThat(data.path("service").asText()).isEqualTo("users-service");
-        assertThat(data.path("step").asText()).isEqualTo("verify");
-        assertThat(data.path("errorCode").asText()).isEqualTo("ILLEGAL_STATE_EXCEPTION");
+        assertThat(data.path("step").asText()).isEqualTo("identity");
+        assertThat(data.path("errorCode").asText()).isEqualTo("IDENTITY_UNAVAILABLE_EXCEPTION");
         assertThat(data.path("changed").asBoolean(true)).isFalse();
         assertThat(data.path("message").asText()).contains("failed 2 times").contains("dbrefresh-users-dlq");
 
-        // Two deliveries ran the handler (one failed verify per attempt), then the run was marked failed once.
+        // Two deliveries could not ask the target who it is (before any user step), then the run was marked
+        // failed once.
         List<AuditEntry> failures = stack.auditOf(runId).stream()
                 .filter(e -> AuditEntry.FAILED.equals(e.status())).toList();
         assertThat(failures).extracting(e -> e.service() + "#" + e.step() + "#" + e.status() + "#"
                 + e.sortKey().substring(e.sortKey().lastIndexOf('#') + 1))
-                .containsExactlyInAnyOrder("users-service#verify#failed#a1", "users-service#verify#failed#a2",
-                        "users-service#verify#failed#final");
-        assertThat(failures).allSatisfy(e -> assertThat(e.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION"));
+                .containsExactly("users-service#identity#failed#final");
+        assertThat(failures).allSatisfy(e -> assertThat(e.errorCode()).isEqualTo("IDENTITY_UNAVAILABLE_EXCEPTION"));
+        assertThat(stack.auditOf(runId)).extracting(AuditEntry::step).doesNotContain("users", "verify");
     }
 }

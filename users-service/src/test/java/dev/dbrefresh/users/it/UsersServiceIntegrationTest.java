@@ -173,6 +173,53 @@ class UsersServiceIntegrationTest {
                 });
     }
 
+    /**
+     * Issue 7, third observation: a {@code cluster.restored} put by hand on {@code dbrefresh-users},
+     * naming the production database, gave the plan's user SELECT on it.
+     */
+    @Test
+    void clusterRestored_shouldBeRejectedAndGrantNothing_whenTheEventNamesAnotherDatabaseThanThePlan() throws Exception {
+        String runId = Samples.runId("forged");
+        String production = dbs.name("src");
+        // Even with the run holding the plan's target, an event naming another database is not the run's own.
+        assertThat(stack.leases().acquire(TestDatabases.leaseKey(production), runId, Duration.ofHours(1))).isEmpty();
+        Inbox deadLetters = stack.inbox(Routing.dlqName(Routing.USERS_QUEUE));
+        ObjectNode forged = forged(runId, "ok", production);
+
+        stack.send(Routing.USERS_QUEUE, forged);
+
+        await("dead letter of " + runId).atMost(ServiceStack.PATIENCE).pollInterval(Duration.ofMillis(250))
+                .until(() -> !deadLetters.events(runId).isEmpty());
+        stack.awaitDrained(Routing.USERS_QUEUE);
+        assertThat(deadLetters.messages(m -> forged.get("id").asText().equals(m.path("id").asText())))
+                .singleElement().satisfies(m -> assertThat(m.messageAttributes().get("reason").stringValue())
+                        .contains("does not fit plan 'ok'").contains(production).contains(dbs.name("tgt")));
+        assertThat(stack.auditOf(runId)).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+            assertThat(e.errorCode()).isEqualTo("EVENT_NOT_OF_PLAN");
+        });
+        assertThat(notifier.events(runId)).as("no users.applied and no refresh.failed for a rejected event").isEmpty();
+        assertThat(dbs.queryString(production, "SELECT has_table_privilege('" + reader + "',"
+                + " 'public.pgbench_accounts', 'SELECT')::text")).contains("false");
+        assertThat(dbs.queryString(production, "SELECT count(*)::text FROM pg_class c, aclexplode(c.relacl) a"
+                + " WHERE a.grantee = (SELECT oid FROM pg_roles WHERE rolname = '" + reader + "')")).contains("0");
+    }
+
+    @Test
+    void clusterRestored_shouldFailWithLeaseLost_andGrantNothing_whenTheRunDoesNotHoldTheTarget() throws Exception {
+        String runId = Samples.runId("no-lease");
+        String target = dbs.name("mismatch");
+        String key = TestDatabases.leaseKey(target);
+        stack.leases().holder(key).ifPresent(earlier -> stack.leases().release(key, earlier));
+
+        stack.send(Routing.USERS_QUEUE, forged(runId, "mismatch", target));
+
+        JsonNode failed = awaitEvent(runId, EventType.REFRESH_FAILED);
+        assertThat(failed.at("/data/errorCode").asText()).isEqualTo("LEASE_LOST");
+        assertThat(failed.at("/data/changed").asBoolean(false)).as("the restore before it changed the target").isTrue();
+        assertThat(stack.auditOf(runId)).extracting(AuditEntry::step).doesNotContain("users", "verify");
+    }
+
     // --- helpers ---
 
     private static String plan(String name, String targetSuffix) {
@@ -184,8 +231,19 @@ class UsersServiceIntegrationTest {
                 + dir.resolve("store/target") + "'}\n";
     }
 
-    /** The sample {@code cluster.restored}, for the test snapshot, restored into {@code database}. */
+    /**
+     * The sample {@code cluster.restored}, for the test snapshot, restored into {@code database}; the run
+     * holds the target's lease, as it would after cluster-service.
+     */
     private static ObjectNode clusterRestored(String runId, String plan, String database) {
+        String key = TestDatabases.leaseKey(database);
+        stack.leases().holder(key).ifPresent(earlier -> stack.leases().release(key, earlier));
+        assertThat(stack.leases().acquire(key, runId, Duration.ofHours(1))).isEmpty();
+        return forged(runId, plan, database);
+    }
+
+    /** The sample {@code cluster.restored} as anyone could send it: no lease behind it. */
+    private static ObjectNode forged(String runId, String plan, String database) {
         return Samples.envelope(EventType.CLUSTER_RESTORED, runId, d -> d.put("plan", plan)
                 .put("snapshotId", snapshot.snapshotId()).put("endpoint", "127.0.0.1").put("readerEndpoint", "127.0.0.1")
                 .put("port", 5432).put("database", database));
