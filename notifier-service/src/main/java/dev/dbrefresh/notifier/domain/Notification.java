@@ -13,7 +13,8 @@ import java.util.List;
  * @param snapshotId   snapshot restored (success) or {@code null}
  * @param endpoint     refreshed endpoint (success) or {@code null}
  * @param rowsVerified rows verified against the manifest (success), else 0
- * @param verified     per-table row counts verified (success), else empty
+ * @param verified     the largest tables verified (success; at most 20, as in {@code users.applied}), else
+ *                     empty; every table's count is in the audit log (step {@code verify-counts})
  * @param failedStep   step that failed (failure) or {@code null}
  * @param errorCode    error code (failure) or {@code null}
  * @param message      one line for people

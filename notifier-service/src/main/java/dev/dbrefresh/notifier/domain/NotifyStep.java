@@ -79,7 +79,8 @@ public class NotifyStep {
             actions.run(plan.get(), applied, ctx);
         }
         String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
-                + applied.snapshotId() + ", " + applied.rowsVerified() + " rows verified";
+                + applied.snapshotId() + ", " + applied.rowsVerified() + " rows in " + applied.tablesVerified()
+                + " tables verified (every table's count: audit log of run " + ctx.runId() + ", step verify-counts)";
         Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
                 applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
                 steps(ctx.runId()), Instant.now());
@@ -119,7 +120,7 @@ public class NotifyStep {
 
     private List<String> steps(String runId) {
         return audit.entries(runId).stream()
-                .filter(e -> !AuditEntry.STARTED.equals(e.status()))
+                .filter(e -> !AuditEntry.STARTED.equals(e.status()) && !AuditEntry.RECORDED.equals(e.status()))
                 .map(e -> e.service() + "/" + e.step() + " " + e.status() + " " + e.durationMs() + "ms")
                 .toList();
     }

@@ -37,6 +37,8 @@ public record AuditEntry(String runId, String sortKey, Instant at, String servic
     public static final String PLANNED = "planned";
     /** Status of a foreign message (e.g. an AWS Backup notification) that started nothing. */
     public static final String IGNORED = "ignored";
+    /** Status of data a step recorded for later reading (e.g. every table's verified count). */
+    public static final String RECORDED = "recorded";
     /** Status of a message refused before any step (malformed, unknown type). */
     public static final String REJECTED = "rejected";
 }

@@ -36,7 +36,14 @@ public class AuditLog {
     }
 
     /**
-     * Writes an entry unless an entry with the same key exists (conditional put).
+     * Longest {@code details} stored, in characters: far below DynamoDB's 400 KB item limit, so a step
+     * that describes thousands of tables is cut, not lost.
+     */
+    public static final int MAX_DETAILS_CHARS = 32_000;
+
+    /**
+     * Writes an entry unless an entry with the same key exists (conditional put); details longer than
+     * {@link #MAX_DETAILS_CHARS} are cut and say how much was cut.
      *
      * @param entry the entry
      * @return {@code true} when written, {@code false} when it was already there (a redelivery)
@@ -51,7 +58,9 @@ public class AuditLog {
         item.put("status", s(entry.status()));
         item.put("durationMs", AttributeValue.fromN(Long.toString(entry.durationMs())));
         if (entry.details() != null) {
-            item.put("details", s(entry.details()));
+            String d = entry.details();
+            item.put("details", s(d.length() <= MAX_DETAILS_CHARS ? d : d.substring(0, MAX_DETAILS_CHARS)
+                    + "... (" + (d.length() - MAX_DETAILS_CHARS) + " more characters)"));
         }
         if (entry.errorCode() != null) {
             item.put("errorCode", s(entry.errorCode()));

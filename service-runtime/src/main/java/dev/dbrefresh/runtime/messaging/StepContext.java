@@ -17,6 +17,9 @@ import java.util.function.Function;
  */
 public class StepContext {
 
+    /** Longest failure message carried by {@code refresh.failed}, characters; the audit log keeps more. */
+    public static final int MAX_FAILURE_MESSAGE_CHARS = 4_000;
+
     private final EventEnvelope envelope;
     private final String plan;
     private final String service;
@@ -177,6 +180,18 @@ public class StepContext {
     }
 
     /**
+     * Records data for later reading, one part at a time (e.g. every table's verified count in parts of
+     * a few hundred tables), so it stays out of events.
+     *
+     * @param step    step name, e.g. {@code verify-counts}
+     * @param part    part number, from 1
+     * @param details the data
+     */
+    public void recorded(String step, int part, String details) {
+        write(step, AuditEntry.RECORDED, 0, details, null, "part" + part);
+    }
+
+    /**
      * Records a change a dry-run would have made, e.g. the AWS call with its parameters.
      *
      * @param step    step name
@@ -230,7 +245,10 @@ public class StepContext {
         currentStep = step;
         failed = true;
         write(step, AuditEntry.FAILED, 0, message, errorCode, "final");
-        publish(new RefreshFailed(plan, service, step, errorCode, message, changed));
+        // The event stays small whatever the message lists (thousands of mismatched tables, say).
+        String bounded = message.length() <= MAX_FAILURE_MESSAGE_CHARS ? message
+                : message.substring(0, MAX_FAILURE_MESSAGE_CHARS) + "... (the whole message is in the audit log)";
+        publish(new RefreshFailed(plan, service, step, errorCode, bounded, changed));
     }
 
     private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {

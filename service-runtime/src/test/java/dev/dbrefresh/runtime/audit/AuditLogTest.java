@@ -69,6 +69,16 @@ class AuditLogTest {
     }
 
     @Test
+    void record_shouldCutDetails_longerThanTheLimit_andSayHowMuchWasCut() {
+        String huge = "x".repeat(AuditLog.MAX_DETAILS_CHARS + 500_000);
+        audit.record(new AuditEntry(runId, "k-huge", Instant.parse("2026-11-21T22:41:00Z"), "users-service", "verify",
+                AuditEntry.FAILED, 0, huge, "VERIFY_MISMATCH", "ev-1", "p"));
+
+        assertThat(audit.entries(runId)).singleElement().satisfies(e -> assertThat(e.details())
+                .startsWith("x".repeat(AuditLog.MAX_DETAILS_CHARS)).endsWith("... (500000 more characters)"));
+    }
+
+    @Test
     void entries_shouldReturnEntriesInTimeOrder_whenWrittenOutOfOrder() {
         AuditEntry third = entry(runId, "grant", AuditEntry.SUCCEEDED, Instant.parse("2026-11-21T22:43:00Z"), "p");
         AuditEntry first = entry(runId, "dump", AuditEntry.STARTED, Instant.parse("2026-11-21T22:41:00Z"), "p");

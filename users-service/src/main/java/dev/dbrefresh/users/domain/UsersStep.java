@@ -1,6 +1,7 @@
 package dev.dbrefresh.users.domain;
 
 import dev.dbrefresh.contracts.ClusterRestored;
+import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.messaging.EventRejectedException;
@@ -66,7 +67,25 @@ public class UsersStep {
             return;
         }
         UsersEngine.Applied applied = (UsersEngine.Applied) outcome;
+        recordCounts(applied.verified(), ctx);
         ctx.publish(new UsersApplied(plan.name(), plan.engine(), restored.snapshotId(), restored.endpoint(),
-                applied.users(), applied.verified(), applied.rowsVerified(), restored.dryRun()));
+                applied.users(), UsersApplied.largest(applied.verified()), applied.rowsVerified(), restored.dryRun(),
+                applied.verified().size()));
+    }
+
+    /** Tables per {@code verify-counts} audit entry: a few tens of KB, far below DynamoDB's item limit. */
+    static final int TABLES_PER_AUDIT_ENTRY = 400;
+
+    /**
+     * Writes every table's verified count to the audit log (step {@code verify-counts}, one entry per
+     * {@value #TABLES_PER_AUDIT_ENTRY} tables, {@code schema.table=rows} separated by {@code , }): the
+     * event carries only the largest tables and the totals.
+     */
+    static void recordCounts(List<TableRowCount> counts, StepContext ctx) {
+        for (int from = 0, part = 1; from < counts.size(); from += TABLES_PER_AUDIT_ENTRY, part++) {
+            List<TableRowCount> chunk = counts.subList(from, Math.min(counts.size(), from + TABLES_PER_AUDIT_ENTRY));
+            ctx.recorded("verify-counts", part, String.join(", ", chunk.stream()
+                    .map(t -> t.schema() + "." + t.table() + "=" + t.rows()).toList()));
+        }
     }
 }

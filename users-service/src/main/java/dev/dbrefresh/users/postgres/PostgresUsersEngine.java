@@ -89,8 +89,14 @@ public class PostgresUsersEngine implements UsersEngine {
         }
     }
 
+    /** At most this many mismatches are spelled out; the rest are counted. */
+    private static final int MISMATCHES_NAMED = 20;
+
     private static String describe(List<PgVerifier.Mismatch> mismatches) {
-        return mismatches.stream().map(m -> m.table() + " expected " + m.expected() + " rows, found "
-                + (m.actual() == PgVerifier.MISSING ? "no such table" : m.actual() + " rows")).toList().toString();
+        String named = mismatches.stream().limit(MISMATCHES_NAMED).map(m -> m.table() + " expected " + m.expected()
+                + " rows, found " + (m.actual() == PgVerifier.MISSING ? "no such table" : m.actual() + " rows"))
+                .toList().toString();
+        return mismatches.size() <= MISMATCHES_NAMED ? named
+                : named + " and " + (mismatches.size() - MISMATCHES_NAMED) + " more tables";
     }
 }

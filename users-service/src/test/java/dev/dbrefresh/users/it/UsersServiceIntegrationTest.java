@@ -53,6 +53,11 @@ class UsersServiceIntegrationTest {
     private static Inbox notifier;
     private static SnapshotManifest snapshot;
     private static String reader;
+    /** Tables of the {@code wide} target: every event of its run must stay small. */
+    private static final int WIDE_TABLES = 10_000;
+    private static final int MAX_EVENT_BYTES = 64 * 1024;
+    private static SnapshotManifest wideOk;
+    private static SnapshotManifest wideBad;
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,6 +68,14 @@ class UsersServiceIntegrationTest {
         snapshot = dbs.snapshot(source, store, source + "-20261121t223900z");
         dbs.restore(store.dumpFile(snapshot), dbs.create("tgt"));
         dbs.restore(store.dumpFile(snapshot), dbs.create("mismatch"));
+        String wide = dbs.create("wide");
+        for (int from = 1; from <= WIDE_TABLES; from += 1000) {
+            // One statement per thousand tables: one transaction for all would exhaust the lock table.
+            dbs.exec(wide, "DO $$ BEGIN FOR i IN " + from + ".." + (from + 999) + " LOOP"
+                    + " EXECUTE format('CREATE TABLE t%s (id int)', i); END LOOP; END $$");
+        }
+        wideOk = manifest(store, "wide-ok", 0);
+        wideBad = manifest(store, "wide-bad", 1);
         reader = dbs.role("reader");
         Path secret = dir.resolve("reader.secret");
         Files.writeString(secret, "reader-password-for-tests\n");
@@ -77,7 +90,8 @@ class UsersServiceIntegrationTest {
                 + "          - {on: database, privileges: [CONNECT]}\n"
                 + "          - {on: schema, schema: public, privileges: [USAGE]}\n"
                 + "          - {on: all-tables, schema: public, privileges: [SELECT]}\n"
-                + plan("mismatch", "mismatch"));
+                + plan("mismatch", "mismatch")
+                + plan("wide", "wide"));
 
         stack = ServiceStack.emulators(10).startService(Map.of("dbrefresh.plans-file", plans.toString()));
         notifier = stack.inbox(Routing.NOTIFIER_QUEUE);
@@ -220,7 +234,57 @@ class UsersServiceIntegrationTest {
         assertThat(stack.auditOf(runId)).extracting(AuditEntry::step).doesNotContain("users", "verify");
     }
 
+    /** Issue 7, property 8: per-table counts stay out of events; they are in the audit log. */
+    @Test
+    void clusterRestored_shouldPublishASmallEvent_andRecordEveryCountInTheAuditLog_whenTheTargetHas10000Tables()
+            throws Exception {
+        String runId = Samples.runId("wide");
+        stack.send(Routing.USERS_QUEUE, withSnapshot(clusterRestored(runId, "wide", dbs.name("wide")), wideOk));
+
+        JsonNode applied = awaitEvent(runId, EventType.USERS_APPLIED);
+
+        assertThat(applied.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .isLessThan(MAX_EVENT_BYTES);
+        assertThat(applied.at("/data/tablesVerified").asInt()).isEqualTo(WIDE_TABLES);
+        assertThat(applied.at("/data/verified")).hasSize(dev.dbrefresh.contracts.UsersApplied.MAX_VERIFIED_IN_EVENT);
+        List<AuditEntry> parts = stack.auditOf(runId).stream().filter(e -> "verify-counts".equals(e.step())).toList();
+        assertThat(parts).allSatisfy(e -> assertThat(e.status()).isEqualTo(AuditEntry.RECORDED));
+        assertThat(parts.stream().flatMap(e -> java.util.Arrays.stream(e.details().split(", "))).distinct().count())
+                .isEqualTo(WIDE_TABLES);
+        assertThat(parts.stream().map(AuditEntry::details)).anySatisfy(d -> assertThat(d).contains("public.t9999=0"));
+    }
+
+    @Test
+    void clusterRestored_shouldPublishASmallFailure_whenAll10000TablesMismatch() throws Exception {
+        String runId = Samples.runId("wide-bad");
+        stack.send(Routing.USERS_QUEUE, withSnapshot(clusterRestored(runId, "wide", dbs.name("wide")), wideBad));
+
+        JsonNode failed = awaitEvent(runId, EventType.REFRESH_FAILED);
+
+        assertThat(failed.at("/data/errorCode").asText()).isEqualTo("VERIFY_MISMATCH");
+        assertThat(failed.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(MAX_EVENT_BYTES);
+        assertThat(failed.at("/data/message").asText()).contains("and " + (WIDE_TABLES - 20) + " more tables");
+    }
+
     // --- helpers ---
+
+    /** A manifest of the {@code wide} target's tables, each with {@code rows} rows (the dump is never read). */
+    private static SnapshotManifest manifest(SnapshotStore store, String id, long rows) throws Exception {
+        Path staging = store.newStagingDir(id);
+        Files.writeString(staging.resolve("dump.pgdump"), "not opened by users-service");
+        List<TableRowCount> tables = new ArrayList<>();
+        for (int i = 1; i <= WIDE_TABLES; i++) {
+            tables.add(new TableRowCount("public", "t" + i, rows));
+        }
+        return store.commit(staging, new SnapshotManifest(id, "postgres", "postgres://127.0.0.1:5432/wide",
+                java.time.Instant.now(), "pg_dump-custom", "dump.pgdump", Files.size(staging.resolve("dump.pgdump")),
+                SnapshotStore.sha256(staging.resolve("dump.pgdump")), tables));
+    }
+
+    private static ObjectNode withSnapshot(ObjectNode restored, SnapshotManifest manifest) {
+        ((ObjectNode) restored.get("data")).put("snapshotId", manifest.snapshotId());
+        return restored;
+    }
 
     private static String plan(String name, String targetSuffix) {
         return "  " + name + ":\n"
