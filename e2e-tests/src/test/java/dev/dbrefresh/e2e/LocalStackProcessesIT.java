@@ -65,7 +65,7 @@ class LocalStackProcessesIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        SharedServer.dropDatabases(SOURCE, TARGET);
+        SharedServer.dropDatabasesStartingWith("dbr_proc_" + SUFFIX + "_");
     }
 
     @Test

@@ -69,7 +69,7 @@ class LocalStackRefreshIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        SharedServer.dropDatabases(SOURCE, TARGET);
+        SharedServer.dropDatabasesStartingWith("dbr_e2e_" + SUFFIX + "_");
         try (Connection c = SharedServer.connect("postgres")) {
             c.createStatement().execute("DROP ROLE IF EXISTS dbr_e2e_" + SUFFIX + "_reader");
         }

@@ -1,8 +1,11 @@
 package dev.dbrefresh.e2e;
 
+import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The PostgreSQL server the end-to-end tests share with other tests: 127.0.0.1:5432, user postgres. */
 final class SharedServer {
@@ -20,16 +23,27 @@ final class SharedServer {
     }
 
     /**
-     * Drops the databases a test created, also while sessions are open.
+     * Drops every database whose name starts with a test's own prefix (its source and target, and a
+     * staging database a stopped restore left), also while sessions are open.
      *
-     * @param databases names (the test's own, unquoted identifiers)
+     * @param prefix the test's prefix, e.g. {@code dbr_e2e_<random>_}
+     * @return the databases dropped
      * @throws SQLException when the server refuses
      */
-    static void dropDatabases(String... databases) throws SQLException {
+    static List<String> dropDatabasesStartingWith(String prefix) throws SQLException {
+        List<String> dropped = new ArrayList<>();
         try (Connection c = connect("postgres")) {
-            for (String database : databases) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            try (var rs = c.createStatement().executeQuery("SELECT datname FROM pg_database")) {
+                while (rs.next()) {
+                    if (rs.getString(1).startsWith(prefix)) {
+                        dropped.add(rs.getString(1));
+                    }
+                }
+            }
+            for (String database : dropped) {
+                c.createStatement().execute("DROP DATABASE IF EXISTS " + PgIdentifiers.quote(database) + " WITH (FORCE)");
             }
         }
+        return dropped;
     }
 }
