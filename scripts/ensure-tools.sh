@@ -28,7 +28,8 @@ apt_install() {
 }
 
 ensure_java_maven() {
-  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
+  # javac, not java: a JRE alone cannot build the services
+  command -v javac >/dev/null 2>&1 || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null 2>&1 || apt_install maven
 }
 
@@ -52,25 +53,40 @@ ensure_postgres() {
     say "PostgreSQL at $PG_HOST:$PG_PORT does not answer as user postgres; start it or set DBREFRESH_PG_HOST/PORT"
     exit 1
   fi
-  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
-    version=$(ls /etc/postgresql | sort -V | tail -n 1)
-    if ! pg_lsclusters -h 2>/dev/null | awk -v v="$version" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
-      say "starting PostgreSQL $version (cluster main)"
-      pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || pg_ctlcluster "$version" main start
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    # The Debian cluster that listens on $PG_PORT; a fresh install whose package created none gets one.
+    cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$PG_PORT" '$3==p {print $1 "/" $2 "/" $4; exit}')
+    if [ -z "$cluster" ] && [ -z "$(pg_lsclusters -h 2>/dev/null)" ] && [ "$(id -u)" = 0 ]; then
+      version=$(basename "$(dirname "$(pg_bin)")")
+      say "creating PostgreSQL $version cluster main on port $PG_PORT (pg_createcluster)"
+      pg_createcluster "$version" main -p "$PG_PORT" >/dev/null
+      cluster="$version/main/down"
+    fi
+    if [ -z "$cluster" ]; then
+      say "no PostgreSQL cluster on port $PG_PORT (pg_lsclusters lists the clusters of this machine);"
+      say "start one there, or set DBREFRESH_PG_PORT to the port of yours, and run again"
+      exit 1
+    fi
+    version=${cluster%%/*}; name=${cluster#*/}; name=${name%%/*}
+    if [ "${cluster##*/}" != online ]; then
+      say "starting PostgreSQL $version (cluster $name, port $PG_PORT)"
+      # Containers have no systemd: without the redirect switch pg_ctlcluster would ask systemctl.
+      pg_ctlcluster --skip-systemctl-redirect "$version" "$name" start 2>/dev/null || pg_ctlcluster "$version" "$name" start
     fi
     for _ in $(seq 1 30); do pg_answers && return 0; pg_isready -h "$PG_HOST" -p "$PG_PORT" -q && break; sleep 1; done
     if ! pg_answers; then
       # A fresh Debian cluster asks TCP clients for a password; dbrefresh's local stack connects as
       # postgres without one. Allow that from this machine only, and say so.
-      hba=/etc/postgresql/$version/main/pg_hba.conf
+      hba=/etc/postgresql/$version/$name/pg_hba.conf
       if [ -w "$hba" ] && ! grep -q '^# dbrefresh local stack' "$hba"; then
         say "allowing passwordless local TCP connections (127.0.0.1, ::1) in $hba"
         { echo '# dbrefresh local stack: trust TCP connections from this machine'
           echo 'host all all 127.0.0.1/32 trust'
           echo 'host all all ::1/128 trust'
           cat "$hba"; } > "$hba.dbrefresh" && mv "$hba.dbrefresh" "$hba"
-        pg_ctlcluster --skip-systemctl-redirect "$version" main reload 2>/dev/null || pg_ctlcluster "$version" main reload
-        sleep 1
+        chown postgres:postgres "$hba" 2>/dev/null || true
+        pg_ctlcluster --skip-systemctl-redirect "$version" "$name" reload 2>/dev/null || pg_ctlcluster "$version" "$name" reload
+        for _ in $(seq 1 10); do pg_answers && break; sleep 1; done
       fi
     fi
   fi

@@ -169,7 +169,7 @@ class AwsModeAuroraRefreshIT {
         List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(4), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
-        assertThat(notification).as("notification of run %s (logs in %s)", runId, home.resolve("logs")).isNotNull();
+        assertThat(notification).as("notification of run %s (logs in %s)", runId, services.logDir()).isNotNull();
         return new Result(notification, entries);
     }
 }

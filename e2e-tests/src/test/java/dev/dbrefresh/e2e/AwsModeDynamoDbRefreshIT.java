@@ -107,7 +107,7 @@ class AwsModeDynamoDbRefreshIT {
                 Duration.ofMinutes(3), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(sqs, "dbrefresh-notifications", runId);
 
-        assertThat(notification).as("notification of %s (logs in %s)", runId, home.resolve("logs")).isNotNull();
+        assertThat(notification).as("notification of %s (logs in %s)", runId, services.logDir()).isNotNull();
         assertThat(notification.path("result").asText()).as(notification.toString()).isEqualTo("succeeded");
         String restoredArn = notification.path("endpoint").asText();
         String restored = restoredArn.substring(restoredArn.lastIndexOf('/') + 1);

@@ -86,7 +86,7 @@ class AwsModePostgresRefreshIT {
                 Duration.ofMinutes(3), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
 
-        assertThat(notification).as("notification of run %s; logs in %s", runId, home.resolve("logs")).isNotNull();
+        assertThat(notification).as("notification of run %s; logs in %s", runId, services.logDir()).isNotNull();
         assertThat(notification.path("result").asText()).isEqualTo("succeeded");
         assertThat(entries).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
                 .extracting(e -> e.service() + "/" + e.step())

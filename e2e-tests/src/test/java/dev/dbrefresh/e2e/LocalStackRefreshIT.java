@@ -15,10 +15,12 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,16 +69,16 @@ class LocalStackRefreshIT {
 
     @AfterAll
     static void dropDatabases() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "")) {
-            c.createStatement().execute("DROP DATABASE IF EXISTS " + SOURCE + " WITH (FORCE)");
-            c.createStatement().execute("DROP DATABASE IF EXISTS " + TARGET + " WITH (FORCE)");
+        SharedServer.dropDatabasesStartingWith("dbr_e2e_" + SUFFIX + "_");
+        try (Connection c = SharedServer.connect("postgres")) {
             c.createStatement().execute("DROP ROLE IF EXISTS dbr_e2e_" + SUFFIX + "_reader");
         }
     }
 
     @Test
     void run_shouldRefreshTargetThroughAllFourServices_andReplaceItAgainOnSecondRun() throws Exception {
-        Set<String> databasesBefore = databases();
+        // On a fresh machine the first run creates the state database and this plan's source and target.
+        Map<String, Long> beforeFirst = databaseOids();
 
         RunReport first = run();
 
@@ -89,7 +91,8 @@ class LocalStackRefreshIT {
                 "snapshot-service/parameter", "cluster-service/promote", "cluster-service/restore", "users-service/users",
                 "users-service/verify", "notifier-service/notify");
         assertThat(first.notification().path("verified")).hasSize(4);
-        assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
+        Map<String, Long> afterFirst = databaseOids();
+        assertOnlyChanged(beforeFirst, afterFirst, Set.of("dbrefresh", SOURCE, TARGET), Set.of());
 
         // Something written to the acceptance copy is gone after the next refresh: the target is replaced.
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + TARGET, "postgres", "")) {
@@ -102,7 +105,10 @@ class LocalStackRefreshIT {
         assertThat(second.runId()).isNotEqualTo(first.runId());
         assertThat(pg.rowCounts(TARGET)).isEqualTo(sourceCounts).doesNotContainKey("public.written_in_acceptance");
         assertThat(pg.rowCounts(SOURCE)).isEqualTo(sourceCounts);
-        assertThat(databases()).isEqualTo(union(databasesBefore, SOURCE, TARGET));
+        // The second run replaces the target only: the source, the state database and every other one keep their oids.
+        Map<String, Long> afterSecond = databaseOids();
+        assertOnlyChanged(afterFirst, afterSecond, Set.of(), Set.of(TARGET));
+        assertThat(afterSecond.get(TARGET)).as("oid of the replaced target").isNotEqualTo(afterFirst.get(TARGET));
         assertThat(snapshotOf(second)).isNotEqualTo(snapshotOf(first));
         assertThat(second.entries()).filteredOn(e -> "restore".equals(e.step()) && AuditEntry.SUCCEEDED.equals(e.status()))
                 .singleElement().satisfies(e -> assertThat(e.details()).contains("pg_restore -j 1"));
@@ -125,6 +131,7 @@ class LocalStackRefreshIT {
                 && List.of("dump", "copy", "restore", "users").contains(e.step()));
         assertThat(pg.rowCounts(TARGET)).containsKey("public.written_before_dry_run");
         assertThat(snapshotCount()).isEqualTo(snapshotsBefore);
+        assertOnlyChanged(afterSecond, databaseOids(), Set.of(), Set.of());
     }
 
     private static long snapshotCount() throws Exception {
@@ -164,22 +171,47 @@ class LocalStackRefreshIT {
         return report.notification().path("snapshotId").asText();
     }
 
-    private static Set<String> databases() throws Exception {
-        Set<String> names = new TreeSet<>();
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-                var rs = c.createStatement().executeQuery("SELECT datname FROM pg_database")) {
+    /** @return the oid of every database on the server, by name */
+    private static Map<String, Long> databaseOids() throws Exception {
+        Map<String, Long> oids = new TreeMap<>();
+        try (Connection c = SharedServer.connect("postgres");
+                var rs = c.createStatement().executeQuery("SELECT datname, oid FROM pg_database")) {
             while (rs.next()) {
-                names.add(rs.getString(1));
+                oids.put(rs.getString(1), rs.getLong(2));
             }
         }
-        // Other tests may create and drop their own databases meanwhile: look at this test's only.
-        names.removeIf(n -> !n.startsWith("dbr_e2e_" + SUFFIX) && !n.equals("dbrefresh"));
-        return names;
+        return oids;
     }
 
-    private static Set<String> union(Set<String> base, String... more) {
-        Set<String> all = new TreeSet<>(base);
-        all.addAll(List.of(more));
-        return all;
+    /**
+     * Asserts that between two looks at the server's databases nothing happened but what is allowed:
+     * every database that was there is still there with the same oid (not dropped, not re-created),
+     * except those in {@code replaced}, which must still exist; new ones are only those in
+     * {@code created}. Other tests' databases ({@code dbr_*} names of their own) come and go on a
+     * shared server meanwhile and are not looked at; everything else is, {@code pgbench_*} and the
+     * {@code dbrefresh} state database included.
+     */
+    private static void assertOnlyChanged(Map<String, Long> before, Map<String, Long> after, Set<String> created,
+            Set<String> replaced) {
+        List<String> unexpected = new ArrayList<>();
+        before.forEach((name, oid) -> {
+            if (othersTest(name)) {
+                return;
+            }
+            if (!after.containsKey(name)) {
+                unexpected.add(name + " was dropped");
+            } else if (!replaced.contains(name) && !after.get(name).equals(oid)) {
+                unexpected.add(name + " was re-created (oid " + oid + " -> " + after.get(name) + ")");
+            }
+        });
+        after.keySet().stream().filter(name -> !before.containsKey(name) && !othersTest(name) && !created.contains(name))
+                .forEach(name -> unexpected.add(name + " was created"));
+        assertThat(unexpected).as("databases changed on the server besides %s (created) and %s (replaced); before %s,"
+                + " after %s", created, replaced, before, after).isEmpty();
+    }
+
+    /** @return whether the database belongs to another test that uses the same server now */
+    private static boolean othersTest(String name) {
+        return name.startsWith("dbr_") && !name.startsWith("dbr_e2e_" + SUFFIX);
     }
 }

@@ -70,16 +70,23 @@ public final class DbRefreshCli {
 
         @Override
         public Integer call() throws Exception {
-            RunReport report = new LocalStackRunner().run(new LocalStackRunner.Options(repo.toAbsolutePath(),
-                    parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds), System.out,
-                    dryRun, values));
+            RunReport report;
+            try {
+                report = new LocalStackRunner().run(new LocalStackRunner.Options(repo.toAbsolutePath(),
+                        parent.home.toAbsolutePath(), plansFile, plan, scale, 5, Duration.ofSeconds(timeoutSeconds),
+                        System.out, dryRun, values));
+            } catch (StackFile.AlreadyRunning e) {
+                System.err.println("dbrefresh: " + e.getMessage());
+                return 2;
+            }
             report.print(System.out);
             return report.succeeded() ? 0 : 1;
         }
     }
 
     /** {@code up}: keep the local stack running. */
-    @Command(name = "up", description = "Start the local stack and keep it running until Ctrl-C.")
+    @Command(name = "up", description = "Start the local stack and keep it running until Ctrl-C or SIGTERM;"
+            + " exits with 2 when a stack already runs on the same home.")
     static final class Up implements Callable<Integer> {
 
         @CommandLine.ParentCommand
@@ -99,8 +106,13 @@ public final class DbRefreshCli {
 
         @Override
         public Integer call() throws Exception {
-            new LocalStackRunner().up(new LocalStackRunner.Options(repo.toAbsolutePath(), parent.home.toAbsolutePath(),
-                    plansFile, plan, scale, 5, Duration.ZERO, System.out, false, java.util.Map.of()));
+            try {
+                new LocalStackRunner().up(new LocalStackRunner.Options(repo.toAbsolutePath(), parent.home.toAbsolutePath(),
+                        plansFile, plan, scale, 5, Duration.ZERO, System.out, false, java.util.Map.of()));
+            } catch (StackFile.AlreadyRunning e) {
+                System.err.println("dbrefresh: " + e.getMessage());
+                return 2;
+            }
             return 0;
         }
     }

@@ -63,10 +63,17 @@ public final class LocalStackRunner {
      *
      * @param o options
      * @return what happened
-     * @throws Exception when the stack cannot start (the message says what to install or build)
+     * @throws IllegalStateException when another stack runs on the same home (the message says what to do)
+     * @throws Exception             when the stack cannot start (the message says what to install or build)
      */
     public RunReport run(Options o) throws Exception {
         Files.createDirectories(o.home());
+        try (var lock = StackFile.lock(o.home())) {
+            return runLocked(o);
+        }
+    }
+
+    private RunReport runLocked(Options o) throws Exception {
         Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
         RefreshPlan plan = PlanCatalog.load(plansFile).require(o.plan());
         prepareDatabases(plan, o);
@@ -78,7 +85,7 @@ public final class LocalStackRunner {
                     Duration.ofSeconds(120))) {
                 o.out().printf("local stack up in %.1f s: SQS %s, DynamoDB %s, services %s (logs in %s)%n",
                         (System.nanoTime() - t0) / 1e9, aws.sqsEndpoint(), aws.dynamoEndpoint(), services.ports(),
-                        o.home().resolve("logs"));
+                        services.logDir());
                 String runId = newRunId();
                 SqsClient sqs = aws.sqsClient();
                 Instant started = Instant.now();
@@ -100,25 +107,30 @@ public final class LocalStackRunner {
     /**
      * Starts the local stack and keeps it running until this process is stopped (Ctrl-C, SIGTERM):
      * runs are then started with {@code dbrefresh start} (or any SQS client) and followed with
-     * {@code dbrefresh status}.
+     * {@code dbrefresh status}. The services stop with this process (a shutdown hook, see
+     * {@link ServiceProcesses}).
      *
      * @param o options (plan is the one whose databases are prepared)
-     * @throws Exception when the stack cannot start
+     * @throws IllegalStateException when another stack runs on the same home (the message says what to do)
+     * @throws Exception             when the stack cannot start
      */
     public void up(Options o) throws Exception {
         Files.createDirectories(o.home());
-        Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
-        prepareDatabases(PlanCatalog.load(plansFile).require(o.plan()), o);
-        try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount());
-                ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
-                        Duration.ofSeconds(120))) {
-            StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
-            o.out().printf("local stack up: SQS %s, DynamoDB %s, services %s; plans %s%n", aws.sqsEndpoint(),
-                    aws.dynamoEndpoint(), services.ports(), plansFile);
-            o.out().println("start a run in another terminal: ./dbrefresh start --plan " + o.plan() + "; stop with Ctrl-C");
-            Thread.currentThread().join();
-        } finally {
-            StackFile.delete(o.home());
+        try (var lock = StackFile.lock(o.home())) {
+            Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
+            prepareDatabases(PlanCatalog.load(plansFile).require(o.plan()), o);
+            try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount());
+                    ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
+                            Duration.ofSeconds(120))) {
+                StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
+                o.out().printf("local stack up: SQS %s, DynamoDB %s, services %s (logs in %s); plans %s%n",
+                        aws.sqsEndpoint(), aws.dynamoEndpoint(), services.ports(), services.logDir(), plansFile);
+                o.out().println("start a run in another terminal: ./dbrefresh start --plan " + o.plan()
+                        + "; stop with Ctrl-C (or kill " + ProcessHandle.current().pid() + ")");
+                Thread.currentThread().join();
+            } finally {
+                StackFile.delete(o.home());
+            }
         }
     }
 

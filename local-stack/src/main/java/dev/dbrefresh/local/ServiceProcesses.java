@@ -9,7 +9,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +23,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The four services of the local stack, each its own JVM started from its runnable jar
  * ({@code <service>/target/<service>.jar}) with {@code MICRONAUT_ENVIRONMENTS=local}, logging to
- * {@code <home>/logs/<service>.log}.
+ * {@code <home>/logs/<stack id>/<service>.log} ({@code <home>/logs/latest} links to the newest).
+ *
+ * <p>Child processes do not die with their parent: a shutdown hook stops them when this JVM ends on
+ * SIGTERM or SIGINT (Ctrl-C), and {@code <home>/services.pids} records them so that the next start
+ * stops services left over by a launcher that was killed without running its hooks (SIGKILL).
  */
 public final class ServiceProcesses implements AutoCloseable {
 
@@ -27,12 +35,24 @@ public final class ServiceProcesses implements AutoCloseable {
     public static final List<String> SERVICES = List.of("snapshot-service", "cluster-service", "users-service",
             "notifier-service");
 
+    /** How long {@link #close()} waits for the services' graceful shutdown before it kills them. */
+    static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
+    /** How long {@link #close()} waits for killed processes to be gone. */
+    static final Duration FORCED_STOP = Duration.ofSeconds(10);
+
+    private static final DateTimeFormatter STACK_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC);
+
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Path logDir;
+    private final Path pidFile;
+    private final Thread shutdownHook = new Thread(this::stopAll, "dbrefresh-stop-services");
+    private boolean closed;
 
-    private ServiceProcesses(Path logDir) {
+    private ServiceProcesses(Path logDir, Path pidFile) {
         this.logDir = logDir;
+        this.pidFile = pidFile;
     }
 
     /**
@@ -59,24 +79,30 @@ public final class ServiceProcesses implements AutoCloseable {
 
     /**
      * Starts the services with the given environment (e.g. {@code MICRONAUT_ENVIRONMENTS=aws} against
-     * an AWS emulator) and waits until each answers {@code /health/readiness} with 200.
+     * an AWS emulator) and waits until each answers {@code /health/readiness} with 200. Services that
+     * an earlier launcher on the same home left running (it was killed before it could stop them) are
+     * stopped first, and each such process is reported on standard error.
      *
      * @param repo       repository root (where the service modules are)
-     * @param home       dbrefresh home (logs)
+     * @param home       dbrefresh home: logs go to {@code <home>/logs/<stack id>/}, pids to
+     *                   {@code <home>/services.pids}
      * @param plansFile  plans file every service reads
      * @param env        environment variables of every service
      * @param properties JVM system properties of every service, e.g. {@code aws.services.rds.endpoint-override=...}
      * @param timeout    how long to wait for readiness
-     * @return the running services
+     * @return the running services, stopped by {@link #close()} or, at the latest, when this JVM exits
      * @throws IOException           when a jar is missing (build first) or a process cannot start
      * @throws IllegalStateException when a service is not ready in time (its log's tail is in the message)
      */
     public static ServiceProcesses start(Path repo, Path home, Path plansFile, Map<String, String> env,
             List<String> properties, Duration timeout) throws IOException, InterruptedException {
-        Path logDir = home.resolve("logs");
-        Files.createDirectories(logDir);
-        ServiceProcesses all = new ServiceProcesses(logDir);
+        Path pidFile = home.resolve("services.pids");
+        stopLeftovers(pidFile).forEach(line -> System.err.println("dbrefresh: " + line));
+        Path logDir = newLogDir(home.resolve("logs"));
+        ServiceProcesses all = new ServiceProcesses(logDir, pidFile);
         String java = ProcessHandle.current().info().command().orElse("java");
+        // Registered before the first child starts, so that a signal during start-up stops what started.
+        Runtime.getRuntime().addShutdownHook(all.shutdownHook);
         try {
             for (String service : SERVICES) {
                 Path jar = repo.resolve(service).resolve("target").resolve(service + ".jar");
@@ -95,8 +121,7 @@ public final class ServiceProcesses implements AutoCloseable {
                 processEnv.put("DBREFRESH_PLANS_FILE", plansFile.toString());
                 Path log = logDir.resolve(service + ".log");
                 pb.redirectErrorStream(true).redirectOutput(log.toFile());
-                all.processes.put(service, pb.start());
-                all.ports.put(service, port);
+                all.add(service, port, pb);
             }
             all.awaitReady(timeout);
             return all;
@@ -104,6 +129,104 @@ public final class ServiceProcesses implements AutoCloseable {
             all.close();
             throw e;
         }
+    }
+
+    /**
+     * Creates {@code <logs>/<stack id>/}, a directory of this stack's own, and points
+     * {@code <logs>/latest} at it.
+     */
+    private static Path newLogDir(Path logs) throws IOException {
+        Files.createDirectories(logs);
+        String stackId = "stack-" + STACK_TIME.format(Instant.now()) + "-" + ProcessHandle.current().pid();
+        Path dir = logs.resolve(stackId);
+        for (int i = 2; Files.exists(dir); i++) {
+            dir = logs.resolve(stackId + "-" + i);
+        }
+        Files.createDirectories(dir);
+        Path latest = logs.resolve("latest");
+        Path link = logs.resolve(".latest-" + ProcessHandle.current().pid());
+        try {
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, dir.getFileName());
+            Files.move(link, latest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | UnsupportedOperationException noLink) {
+            // only a convenience: the directory itself is printed at start-up
+            Files.deleteIfExists(link);
+        }
+        return dir;
+    }
+
+    /** Starts one service, unless this instance is already stopped (a signal arrived meanwhile). */
+    private synchronized void add(String service, int port, ProcessBuilder pb) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("stopping: " + service + " is not started");
+        }
+        Process p = pb.start();
+        processes.put(service, p);
+        ports.put(service, port);
+        writePids();
+    }
+
+    /**
+     * {@code <home>/services.pids}: one line for this launcher, then one per service, each
+     * {@code <name> <pid> <start time, ms since epoch>}.
+     */
+    private void writePids() throws IOException {
+        StringBuilder text = new StringBuilder(line("launcher", ProcessHandle.current()));
+        processes.forEach((service, p) -> text.append(line(service, p.toHandle())));
+        Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, pidFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String line(String name, ProcessHandle p) {
+        return name + " " + p.pid() + " " + p.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n";
+    }
+
+    /**
+     * Stops the services recorded in a pid file whose launcher is gone (killed before its shutdown
+     * hook could run). A recorded pid counts only when its process has the recorded start time, so
+     * a reused pid is never touched; nothing is stopped while the recorded launcher still runs.
+     *
+     * @param pidFile {@code <home>/services.pids}
+     * @return one line per process stopped, for the user
+     */
+    static List<String> stopLeftovers(Path pidFile) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(pidFile);
+        } catch (IOException none) {
+            return List.of();
+        }
+        Map<String, ProcessHandle> alive = new LinkedHashMap<>();
+        for (String l : lines) {
+            String[] f = l.trim().split(" ");
+            if (f.length != 3 || !f[1].matches("\\d{1,18}") || !f[2].matches("\\d{1,18}")) {
+                continue;
+            }
+            long start = Long.parseLong(f[2]);
+            ProcessHandle.of(Long.parseLong(f[1])).filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L) == start)
+                    .ifPresent(p -> alive.put(f[0], p));
+        }
+        if (alive.containsKey("launcher")) {
+            return List.of();
+        }
+        List<String> stopped = new ArrayList<>();
+        alive.forEach((service, p) -> stopped.add("stopped " + service + " (pid " + p.pid()
+                + "), left running by an earlier launcher that was killed"));
+        stop(List.copyOf(alive.values()));
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException ignored) {
+            // rewritten by the next start
+        }
+        return stopped;
+    }
+
+    /** @return the directory of this stack's service logs, {@code <home>/logs/<stack id>} */
+    public Path logDir() {
+        return logDir;
     }
 
     /** @return HTTP port of each service */
@@ -153,18 +276,66 @@ public final class ServiceProcesses implements AutoCloseable {
         }
     }
 
-    /** Stops every service: SIGTERM (graceful shutdown of the consumers), then kill after 40 s. */
+    /**
+     * Stops every service and what it started (pg_dump, pg_restore): SIGTERM (graceful shutdown of the
+     * consumers), then SIGKILL for what still runs after {@link #GRACEFUL_STOP}; returns when all are
+     * gone or {@link #FORCED_STOP} later. Idempotent; also runs as this JVM's shutdown hook.
+     */
     @Override
     public void close() {
-        processes.values().forEach(Process::destroy);
-        for (Process p : processes.values()) {
+        stopAll();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // called from the hook itself or while the JVM exits: nothing to unregister
+        }
+    }
+
+    private void stopAll() {
+        List<ProcessHandle> all = new ArrayList<>();
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Process p : processes.values()) {
+                all.add(p.toHandle());
+                p.descendants().forEach(all::add);
+            }
+        }
+        stop(all);
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException ignored) {
+            // a pid file without live processes is ignored by the next start
+        }
+    }
+
+    /** SIGTERM to all, a bounded wait, then SIGKILL to their descendants and to what still runs. */
+    private static void stop(List<ProcessHandle> processes) {
+        processes.forEach(ProcessHandle::destroy);
+        awaitExit(processes, GRACEFUL_STOP);
+        List<ProcessHandle> left = new ArrayList<>();
+        for (ProcessHandle p : processes) {
+            p.descendants().forEach(left::add);
+            if (p.isAlive()) {
+                left.add(p);
+            }
+        }
+        left.forEach(ProcessHandle::destroyForcibly);
+        awaitExit(left, FORCED_STOP);
+    }
+
+    private static void awaitExit(List<ProcessHandle> processes, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (ProcessHandle p : processes) {
             try {
-                if (!p.waitFor(40, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
+                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException stillRunning) {
+                // the caller kills what is left
             } catch (InterruptedException e) {
-                p.destroyForcibly();
                 Thread.currentThread().interrupt();
+                return;
             }
         }
     }
