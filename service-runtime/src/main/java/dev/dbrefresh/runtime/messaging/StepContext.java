@@ -187,14 +187,17 @@ public class StepContext {
      * {@code refresh.failed}. The delivery is then acknowledged: retrying cannot fix it.
      *
      * @param step      step that refused or failed
-     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}
+     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}; one not matching
+     *                  {@link RefreshFailed#ERROR_CODE} is normalized ({@link RefreshFailed#normalizeErrorCode})
      * @param message   what was wrong and what to do
      */
     public void fail(String step, String errorCode, String message) {
         currentStep = step;
         failed = true;
-        write(step, AuditEntry.FAILED, 0, message, errorCode, "final");
-        publish(new RefreshFailed(plan, service, step, errorCode, message, changed));
+        // The event normalizes a code that is not dbrefresh's own; the audit entry says the same.
+        RefreshFailed event = new RefreshFailed(plan, service, step, errorCode, message, changed);
+        write(step, AuditEntry.FAILED, 0, event.message(), event.errorCode(), "final");
+        publish(event);
     }
 
     private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {
