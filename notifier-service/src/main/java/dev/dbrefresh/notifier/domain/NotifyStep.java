@@ -10,6 +10,7 @@ import dev.dbrefresh.notifier.aws.TopicPublisher;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.messaging.ErrorCodes;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.PlanException;
@@ -103,6 +104,33 @@ public class NotifyStep {
         ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
         plan.ifPresent(p -> leases.release(p.targetId(), ctx.runId()));
+    }
+
+    /**
+     * The failure notification could not be sent on any delivery the queue's redrive policy allows: the
+     * run ends without it. Releases the run's lease on the target (else the next run would be refused as
+     * {@code TARGET_BUSY} until the lease expires) and records in the audit log, as step
+     * {@code release-lease}, that the notification was not sent and the lease was released.
+     *
+     * @param failed  the failure event whose notification failed
+     * @param ctx     audit of this (last) delivery
+     * @param failure what the last attempt to send threw
+     * @throws Exception when the lease cannot be released (recorded as the step's failure)
+     */
+    public void failureUndeliverable(RefreshFailed failed, StepContext ctx, Exception failure) throws Exception {
+        Optional<RefreshPlan> plan = plan(failed.plan(), ctx);
+        String channel = plan.map(RefreshPlan::notificationQueue).orElse(Routing.NOTIFICATIONS_QUEUE)
+                + plan.map(RefreshPlan::notifications).map(s -> s.topicArn()).map(t -> " / " + t).orElse("");
+        String why = "the failure notification (" + failed.errorCode() + " in " + failed.service() + " step "
+                + failed.step() + ") could not be sent to " + channel + ": " + ErrorCodes.describe(failure);
+        ctx.step("release-lease", () -> {
+            if (plan.isEmpty()) {
+                return why + "; plan " + failed.plan() + " is unknown, so there is no lease to release";
+            }
+            leases.release(plan.get().targetId(), ctx.runId());
+            return why + "; the run's lease on " + plan.get().targetId() + " was released";
+        }, d -> d);
+        LOG.error("run {}: {}", ctx.runId(), why);
     }
 
     private String send(Optional<RefreshPlan> plan, Notification n) {
