@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,8 +37,14 @@ import java.util.stream.Stream;
  *
  * <p>Passwords are handed to child processes in the {@code PGPASSWORD} environment variable, never on
  * the command line (which other local users can read from {@code /proc}); see the libpq docs,
- * "Environment Variables" (https://www.postgresql.org/docs/15/libpq-envars.html). Child processes also
- * get {@code PGCONNECT_TIMEOUT=5} and {@code PGAPPNAME=dbrefresh}.
+ * "Environment Variables" (https://www.postgresql.org/docs/15/libpq-envars.html).
+ *
+ * <p>A child process does not inherit this process's environment, which holds the service's own
+ * secrets (AWS keys, {@code env:} secret references of other plans, a {@code PGPASSWORD} meant for
+ * someone else). It gets only {@link #INHERITED_VARIABLES} and the {@code LC_*} locale variables from
+ * this process, plus {@code PGPASSWORD} (when a password is given), {@code PGCONNECT_TIMEOUT=5} and
+ * {@code PGAPPNAME=dbrefresh}. Other {@code PG*} variables of this process are not passed: JDBC
+ * connections do not read them either, so both kinds of connection reach the same server the same way.
  *
  * <p>Thread-safe: instances hold no mutable state.
  */
@@ -55,7 +62,15 @@ public final class PgTools {
     private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final int MAX_STDERR_LINE_CHARS = 2000;
 
+    /**
+     * Variables a child process inherits from this process: {@code PATH} (programs the tools run),
+     * {@code HOME} (libpq's {@code ~/.pgpass} and {@code ~/.postgresql/} certificates), {@code LANG} and
+     * {@code TZ} (messages and times); the {@code LC_*} variables are inherited as well.
+     */
+    public static final Set<String> INHERITED_VARIABLES = Set.of("PATH", "HOME", "LANG", "TZ");
+
     private final Path binDir;
+    private final Map<String, String> parentEnvironment;
 
     /**
      * @param binDir directory holding {@code pg_dump}, {@code pg_restore}, ... (e.g.
@@ -63,7 +78,17 @@ public final class PgTools {
      *               {@code PATH} first and then in the newest {@code /usr/lib/postgresql/<version>/bin}
      */
     public PgTools(Path binDir) {
+        this(binDir, System.getenv());
+    }
+
+    /**
+     * @param binDir            as for {@link #PgTools(Path)}
+     * @param parentEnvironment the environment this process has, from which children inherit
+     *                          {@link #INHERITED_VARIABLES} and {@code LC_*} (tests plant secrets here)
+     */
+    PgTools(Path binDir, Map<String, String> parentEnvironment) {
         this.binDir = binDir;
+        this.parentEnvironment = Map.copyOf(parentEnvironment);
     }
 
     /**
@@ -87,7 +112,7 @@ public final class PgTools {
                     + "; point it at the directory holding the client programs (e.g. /usr/lib/postgresql/15/bin) or"
                     + " install them: apt-get install -y postgresql-client");
         }
-        String path = System.getenv("PATH");
+        String path = parentEnvironment.get("PATH");
         if (path != null) {
             for (String dir : path.split(Pattern.quote(File.pathSeparator))) {
                 if (dir.isEmpty()) {
@@ -191,8 +216,8 @@ public final class PgTools {
      *                 looked up with {@link #binary(String)}
      * @param ep       the endpoint the program talks to, for {@code PGPASSWORD} and messages; may be
      *                 {@code null} for a call that connects nowhere (e.g. {@code --version})
-     * @param password the password put into the child's {@code PGPASSWORD}, or {@code null} to leave
-     *                 the child's environment as this process has it; not cleared by this method
+     * @param password the password put into the child's {@code PGPASSWORD}, or {@code null} for none
+     *                 (trust, or {@code ~/.pgpass}); not cleared by this method
      * @param timeout  how long the program may run; on expiry it and its child processes are killed
      * @return the program's standard output (UTF-8)
      * @throws PgToolException when the program is not found, cannot be started, exits with a non-zero
@@ -214,6 +239,13 @@ public final class PgTools {
 
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
+        // Not this JVM's environment: it holds secrets the tool does not need (see the type's Javadoc).
+        env.clear();
+        parentEnvironment.forEach((name, value) -> {
+            if (INHERITED_VARIABLES.contains(name) || name.startsWith("LC_")) {
+                env.put(name, value);
+            }
+        });
         if (password != null) {
             env.put("PGPASSWORD", new String(password));
         }

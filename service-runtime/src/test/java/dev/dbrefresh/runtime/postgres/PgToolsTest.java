@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +54,65 @@ class PgToolsTest {
                 "s3cr\"et".toCharArray(), Duration.ofSeconds(30));
         assertThat(out).contains("pw=s3cr\"et");
         assertThat(out.substring(out.indexOf('\n') + 1)).doesNotContain("s3cr");
+    }
+
+    @Test
+    void run_shouldGiveChildOnlyTheEnvironmentItNeeds_whenParentEnvironmentHoldsSecrets(@TempDir Path bin)
+            throws Exception {
+        // A pg_dump that records what it was given: its environment and its arguments.
+        Path fake = bin.resolve("pg_dump");
+        Files.writeString(fake, "#!/bin/sh\nenv > \"${0%/*}/child.env\"\nprintf '%s\\n' \"$@\" > \"${0%/*}/child.args\"\n");
+        assertThat(fake.toFile().setExecutable(true)).isTrue();
+        Map<String, String> parent = new HashMap<>();
+        parent.put("PATH", System.getenv("PATH"));
+        parent.put("HOME", "/home/dbrefresh");
+        parent.put("LANG", "C.UTF-8");
+        parent.put("LC_MESSAGES", "C");
+        parent.put("TZ", "UTC");
+        parent.put("DBR_ACC_PASSWORD", "planted-plan-password");
+        parent.put("AWS_SECRET_ACCESS_KEY", "planted-aws-secret-key");
+        parent.put("AWS_SESSION_TOKEN", "planted-aws-session-token");
+        parent.put("PGPASSWORD", "planted-inherited-pgpassword");
+        parent.put("PGHOST", "planted.example.com");
+        char[] password = new dev.dbrefresh.runtime.secrets.EnvFileSecretResolver(parent::get).resolve("env:DBR_ACC_PASSWORD");
+        PgTools fakeTools = new PgTools(bin, parent);
+        DatabaseEndpoint ep = ADMIN.withDatabase("dbr_t_env");
+
+        List<String> cmd = new java.util.ArrayList<>(List.of("pg_dump", "--format=custom"));
+        cmd.addAll(PgTools.connectionOptions(ep));
+        fakeTools.run(cmd, ep, password, Duration.ofSeconds(30));
+
+        Map<String, String> childEnv = new HashMap<>();
+        for (String line : Files.readAllLines(bin.resolve("child.env"))) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                childEnv.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        String args = Files.readString(bin.resolve("child.args"));
+        // PWD is set by the shell running the fake tool itself, not passed by PgTools.
+        childEnv.remove("PWD");
+        assertThat(childEnv).containsOnlyKeys("PATH", "HOME", "LANG", "LC_MESSAGES", "TZ", "PGPASSWORD",
+                "PGCONNECT_TIMEOUT", "PGAPPNAME");
+        assertThat(childEnv).containsEntry("PGPASSWORD", "planted-plan-password").containsEntry("PGCONNECT_TIMEOUT", "5")
+                .containsEntry("PATH", System.getenv("PATH"));
+        assertThat(String.join("\n", childEnv.values())).doesNotContain("planted-aws").doesNotContain("planted-inherited")
+                .doesNotContain("planted.example.com");
+        assertThat(args).doesNotContain("planted").contains("--no-password").contains("--host=127.0.0.1");
+    }
+
+    @Test
+    void run_shouldNotPassThisJvmsEnvironment_toARealChild() {
+        java.util.function.Predicate<String> passed = n -> PgTools.INHERITED_VARIABLES.contains(n) || n.startsWith("LC_")
+                || List.of("PGPASSWORD", "PGCONNECT_TIMEOUT", "PGAPPNAME").contains(n);
+        List<String> jvmOnly = System.getenv().keySet().stream().filter(passed.negate()).toList();
+        assertThat(jvmOnly).as("variables of this JVM a child must not get (none: the test would prove nothing)")
+                .isNotEmpty();
+
+        String out = tools.run(List.of("/usr/bin/env"), null, "pw".toCharArray(), Duration.ofSeconds(30));
+
+        List<String> names = out.lines().filter(l -> l.indexOf('=') > 0).map(l -> l.substring(0, l.indexOf('='))).toList();
+        assertThat(names).contains("PATH", "PGPASSWORD").allMatch(passed).doesNotContainAnyElementsOf(jvmOnly);
     }
 
     @Test
