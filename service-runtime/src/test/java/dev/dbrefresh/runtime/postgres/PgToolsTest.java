@@ -15,10 +15,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 /** Runs real client programs and connects to the real server at 127.0.0.1:5432. */
 class PgToolsTest {
@@ -75,7 +78,7 @@ class PgToolsTest {
         parent.put("PGPASSWORD", "planted-inherited-pgpassword");
         parent.put("PGHOST", "planted.example.com");
         char[] password = new dev.dbrefresh.runtime.secrets.EnvFileSecretResolver(parent::get).resolve("env:DBR_ACC_PASSWORD");
-        PgTools fakeTools = new PgTools(bin, parent);
+        PgTools fakeTools = new PgTools(bin, parent, PgTools.Timeouts.DEFAULT);
         DatabaseEndpoint ep = ADMIN.withDatabase("dbr_t_env");
 
         List<String> cmd = new java.util.ArrayList<>(List.of("pg_dump", "--format=custom"));
@@ -145,6 +148,85 @@ class PgToolsTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         assertThat(e.exitCode()).isEqualTo(PgToolException.NO_EXIT_CODE);
         assertThat(e.getMessage()).contains("did not finish within").contains("started");
+    }
+
+    @Test
+    void run_shouldKillTheProcessAndItsChildren_whenDeadlineExpires(@TempDir Path dir) throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        PgToolException e = catchThrowableOfType(() -> tools.run(List.of("/bin/sh", "-c",
+                "sleep 300 & echo $! > '" + pidFile + "'; echo waiting >&2; wait"), null, null, Duration.ofSeconds(2)),
+                PgToolException.class);
+
+        assertThat(e.getMessage()).contains("did not finish within its deadline of 2 s").contains("was killed")
+                .contains("waiting");
+        long childPid = Long.parseLong(Files.readString(pidFile).trim());
+        await("the tool's child process " + childPid + " gone").atMost(Duration.ofSeconds(30))
+                .until(() -> ProcessHandle.of(childPid).map(ph -> !ph.isAlive()).orElse(true));
+    }
+
+    @Test
+    void connect_shouldSetLockAndStatementTimeoutsSocketTimeoutAndKeepalive() throws SQLException {
+        try (Connection c = tools.connect(ADMIN, null); Statement st = c.createStatement()) {
+            assertThat(show(st, "lock_timeout")).isEqualTo("30s");
+            assertThat(show(st, "statement_timeout")).isEqualTo("1h");
+            // pgjdbc's socketTimeout is the socket's SO_TIMEOUT, which getNetworkTimeout reports (ms)
+            assertThat(c.getNetworkTimeout()).isEqualTo((3600 + PgTools.SOCKET_TIMEOUT_MARGIN_SECONDS) * 1000);
+            assertThat(c.getClientInfo("ApplicationName")).isEqualTo("dbrefresh");
+        }
+        List<String> options = PgTools.connectionOptions(ADMIN);
+        assertThat(options.get(options.size() - 1)).startsWith("--dbname=").contains("keepalives=1")
+                .contains("keepalives_idle=60");
+    }
+
+    @Test
+    void connect_shouldFailWithLockTimeout_whenAnotherSessionHoldsTheLock() throws Exception {
+        String db = "dbr_t_lock_" + UUID.randomUUID().toString().substring(0, 8);
+        PgTools impatient = new PgTools(null, new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1)));
+        try (Connection admin = tools.connect(ADMIN, null); Statement st = admin.createStatement()) {
+            st.execute("CREATE DATABASE " + PgIdentifiers.quote(db));
+            try {
+                DatabaseEndpoint ep = ADMIN.withDatabase(db);
+                try (Connection holder = tools.connect(ep, null); Statement h = holder.createStatement()) {
+                    h.execute("CREATE TABLE t (id int)");
+                    holder.setAutoCommit(false);
+                    h.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
+
+                    CompletableFuture<SQLException> ddl = CompletableFuture.supplyAsync(() -> {
+                        try (Connection c = impatient.connect(ep, null); Statement s = c.createStatement()) {
+                            s.execute("ALTER TABLE t ADD COLUMN note text");
+                            return null;
+                        } catch (SQLException failed) {
+                            return failed;
+                        }
+                    });
+                    // bounded: a DDL that hangs on the lock fails the test here instead of hanging it
+                    SQLException failed = ddl.get(60, TimeUnit.SECONDS);
+                    assertThat((Throwable) failed).as("ALTER TABLE while another session holds the lock").isNotNull();
+                    assertThat(failed.getSQLState()).isEqualTo("55P03");
+                    assertThat(failed.getMessage()).contains("lock timeout");
+                    holder.rollback();
+                }
+            } finally {
+                st.execute("DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)");
+            }
+        }
+    }
+
+    @Test
+    void connect_shouldCancelStatement_whenItRunsPastTheStatementTimeout() throws SQLException {
+        PgTools impatient = new PgTools(null, new PgTools.Timeouts(Duration.ofSeconds(30), Duration.ofMillis(300)));
+        try (Connection c = impatient.connect(ADMIN, null); Statement st = c.createStatement()) {
+            SQLException e = catchThrowableOfType(() -> st.execute("SELECT pg_sleep(30)"), SQLException.class);
+            assertThat(e.getSQLState()).isEqualTo("57014");
+            assertThat(e.getMessage()).contains("statement timeout");
+        }
+    }
+
+    private static String show(Statement st, String setting) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     @Test

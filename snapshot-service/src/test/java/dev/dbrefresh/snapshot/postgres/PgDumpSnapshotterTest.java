@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -114,6 +116,32 @@ class PgDumpSnapshotterTest {
             assertThat(in.read(head)).isEqualTo(5);
         }
         assertThat(new String(head)).isEqualTo("PGDMP");
+    }
+
+    @Test
+    void snapshot_shouldFailWithLockTimeoutAndLeaveNothing_whenAnotherSessionLocksATable() throws Exception {
+        SnapshotStore store = new SnapshotStore(tmp.resolve("store"));
+        PgDumpSnapshotter impatient = new PgDumpSnapshotter(new PgTools(null,
+                new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1))));
+        try (Connection holder = TOOLS.connect(source, null); Statement h = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            h.execute("LOCK TABLE pgbench_tellers IN ACCESS EXCLUSIVE MODE");
+
+            // bounded: a snapshot that waits for the lock fails the test here instead of hanging it
+            Throwable failure = CompletableFuture.supplyAsync(() -> {
+                try {
+                    impatient.snapshot(source, null, store, "snap-locked");
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
+                    .hasMessageContaining("55P03").hasMessageContaining(source.display());
+            holder.rollback();
+        }
+        assertThat(store.find("snap-locked")).isEmpty();
     }
 
     @Test
