@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,6 +67,30 @@ class PgVerifierTest {
             for (String s : sql) {
                 st.execute(s);
             }
+        }
+    }
+
+    @Test
+    void verify_shouldFailWithLockTimeout_whenAnotherSessionLocksATable() throws Exception {
+        PgVerifier impatient = new PgVerifier(new PgTools(null,
+                new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1))));
+        try (Connection holder = TOOLS.connect(target, null); Statement h = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            h.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
+
+            // bounded: a verification that waits for the lock fails the test here instead of hanging it
+            Throwable failure = CompletableFuture.supplyAsync(() -> {
+                try {
+                    impatient.verify(target, null, manifest);
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            }).get(60, TimeUnit.SECONDS);
+
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
+                    .hasRootCauseInstanceOf(SQLException.class);
+            holder.rollback();
         }
     }
 
