@@ -5,6 +5,7 @@ import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgToolException;
 import dev.dbrefresh.runtime.postgres.PgTools;
+import dev.dbrefresh.runtime.testing.Bounded;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -233,14 +232,8 @@ class PgRestorerTest {
             h.execute("COMMENT ON DATABASE " + PgIdentifiers.quote(target) + " IS 'held by another session'");
 
             // bounded: a restore that waits for the lock fails the test here instead of hanging it
-            Throwable failure = CompletableFuture.supplyAsync(() -> {
-                try {
-                    impatient.restore(ep, null, dump, "snap-2", "run-2", 2);
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            }).get(120, TimeUnit.SECONDS);
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(120),
+                    () -> impatient.restore(ep, null, dump, "snap-2", "run-2", 2));
 
             assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
                     .hasMessageContaining("55P03");

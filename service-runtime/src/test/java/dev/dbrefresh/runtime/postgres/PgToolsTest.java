@@ -1,6 +1,7 @@
 package dev.dbrefresh.runtime.postgres;
 
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import dev.dbrefresh.runtime.testing.Bounded;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -191,19 +190,15 @@ class PgToolsTest {
                     holder.setAutoCommit(false);
                     h.execute("LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
 
-                    CompletableFuture<SQLException> ddl = CompletableFuture.supplyAsync(() -> {
+                    // bounded: a DDL that hangs on the lock fails the test here instead of hanging it
+                    Throwable failed = Bounded.failureOf(Duration.ofSeconds(60), () -> {
                         try (Connection c = impatient.connect(ep, null); Statement s = c.createStatement()) {
-                            s.execute("ALTER TABLE t ADD COLUMN note text");
-                            return null;
-                        } catch (SQLException failed) {
-                            return failed;
+                            return s.execute("ALTER TABLE t ADD COLUMN note text");
                         }
                     });
-                    // bounded: a DDL that hangs on the lock fails the test here instead of hanging it
-                    SQLException failed = ddl.get(60, TimeUnit.SECONDS);
-                    assertThat((Throwable) failed).as("ALTER TABLE while another session holds the lock").isNotNull();
-                    assertThat(failed.getSQLState()).isEqualTo("55P03");
-                    assertThat(failed.getMessage()).contains("lock timeout");
+                    assertThat(failed).as("ALTER TABLE while another session holds the lock")
+                            .isInstanceOf(SQLException.class).hasMessageContaining("lock timeout");
+                    assertThat(((SQLException) failed).getSQLState()).isEqualTo("55P03");
                     holder.rollback();
                 }
             } finally {

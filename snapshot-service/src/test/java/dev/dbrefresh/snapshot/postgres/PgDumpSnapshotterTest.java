@@ -7,6 +7,7 @@ import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgToolException;
 import dev.dbrefresh.runtime.postgres.PgTools;
 import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.runtime.testing.Bounded;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -128,14 +127,8 @@ class PgDumpSnapshotterTest {
             h.execute("LOCK TABLE pgbench_tellers IN ACCESS EXCLUSIVE MODE");
 
             // bounded: a snapshot that waits for the lock fails the test here instead of hanging it
-            Throwable failure = CompletableFuture.supplyAsync(() -> {
-                try {
-                    impatient.snapshot(source, null, store, "snap-locked");
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            }).get(60, TimeUnit.SECONDS);
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(60),
+                    () -> impatient.snapshot(source, null, store, "snap-locked"));
 
             assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
                     .hasMessageContaining("55P03").hasMessageContaining(source.display());

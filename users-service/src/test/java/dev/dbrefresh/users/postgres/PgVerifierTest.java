@@ -5,6 +5,7 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgTools;
+import dev.dbrefresh.runtime.testing.Bounded;
 import dev.dbrefresh.users.postgres.PgVerifier.Mismatch;
 import dev.dbrefresh.users.postgres.PgVerifier.VerificationResult;
 import org.junit.jupiter.api.AfterEach;
@@ -18,8 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,14 +78,8 @@ class PgVerifierTest {
             h.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
 
             // bounded: a verification that waits for the lock fails the test here instead of hanging it
-            Throwable failure = CompletableFuture.supplyAsync(() -> {
-                try {
-                    impatient.verify(target, null, manifest);
-                    return null;
-                } catch (RuntimeException e) {
-                    return e;
-                }
-            }).get(60, TimeUnit.SECONDS);
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(60),
+                    () -> impatient.verify(target, null, manifest));
 
             assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
                     .hasRootCauseInstanceOf(SQLException.class);
