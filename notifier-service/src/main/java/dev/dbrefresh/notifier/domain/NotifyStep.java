@@ -110,7 +110,8 @@ public class NotifyStep {
      * The failure notification could not be sent on any delivery the queue's redrive policy allows: the
      * run ends without it. Releases the run's lease on the target (else the next run would be refused as
      * {@code TARGET_BUSY} until the lease expires) and records in the audit log, as step
-     * {@code release-lease}, that the notification was not sent and the lease was released.
+     * {@code release-lease}, that the notification was not sent and the lease was released. The rule: the
+     * failure path cannot loop and must free the target (issue 7, property 11).
      *
      * @param failed  the failure event whose notification failed
      * @param ctx     audit of this (last) delivery

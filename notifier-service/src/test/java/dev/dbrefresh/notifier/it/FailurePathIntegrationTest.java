@@ -91,6 +91,7 @@ class FailurePathIntegrationTest {
             yaml.append(plan(plan, Routing.NOTIFICATIONS_QUEUE));
         }
         yaml.append(plan("unsent", MISSING_QUEUE));
+        yaml.append(plan("unsent-done", MISSING_QUEUE));
         Path plans = dir.resolve("plans.yml");
         Files.writeString(plans, yaml.toString());
 
@@ -167,6 +168,26 @@ class FailurePathIntegrationTest {
                         .contains("lease on " + target("unsent") + " was released"));
         assertThat(audit).extracting(AuditEntry::eventId).containsOnly(dlq.events(runId).get(0).path("id").asText());
         assertThat(notifications.of(runId)).isEmpty();
+    }
+
+    @Test
+    void usersApplied_shouldEndInDlqAndReleaseLease_whenNeitherCompletionNorFailureCanBeSent() {
+        String runId = Samples.runId("unsent-done");
+        holdLease("unsent-done", runId);
+
+        stack.send(Routing.NOTIFIER_QUEUE, Samples.envelope(EventType.USERS_APPLIED, runId, d -> d.put("plan", "unsent-done")));
+
+        // the completion fails, its refresh.failed fails too, and there the path ends
+        await("both events of " + runId + " dead-lettered").atMost(ServiceStack.PATIENCE)
+                .pollInterval(Duration.ofMillis(250)).until(() -> notifierDlq.events(runId).size() >= 2);
+        stack.awaitDrained(Routing.NOTIFIER_QUEUE);
+        assertThat(notifierDlq.events(runId)).extracting(e -> e.path("type").asText()).containsExactlyInAnyOrder(
+                EventType.USERS_APPLIED.typeName(), EventType.REFRESH_FAILED.typeName());
+        assertThat(stack.leases().holder(target("unsent-done"))).isEmpty();
+        assertThat(stack.auditOf(runId)).filteredOn(e -> e.step().equals("release-lease")
+                && e.status().equals(AuditEntry.SUCCEEDED)).singleElement()
+                .satisfies(e -> assertThat(e.details()).contains("could not be sent to " + MISSING_QUEUE)
+                        .contains("was released"));
     }
 
     // --- the failing producer ---

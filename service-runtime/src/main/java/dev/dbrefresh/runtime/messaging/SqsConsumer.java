@@ -378,15 +378,15 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
                 AuditEntry.FAILED, "final"), clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
                 ErrorCodes.of(e), envelope.id(), event.plan()));
-        if (!failurePath) {
+        if (failurePath) {
+            LOG.error("run {}: gave up on {} {}: {}", envelope.runId(), envelope.type(), envelope.id(), message);
+        } else {
             try {
                 context.publish(new RefreshFailed(event.plan(), settings.getService(), step, ErrorCodes.of(e), message,
                         context.changed()));
             } catch (RuntimeException publishFailed) {
                 LOG.error("run {}: could not publish refresh.failed: {}", envelope.runId(), publishFailed.toString());
             }
-        } else {
-            LOG.error("run {}: gave up on {} {}: {}", envelope.runId(), envelope.type(), envelope.id(), message);
         }
         try {
             consumer.gaveUp(envelope, event, context, e);
