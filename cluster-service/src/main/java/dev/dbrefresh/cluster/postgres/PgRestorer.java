@@ -174,7 +174,8 @@ public final class PgRestorer {
             c.setAutoCommit(true);
             // Waiting for another restore of this target is intended, but not for longer than a restore
             // may take; the session's short lock_timeout applies again to the DDL after it.
-            exec(c, "SET lock_timeout = " + timeout.toMillis());
+            // (PostgreSQL takes at most INT_MAX milliseconds, about 24 days.)
+            exec(c, "SET lock_timeout = " + Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             try (PreparedStatement lock = c.prepareStatement(
                     "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))")) {
                 lock.setString(1, db);
