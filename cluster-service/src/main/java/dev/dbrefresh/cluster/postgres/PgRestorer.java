@@ -143,7 +143,12 @@ public final class PgRestorer {
      *                                  {@code jobs < 1}, an id is blank or the dump file does not exist
      * @throws PgToolException          when {@code pg_restore} fails or times out; the old target is kept
      *                                  and the staging database dropped
-     * @throws IllegalStateException    when a statement on the server fails (cause: the {@link SQLException})
+     * @throws IllegalStateException    when a statement on the server fails (cause: the {@link SQLException}),
+     *                                  among them SQLState {@code 55P03} when another session holds a lock
+     *                                  the drop, create or rename needs for longer than
+     *                                  {@link PgTools#timeouts()}' lock timeout, or another restore of the same
+     *                                  target holds the restore lock for longer than the restore deadline;
+     *                                  the old target is kept
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs) {
@@ -167,11 +172,16 @@ public final class PgRestorer {
         DatabaseEndpoint admin = target.withDatabase(MAINTENANCE_DB);
         try (Connection c = tools.connect(admin, password)) {
             c.setAutoCommit(true);
+            // Waiting for another restore of this target is intended, but not for longer than a restore
+            // may take; the session's short lock_timeout applies again to the DDL after it.
+            // (PostgreSQL takes at most INT_MAX milliseconds, about 24 days.)
+            exec(c, "SET lock_timeout = " + Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             try (PreparedStatement lock = c.prepareStatement(
                     "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))")) {
                 lock.setString(1, db);
                 lock.execute();
             }
+            exec(c, "SET lock_timeout = " + tools.timeouts().lockTimeout().toMillis());
             if (marker.equals(comment(c, db).orElse(null))) {
                 return new RestoreResult(false, marker);
             }

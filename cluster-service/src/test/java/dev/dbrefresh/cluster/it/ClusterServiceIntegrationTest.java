@@ -95,6 +95,23 @@ class ClusterServiceIntegrationTest {
     }
 
     @Test
+    void stateDatasource_shouldHaveConnectSocketLockAndStatementTimeouts_whateverItsUrl() throws Exception {
+        // the test overrides the URL (as docker-compose does): the limits come from data-source-properties
+        javax.sql.DataSource pool = stack.context().getBean(io.micronaut.jdbc.DataSourceResolver.class)
+                .resolve(stack.context().getBean(javax.sql.DataSource.class));
+        try (java.sql.Connection c = pool.getConnection();
+                java.sql.Statement st = c.createStatement()) {
+            assertThat(c.getNetworkTimeout()).isEqualTo(90_000);
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT current_setting('lock_timeout'),"
+                    + " current_setting('statement_timeout')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("30s");
+                assertThat(rs.getString(2)).isEqualTo("1min");
+            }
+        }
+    }
+
+    @Test
     void snapshotReady_shouldReplaceTargetAndPublishClusterRestored_whenRunHoldsTheLease() throws Exception {
         String runId = Samples.runId("restore");
         String target = dbs.name("tgt");

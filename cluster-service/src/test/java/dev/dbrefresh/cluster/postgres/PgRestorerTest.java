@@ -5,6 +5,7 @@ import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgToolException;
 import dev.dbrefresh.runtime.postgres.PgTools;
+import dev.dbrefresh.runtime.testing.Bounded;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,6 +217,30 @@ class PgRestorerTest {
         assertThat(counts(ep)).isEqualTo(before);
         assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
         assertThat(exists(PgRestorer.stagingName(target))).as("failed staging database dropped").isFalse();
+    }
+
+    @Test
+    void restore_shouldFailWithLockTimeoutAndKeepOldTarget_whenAnotherSessionLocksTheTarget() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        new PgRestorer(TOOLS).restore(ep, null, dump, "snap-1", "run-1", 2);
+        PgRestorer impatient = new PgRestorer(new PgTools(null,
+                new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1))));
+        try (Connection holder = TOOLS.connect(ADMIN, null); Statement h = holder.createStatement()) {
+            // COMMENT ON DATABASE holds a lock on the database object until commit; DROP DATABASE needs it
+            holder.setAutoCommit(false);
+            h.execute("COMMENT ON DATABASE " + PgIdentifiers.quote(target) + " IS 'held by another session'");
+
+            // bounded: a restore that waits for the lock fails the test here instead of hanging it
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(120),
+                    () -> impatient.restore(ep, null, dump, "snap-2", "run-2", 2));
+
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
+                    .hasMessageContaining("55P03");
+            holder.rollback();
+        }
+        assertThat(counts(ep)).isEqualTo(sourceCounts);
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
     }
 
     @Test

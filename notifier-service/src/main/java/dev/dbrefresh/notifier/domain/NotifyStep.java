@@ -10,6 +10,7 @@ import dev.dbrefresh.notifier.aws.TopicPublisher;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.messaging.ErrorCodes;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.PlanException;
@@ -105,6 +106,32 @@ public class NotifyStep {
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
         // By run id, so the target need not be reachable to be released.
         leases.releaseRun(ctx.runId());
+    }
+
+    /**
+     * The failure notification could not be sent on any delivery the queue's redrive policy allows: the
+     * run ends without it. Releases the run's lease on the target (else the next run would be refused as
+     * {@code TARGET_BUSY} until the lease expires) and records in the audit log, as step
+     * {@code release-lease}, that the notification was not sent and the lease was released. The rule: the
+     * failure path cannot loop and must free the target (issue 7, property 11).
+     *
+     * @param failed  the failure event whose notification failed
+     * @param ctx     audit of this (last) delivery
+     * @param failure what the last attempt to send threw
+     * @throws Exception when the lease cannot be released (recorded as the step's failure)
+     */
+    public void failureUndeliverable(RefreshFailed failed, StepContext ctx, Exception failure) throws Exception {
+        Optional<RefreshPlan> plan = plan(failed.plan(), ctx);
+        String channel = plan.map(RefreshPlan::notificationQueue).orElse(Routing.NOTIFICATIONS_QUEUE)
+                + plan.map(RefreshPlan::notifications).map(s -> s.topicArn()).map(t -> " / " + t).orElse("");
+        String why = "the failure notification (" + failed.errorCode() + " in " + failed.service() + " step "
+                + failed.step() + ") could not be sent to " + channel + ": " + ErrorCodes.describe(failure);
+        ctx.step("release-lease", () -> {
+            int released = leases.releaseRun(ctx.runId());
+            return why + "; " + (released == 0 ? "the run held no lease" : "the run's lease on "
+                    + plan.map(RefreshPlan::targetId).orElse("its target") + " was released");
+        }, d -> d);
+        LOG.error("run {}: {}", ctx.runId(), why);
     }
 
     private String send(Optional<RefreshPlan> plan, Notification n) {

@@ -35,4 +35,16 @@ public class OutcomeConsumer implements EventConsumer {
             step.failed((RefreshFailed) event, context);
         }
     }
+
+    /**
+     * A failure notification that could not be sent ends the run here: nothing else would release its lease.
+     * A completion that could not be sent needs nothing: the consumer publishes {@code refresh.failed} for it.
+     */
+    @Override
+    public void gaveUp(EventEnvelope envelope, DbRefreshEvent event, StepContext context, Exception failure)
+            throws Exception {
+        if (event instanceof RefreshFailed failed) {
+            step.failureUndeliverable(failed, context, failure);
+        }
+    }
 }

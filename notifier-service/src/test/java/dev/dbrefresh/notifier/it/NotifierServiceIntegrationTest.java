@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * notifier-service as a whole: its consumer on {@code dbrefresh-notifier} (ElasticMQ in this JVM),
@@ -35,7 +34,7 @@ class NotifierServiceIntegrationTest {
     static Path dir;
 
     private static ServiceStack stack;
-    private static Inbox notifications;
+    private static Notifications notifications;
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,7 +53,7 @@ class NotifierServiceIntegrationTest {
         Files.writeString(plans, yaml.toString());
 
         stack = ServiceStack.emulators(10).startService(Map.of("dbrefresh.plans-file", plans.toString()));
-        notifications = stack.inbox(Routing.NOTIFICATIONS_QUEUE);
+        notifications = new Notifications(stack.inbox(Routing.NOTIFICATIONS_QUEUE));
     }
 
     @AfterAll
@@ -178,12 +177,10 @@ class NotifierServiceIntegrationTest {
     }
 
     private static List<Message> notificationsOf(String runId) {
-        return notifications.messages(n -> runId.equals(n.path("runId").asText()));
+        return notifications.of(runId);
     }
 
     private static Message awaitNotification(String runId) {
-        await("notification of " + runId).atMost(ServiceStack.PATIENCE).pollInterval(Duration.ofMillis(250))
-                .until(() -> !notificationsOf(runId).isEmpty());
-        return notificationsOf(runId).get(0);
+        return notifications.first(runId);
     }
 }

@@ -47,7 +47,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *       queue as a new, delayed message (so it does not use up the receives the redrive policy allows);</li>
  *   <li>a handler failure changes the message's visibility to an exponential backoff
  *       ({@code backoff-base-seconds * 2^(receives-1)}, capped); on the last receive allowed by the
- *       queue's redrive policy it also publishes {@code refresh.failed} and makes the message visible at
+ *       queue's redrive policy it also publishes {@code refresh.failed} (except for a {@code refresh.failed}
+ *       itself, which would loop), calls {@link EventConsumer#gaveUp} and makes the message visible at
  *       once, and SQS then moves the message
  *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);</li>
  *   <li>a malformed message (not an envelope, unknown type, not routed here, payload not matching its
@@ -296,7 +297,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 envelope.id(), receiveCount, maxReceiveCount, failure.toString());
         idempotency.release(service, envelope.id());
         if (receiveCount >= maxReceiveCount) {
-            giveUp(envelope, event, context, failure, receiveCount);
+            giveUp(envelope, event, consumer, context, failure, receiveCount);
             // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
             changeVisibility(message, 0);
         } else {
@@ -384,19 +385,34 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return out;
     }
 
-    private void giveUp(EventEnvelope envelope, DbRefreshEvent event, StepContext context, Exception e, int receives) {
+    private void giveUp(EventEnvelope envelope, DbRefreshEvent event, EventConsumer consumer, StepContext context,
+            Exception e, int receives) {
         // The run is marked failed now; SQS moves the message to the DLQ on its next receive.
         String step = context.currentStep() == null ? "handle" : context.currentStep();
+        // A failure to handle a failure is not announced with another refresh.failed: that event would be
+        // routed back to the same consumer, fail the same way, and loop (issue 7, property 11).
+        boolean failurePath = event instanceof RefreshFailed;
         String message = step + " failed " + receives + " times, last with: " + ErrorCodes.describe(e)
-                + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)";
+                + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)"
+                + (failurePath ? "; no further refresh.failed is published for a failed refresh.failed" : "");
         audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
                 AuditEntry.FAILED, "final"), clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
                 ErrorCodes.of(e), envelope.id(), event.plan()));
+        if (failurePath) {
+            LOG.error("run {}: gave up on {} {}: {}", envelope.runId(), envelope.type(), envelope.id(), message);
+        } else {
+            try {
+                context.publish(new RefreshFailed(event.plan(), settings.getService(), step, ErrorCodes.of(e), message,
+                        context.changed()));
+            } catch (RuntimeException publishFailed) {
+                LOG.error("run {}: could not publish refresh.failed: {}", envelope.runId(), publishFailed.toString());
+            }
+        }
         try {
-            context.publish(new RefreshFailed(event.plan(), settings.getService(), step, ErrorCodes.of(e), message,
-                    context.changed()));
-        } catch (RuntimeException publishFailed) {
-            LOG.error("run {}: could not publish refresh.failed: {}", envelope.runId(), publishFailed.toString());
+            consumer.gaveUp(envelope, event, context, e);
+        } catch (Exception cleanUpFailed) {
+            LOG.error("run {}: clean-up after giving up on event {} failed: {}", envelope.runId(), envelope.id(),
+                    cleanUpFailed.toString());
         }
     }
 

@@ -238,17 +238,20 @@ public class StepContext {
      * {@code refresh.failed}. The delivery is then acknowledged: retrying cannot fix it.
      *
      * @param step      step that refused or failed
-     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}
+     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}; one not matching
+     *                  {@link RefreshFailed#ERROR_CODE} is normalized ({@link RefreshFailed#normalizeErrorCode})
      * @param message   what was wrong and what to do
      */
     public void fail(String step, String errorCode, String message) {
         currentStep = step;
         failed = true;
-        write(step, AuditEntry.FAILED, 0, message, errorCode, "final");
+        // The event normalizes a code that is not dbrefresh's own; the audit entry says the same, in full.
+        RefreshFailed event = new RefreshFailed(plan, service, step, errorCode, message, changed);
+        write(step, AuditEntry.FAILED, 0, event.message(), event.errorCode(), "final");
         // The event stays small whatever the message lists (thousands of mismatched tables, say).
-        String bounded = message.length() <= MAX_FAILURE_MESSAGE_CHARS ? message
-                : message.substring(0, MAX_FAILURE_MESSAGE_CHARS) + "... (the whole message is in the audit log)";
-        publish(new RefreshFailed(plan, service, step, errorCode, bounded, changed));
+        String bounded = event.message().length() <= MAX_FAILURE_MESSAGE_CHARS ? event.message()
+                : event.message().substring(0, MAX_FAILURE_MESSAGE_CHARS) + "... (the whole message is in the audit log)";
+        publish(new RefreshFailed(plan, service, step, event.errorCode(), bounded, changed));
     }
 
     private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {

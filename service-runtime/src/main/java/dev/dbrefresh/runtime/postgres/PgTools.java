@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -36,8 +37,26 @@ import java.util.stream.Stream;
  *
  * <p>Passwords are handed to child processes in the {@code PGPASSWORD} environment variable, never on
  * the command line (which other local users can read from {@code /proc}); see the libpq docs,
- * "Environment Variables" (https://www.postgresql.org/docs/15/libpq-envars.html). Child processes also
- * get {@code PGCONNECT_TIMEOUT=5} and {@code PGAPPNAME=dbrefresh}.
+ * "Environment Variables" (https://www.postgresql.org/docs/15/libpq-envars.html).
+ *
+ * <p>A child process does not inherit this process's environment, which holds the service's own
+ * secrets (AWS keys, {@code env:} secret references of other plans, a {@code PGPASSWORD} meant for
+ * someone else). It gets only {@link #INHERITED_VARIABLES} and the {@code LC_*} locale variables from
+ * this process, plus {@code PGPASSWORD} (when a password is given), {@code PGCONNECT_TIMEOUT=5} and
+ * {@code PGAPPNAME=dbrefresh}. Other {@code PG*} variables of this process are not passed: JDBC
+ * connections do not read them either, so both kinds of connection reach the same server the same way.
+ *
+ * <p>Nothing waits forever (issue 7, property 9). Every JDBC connection has pgjdbc's
+ * {@code connectTimeout} ({@value #CONNECT_TIMEOUT_SECONDS} s), {@code tcpKeepAlive=true}, and session
+ * settings {@code lock_timeout} and {@code statement_timeout} from {@link Timeouts} (DDL and verification
+ * statements give up on a lock another session holds instead of hanging); its {@code socketTimeout} is
+ * the statement timeout plus {@value #SOCKET_TIMEOUT_MARGIN_SECONDS} s, so it only fires when the server
+ * is gone, never before the server's own statement timeout. Every child process has a deadline
+ * ({@link #run}); the tools' {@code --dbname} carries libpq's {@code keepalives} parameters
+ * ({@link #KEEPALIVE_CONNINFO}): libpq has no environment variables for them, and a long
+ * {@code pg_restore} would otherwise rely on the OS default of 2 hours of idleness before the first
+ * keepalive (libpq docs, "Parameter Key Words", https://www.postgresql.org/docs/15/libpq-connect.html;
+ * pgjdbc "Connection Parameters", https://jdbc.postgresql.org/documentation/use/).
  *
  * <p>Thread-safe: instances hold no mutable state.
  */
@@ -49,13 +68,65 @@ public final class PgTools {
     /** Connect timeout of JDBC connections and child processes, in seconds. */
     public static final int CONNECT_TIMEOUT_SECONDS = 5;
 
+    /**
+     * Margin of pgjdbc's {@code socketTimeout} over the session's {@code statement_timeout}, in seconds:
+     * the server cancels a long statement first and says why; the socket timeout only catches a server or
+     * network that stopped answering.
+     */
+    public static final int SOCKET_TIMEOUT_MARGIN_SECONDS = 60;
+
+    /**
+     * libpq connection parameters every tool's {@code --dbname} carries: TCP keepalives on, the first
+     * probe after 60 s of idleness (a NAT gateway or load balancer drops idle flows after a few minutes,
+     * e.g. 350 s on an AWS NAT gateway), then every 10 s, the connection declared dead after 6 lost probes.
+     */
+    public static final String KEEPALIVE_CONNINFO = "keepalives=1 keepalives_idle=60 keepalives_interval=10"
+            + " keepalives_count=6";
+
+    /**
+     * The session limits of JDBC connections.
+     *
+     * @param lockTimeout      PostgreSQL {@code lock_timeout}: how long a statement waits for a lock another
+     *                         session holds (a table, a database, an advisory lock) before it fails with
+     *                         SQLState {@code 55P03}; at least 1 ms
+     * @param statementTimeout PostgreSQL {@code statement_timeout}: how long one statement may run before the
+     *                         server cancels it (SQLState {@code 57014}); at least 1 ms
+     */
+    public record Timeouts(Duration lockTimeout, Duration statementTimeout) {
+
+        /**
+         * 30 s for locks; 1 hour per statement: dbrefresh's longest statements are a {@code count(*)} of the
+         * largest table (verification, manifests) and {@code DROP DATABASE} of a large target, well under it
+         * at the sizes dbrefresh is measured with (STACK.md: scale 50, 755 MB, in seconds).
+         */
+        public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(30), Duration.ofHours(1));
+
+        /** Checks both durations. */
+        public Timeouts {
+            if (lockTimeout == null || lockTimeout.toMillis() < 1 || statementTimeout == null
+                    || statementTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("lock and statement timeouts must be at least 1 ms, got "
+                        + lockTimeout + " and " + statementTimeout);
+            }
+        }
+    }
+
     /** Where Debian/Ubuntu packages install the server and client programs, one directory per major version. */
     static final Path DEBIAN_LIB_DIR = Path.of("/usr/lib/postgresql");
 
     private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final int MAX_STDERR_LINE_CHARS = 2000;
 
+    /**
+     * Variables a child process inherits from this process: {@code PATH} (programs the tools run),
+     * {@code HOME} (libpq's {@code ~/.pgpass} and {@code ~/.postgresql/} certificates), {@code LANG} and
+     * {@code TZ} (messages and times); the {@code LC_*} variables are inherited as well.
+     */
+    public static final Set<String> INHERITED_VARIABLES = Set.of("PATH", "HOME", "LANG", "TZ");
+
     private final Path binDir;
+    private final Map<String, String> parentEnvironment;
+    private final Timeouts timeouts;
 
     /**
      * @param binDir directory holding {@code pg_dump}, {@code pg_restore}, ... (e.g.
@@ -63,7 +134,32 @@ public final class PgTools {
      *               {@code PATH} first and then in the newest {@code /usr/lib/postgresql/<version>/bin}
      */
     public PgTools(Path binDir) {
+        this(binDir, Timeouts.DEFAULT);
+    }
+
+    /**
+     * @param binDir   as for {@link #PgTools(Path)}
+     * @param timeouts session limits of the JDBC connections this instance opens
+     */
+    public PgTools(Path binDir, Timeouts timeouts) {
+        this(binDir, System.getenv(), timeouts);
+    }
+
+    /**
+     * @param binDir            as for {@link #PgTools(Path)}
+     * @param parentEnvironment the environment this process has, from which children inherit
+     *                          {@link #INHERITED_VARIABLES} and {@code LC_*} (tests plant secrets here)
+     * @param timeouts          session limits of JDBC connections
+     */
+    PgTools(Path binDir, Map<String, String> parentEnvironment, Timeouts timeouts) {
         this.binDir = binDir;
+        this.parentEnvironment = Map.copyOf(parentEnvironment);
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+    }
+
+    /** @return the session limits of the JDBC connections this instance opens */
+    public Timeouts timeouts() {
+        return timeouts;
     }
 
     /**
@@ -87,7 +183,7 @@ public final class PgTools {
                     + "; point it at the directory holding the client programs (e.g. /usr/lib/postgresql/15/bin) or"
                     + " install them: apt-get install -y postgresql-client");
         }
-        String path = System.getenv("PATH");
+        String path = parentEnvironment.get("PATH");
         if (path != null) {
             for (String dir : path.split(Pattern.quote(File.pathSeparator))) {
                 if (dir.isEmpty()) {
@@ -126,14 +222,18 @@ public final class PgTools {
     }
 
     /**
-     * Opens a JDBC connection (pgjdbc) to the endpoint's database, in auto-commit mode.
+     * Opens a JDBC connection (pgjdbc) to the endpoint's database, in auto-commit mode, with the limits
+     * described on the type: connect timeout, TCP keepalive, {@code lock_timeout} and {@code statement_timeout}
+     * of {@link #timeouts()}, socket timeout just above the statement timeout.
      *
      * @param ep       the server and database; its user name is used, its password reference is ignored
      * @param password the user's password, or {@code null} where the server trusts the connection; not
      *                 cleared by this method
      * @return an open connection; the caller closes it
      * @throws SQLException when the server cannot be reached within {@value #CONNECT_TIMEOUT_SECONDS} s or
-     *                      refuses the login
+     *                      refuses the login; later, on a statement, SQLState {@code 55P03} when a lock was
+     *                      not granted within the lock timeout and {@code 57014} when it ran past the
+     *                      statement timeout
      */
     public Connection connect(DatabaseEndpoint ep, char[] password) throws SQLException {
         Objects.requireNonNull(ep, "endpoint");
@@ -143,6 +243,13 @@ public final class PgTools {
             props.setProperty("password", new String(password));
         }
         props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+        props.setProperty("tcpKeepAlive", "true");
+        long statementMillis = timeouts.statementTimeout().toMillis();
+        props.setProperty("socketTimeout", Long.toString(
+                Math.min(Integer.MAX_VALUE / 1000, statementMillis / 1000 + SOCKET_TIMEOUT_MARGIN_SECONDS)));
+        // Session settings sent with the startup packet, in milliseconds (the settings' unit without a suffix).
+        props.setProperty("options", "-c lock_timeout=" + timeouts.lockTimeout().toMillis()
+                + " -c statement_timeout=" + statementMillis);
         props.setProperty("ApplicationName", "dbrefresh");
         return DriverManager.getConnection(jdbcUrl(ep), props);
     }
@@ -176,12 +283,15 @@ public final class PgTools {
      * (a value starting with {@code -} cannot be mistaken for an option): host, port, user,
      * {@code --no-password} (never prompt) and {@code --dbname} as a connection string.
      *
+     * The connection string also carries {@link #KEEPALIVE_CONNINFO}.
+     *
      * @param ep the server and database
-     * @return e.g. {@code [--host=127.0.0.1, --port=5432, --username=postgres, --no-password, --dbname=dbname='x']}
+     * @return e.g. {@code [--host=127.0.0.1, --port=5432, --username=postgres, --no-password,
+     *         --dbname=dbname='x' keepalives=1 ...]}
      */
     public static List<String> connectionOptions(DatabaseEndpoint ep) {
         return List.of("--host=" + ep.host(), "--port=" + ep.port(), "--username=" + ep.username(), "--no-password",
-                "--dbname=" + dbnameConninfo(ep.database()));
+                "--dbname=" + dbnameConninfo(ep.database()) + " " + KEEPALIVE_CONNINFO);
     }
 
     /**
@@ -191,8 +301,8 @@ public final class PgTools {
      *                 looked up with {@link #binary(String)}
      * @param ep       the endpoint the program talks to, for {@code PGPASSWORD} and messages; may be
      *                 {@code null} for a call that connects nowhere (e.g. {@code --version})
-     * @param password the password put into the child's {@code PGPASSWORD}, or {@code null} to leave
-     *                 the child's environment as this process has it; not cleared by this method
+     * @param password the password put into the child's {@code PGPASSWORD}, or {@code null} for none
+     *                 (trust, or {@code ~/.pgpass}); not cleared by this method
      * @param timeout  how long the program may run; on expiry it and its child processes are killed
      * @return the program's standard output (UTF-8)
      * @throws PgToolException when the program is not found, cannot be started, exits with a non-zero
@@ -214,6 +324,13 @@ public final class PgTools {
 
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
+        // Not this JVM's environment: it holds secrets the tool does not need (see the type's Javadoc).
+        env.clear();
+        parentEnvironment.forEach((name, value) -> {
+            if (INHERITED_VARIABLES.contains(name) || name.startsWith("LC_")) {
+                env.put(name, value);
+            }
+        });
         if (password != null) {
             env.put("PGPASSWORD", new String(password));
         }
@@ -247,7 +364,9 @@ public final class PgTools {
             join(outThread);
             join(errThread);
             String tail = err.tail();
-            throw new PgToolException(tool + where + " did not finish within " + timeout + " and was killed"
+            throw new PgToolException(tool + where + " did not finish within its deadline of " + timeout.toSeconds()
+                    + " s (" + timeout + ") and was killed with its child processes; find out what it waited for"
+                    + " (locks, network, server load) or raise the deadline"
                     + (tail.isEmpty() ? "" : "; last stderr lines:\n" + tail), PgToolException.NO_EXIT_CODE, tail, null);
         }
         join(outThread);

@@ -16,6 +16,7 @@ import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.aws.Tables;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.runtime.testing.TestMessagingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -467,7 +468,7 @@ class SqsConsumerTest {
     // ---------------------------------------------------------------- helpers
 
     private SqsConsumer startConsumer(int workers, RecordingConsumer handler, IdempotencyStore idempotency) {
-        Settings settings = new Settings(workers);
+        MessagingSettings settings = new TestMessagingSettings(QUEUE, SERVICE, workers, 2);
         EventPublisher publisher = new EventPublisher(sqs, sns, queueUrls, settings);
         SqsConsumer consumer = new SqsConsumer(sqs, queueUrls, settings, idempotency, audit, publisher, List.of(handler));
         consumers.add(consumer);
@@ -512,61 +513,6 @@ class SqsConsumerTest {
                 .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
         assertThat(messages).as("messages received from %s", queue).hasSize(1);
         return messages.get(0);
-    }
-
-    /** Settings of the consumer under test: short long-poll and backoff. */
-    private static final class Settings implements MessagingSettings {
-
-        private final int workers;
-
-        Settings(int workers) {
-            this.workers = workers;
-        }
-
-        @Override
-        public String getQueue() {
-            return QUEUE;
-        }
-
-        @Override
-        public String getService() {
-            return SERVICE;
-        }
-
-        @Override
-        public String getMode() {
-            return "local";
-        }
-
-        @Override
-        public String getTopicArn() {
-            return "";
-        }
-
-        @Override
-        public int getWorkers() {
-            return workers;
-        }
-
-        @Override
-        public int getWaitTimeSeconds() {
-            return 1;
-        }
-
-        @Override
-        public int getBackoffBaseSeconds() {
-            return 1;
-        }
-
-        @Override
-        public int getBackoffMaxSeconds() {
-            return 2;
-        }
-
-        @Override
-        public boolean isConsumerEnabled() {
-            return true;
-        }
     }
 
     /** The real store, noting what each claim found. */

@@ -98,8 +98,12 @@ public final class PgDumpSnapshotter {
      *         size in bytes, {@code sha256:} checksum, row counts sorted by schema then table, createdAt =
      *         the UTC time the database snapshot was exported
      * @throws IllegalArgumentException when the snapshot id is invalid
-     * @throws PgToolException          when {@code pg_dump} is missing, fails or times out
-     * @throws IllegalStateException    when the source cannot be reached or queried (cause: the {@link SQLException})
+     * @throws PgToolException          when {@code pg_dump} is missing, fails (also when a table lock is not
+     *                                  granted within {@link PgTools#timeouts()}' lock timeout:
+     *                                  {@code --lock-wait-timeout}) or runs past the deadline given to the
+     *                                  constructor
+     * @throws IllegalStateException    when the source cannot be reached or queried, e.g. a table stays locked
+     *                                  by another session past the lock timeout (cause: the {@link SQLException})
      * @throws UncheckedIOException     when the store cannot be written
      */
     public SnapshotManifest snapshot(DatabaseEndpoint source, char[] password, SnapshotStore store, String snapshotId) {
@@ -151,6 +155,8 @@ public final class PgDumpSnapshotter {
                 cmd.add(tools.binary("pg_dump").toString());
                 cmd.add("--format=custom");
                 cmd.add("--snapshot=" + exported);
+                // pg_dump locks every table; a session holding a conflicting lock must not stall it for hours.
+                cmd.add("--lock-wait-timeout=" + tools.timeouts().lockTimeout().toMillis());
                 cmd.addAll(PgTools.connectionOptions(source));
                 cmd.add("--file=" + dump);
                 tools.run(cmd, source, password, timeout);

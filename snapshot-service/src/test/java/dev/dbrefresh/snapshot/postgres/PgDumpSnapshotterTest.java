@@ -7,6 +7,7 @@ import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgToolException;
 import dev.dbrefresh.runtime.postgres.PgTools;
 import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.runtime.testing.Bounded;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,26 @@ class PgDumpSnapshotterTest {
             assertThat(in.read(head)).isEqualTo(5);
         }
         assertThat(new String(head)).isEqualTo("PGDMP");
+    }
+
+    @Test
+    void snapshot_shouldFailWithLockTimeoutAndLeaveNothing_whenAnotherSessionLocksATable() throws Exception {
+        SnapshotStore store = new SnapshotStore(tmp.resolve("store"));
+        PgDumpSnapshotter impatient = new PgDumpSnapshotter(new PgTools(null,
+                new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1))));
+        try (Connection holder = TOOLS.connect(source, null); Statement h = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            h.execute("LOCK TABLE pgbench_tellers IN ACCESS EXCLUSIVE MODE");
+
+            // bounded: a snapshot that waits for the lock fails the test here instead of hanging it
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(60),
+                    () -> impatient.snapshot(source, null, store, "snap-locked"));
+
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
+                    .hasMessageContaining("55P03").hasMessageContaining(source.display());
+            holder.rollback();
+        }
+        assertThat(store.find("snap-locked")).isEmpty();
     }
 
     @Test

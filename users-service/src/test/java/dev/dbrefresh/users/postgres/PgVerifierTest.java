@@ -5,6 +5,7 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.postgres.PgIdentifiers;
 import dev.dbrefresh.runtime.postgres.PgTools;
+import dev.dbrefresh.runtime.testing.Bounded;
 import dev.dbrefresh.users.postgres.PgVerifier.Mismatch;
 import dev.dbrefresh.users.postgres.PgVerifier.VerificationResult;
 import org.junit.jupiter.api.AfterEach;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -64,6 +66,24 @@ class PgVerifierTest {
             for (String s : sql) {
                 st.execute(s);
             }
+        }
+    }
+
+    @Test
+    void verify_shouldFailWithLockTimeout_whenAnotherSessionLocksATable() throws Exception {
+        PgVerifier impatient = new PgVerifier(new PgTools(null,
+                new PgTools.Timeouts(Duration.ofMillis(500), Duration.ofHours(1))));
+        try (Connection holder = TOOLS.connect(target, null); Statement h = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            h.execute("LOCK TABLE public.accounts IN ACCESS EXCLUSIVE MODE");
+
+            // bounded: a verification that waits for the lock fails the test here instead of hanging it
+            Throwable failure = Bounded.failureOf(Duration.ofSeconds(60),
+                    () -> impatient.verify(target, null, manifest));
+
+            assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("lock timeout")
+                    .hasRootCauseInstanceOf(SQLException.class);
+            holder.rollback();
         }
     }
 

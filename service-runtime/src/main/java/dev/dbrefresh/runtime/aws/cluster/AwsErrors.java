@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.aws.cluster;
 
+import dev.dbrefresh.runtime.messaging.ErrorCodes;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -21,9 +22,6 @@ public final class AwsErrors {
     /** Wire codes of "there is no such cluster/instance/snapshot". */
     public static final Set<String> NOT_FOUND = Set.of("DBClusterNotFoundFault", "DBInstanceNotFound",
             "DBInstanceNotFoundFault", "DBClusterSnapshotNotFoundFault", "DBSnapshotNotFound");
-
-    private static final Set<String> THROTTLING = Set.of("Throttling", "ThrottlingException", "RequestLimitExceeded",
-            "TooManyRequestsException", "RequestThrottled", "RequestThrottledException");
 
     private static final Set<String> QUOTA = Set.of("SnapshotQuotaExceeded", "SnapshotQuotaExceededFault");
 
@@ -84,20 +82,21 @@ public final class AwsErrors {
                     + " snapshot quota (" + code + ": " + awsMessage + "). Delete old copies (retention.keep-copies)"
                     + " or raise the quota in Service Quotas, then start a new run", false);
         }
-        if (code != null && THROTTLING.contains(code)
-                || e instanceof AwsServiceException aws && aws.isThrottlingException()) {
-            return new Problem(code, "AWS_THROTTLED", "AWS throttled the call (" + code + "); the message is retried"
-                    + " with backoff", true);
+        String mapped = ErrorCodes.of(e);
+        if (ErrorCodes.AWS_THROTTLED.equals(mapped)) {
+            return new Problem(code, ErrorCodes.AWS_THROTTLED, "AWS throttled the call (" + code + "); the message is"
+                    + " retried with backoff", true);
         }
         if (code != null && NOT_FOUND.contains(code)) {
-            return new Problem(code, "NOT_FOUND", code + ": " + awsMessage + " (treated as already gone where a"
-                    + " delete was asked for)", false);
+            return new Problem(code, ErrorCodes.AWS_RESOURCE_NOT_FOUND, code + ": " + awsMessage + " (treated as"
+                    + " already gone where a delete was asked for)", false);
         }
-        if ("AccessDenied".equals(code) || "AccessDeniedException".equals(code) || "UnauthorizedOperation".equals(code)) {
-            return new Problem(code, "AWS_ACCESS_DENIED", "the service's IAM role may not make this call (" + code + ": "
-                    + awsMessage + "); grant it in the role's policy", false);
+        if (ErrorCodes.AWS_ACCESS_DENIED.equals(mapped)) {
+            return new Problem(code, ErrorCodes.AWS_ACCESS_DENIED, "the service's IAM role may not make this call ("
+                    + code + ": " + awsMessage + "); grant it in the role's policy", false);
         }
-        return new Problem(code, code == null ? "AWS_ERROR" : code, awsMessage, true);
+        // Never the wire code itself: it would break the refresh.failed schema's pattern (issue 13).
+        return new Problem(code, mapped, code == null ? awsMessage : code + ": " + awsMessage, true);
     }
 
     private static String awsMessage(Throwable e) {
@@ -113,8 +112,10 @@ public final class AwsErrors {
      *
      * @param awsCode   the AWS wire code, or {@code null}
      * @param errorCode dbrefresh's stable code: {@code KMS_KEY_NOT_ACCESSIBLE}, {@code SNAPSHOT_QUOTA_EXCEEDED},
-     *                  {@code COPY_LIMIT_REACHED}, {@code AWS_THROTTLED}, {@code NOT_FOUND},
-     *                  {@code AWS_ACCESS_DENIED}, else the AWS code itself
+     *                  {@code COPY_LIMIT_REACHED}, else the code of the error's class from
+     *                  {@link ErrorCodes#ofAws} ({@code AWS_THROTTLED}, {@code AWS_RESOURCE_NOT_FOUND},
+     *                  {@code AWS_ACCESS_DENIED}, {@code AWS_INVALID_STATE}, ..., {@code AWS_ERROR}); never the
+     *                  AWS code itself
      * @param message   what happened and what to change
      * @param retryable whether redelivering the message can help (throttling, the concurrent copy limit,
      *                  unknown errors); {@code false} ends the run

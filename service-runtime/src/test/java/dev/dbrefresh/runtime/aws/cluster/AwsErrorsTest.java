@@ -23,7 +23,7 @@ class AwsErrorsTest {
         assertThat(AwsErrors.classify(error("InvalidParameterValue", "The KMS key is invalid"), null).errorCode())
                 .isEqualTo("KMS_KEY_NOT_ACCESSIBLE");
         assertThat(AwsErrors.classify(error("InvalidParameterValue", "Port out of range"), null).errorCode())
-                .isEqualTo("InvalidParameterValue");
+                .isEqualTo("AWS_INVALID_REQUEST");
     }
 
     @Test
