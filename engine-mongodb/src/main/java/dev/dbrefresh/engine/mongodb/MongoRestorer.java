@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonString;
@@ -198,19 +199,31 @@ public final class MongoRestorer {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.parallelism(), Math.max(1, data.size())));
         try {
             List<Future<CollectionResult>> futures = new ArrayList<>();
+            // After the first failure no further collection is started: the restore stops as soon as it can.
+            AtomicBoolean failed = new AtomicBoolean();
             for (DumpDirectory.Collection c : data) {
                 futures.add(pool.submit(() -> {
-                    CollectionResult r = options.mode() == Mode.REPLACE ? stage(dump, c, target, options, progress)
-                            : delta(dump, c, target, options, progress);
-                    listener.collectionDone(r);
-                    return r;
+                    if (failed.get()) {
+                        return null;
+                    }
+                    try {
+                        CollectionResult r = options.mode() == Mode.REPLACE ? stage(dump, c, target, options, progress)
+                                : delta(dump, c, target, options, progress);
+                        listener.collectionDone(r);
+                        return r;
+                    } catch (RuntimeException e) {
+                        failed.set(true);
+                        throw e;
+                    }
                 }));
             }
             RuntimeException failure = null;
             for (Future<CollectionResult> f : futures) {
                 try {
                     CollectionResult r = f.get();
-                    results.put(r.name(), r);
+                    if (r != null) {
+                        results.put(r.name(), r);
+                    }
                 } catch (ExecutionException e) {
                     if (failure == null) {
                         failure = e.getCause() instanceof RuntimeException re ? re
