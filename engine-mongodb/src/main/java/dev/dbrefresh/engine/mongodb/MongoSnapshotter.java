@@ -125,17 +125,9 @@ public final class MongoSnapshotter {
             throw new MongoEngineException(null, null, "cannot list the collections of " + database + ": "
                     + e.getMessage(), e);
         }
-        listed.sort(Comparator.comparing(d -> d.getString("name").getValue()));
         List<BsonDocument> taken = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
-        for (BsonDocument c : listed) {
-            String name = c.getString("name").getValue();
-            if (name.startsWith("system.")) {
-                skipped.add(name);
-            } else if (options.selector().test(name)) {
-                taken.add(c);
-            }
-        }
+        select(listed, options.selector(), taken, skipped);
         String detail;
         String pointInTime;
         ClientSession session = null;
@@ -213,6 +205,28 @@ public final class MongoSnapshotter {
         } catch (MongoException e) {
             throw new MongoEngineException(name, file, "cannot read from the server: " + e.getMessage()
                     + " (code " + e.getCode() + ")", e);
+        }
+    }
+
+    /**
+     * Splits a {@code listCollections} answer into the collections to dump and the {@code system.*} ones skipped.
+     *
+     * @param listed   the entries, in any order
+     * @param selector the plan's selection
+     * @param taken    receives the selected non-system entries, ordered by name
+     * @param skipped  receives the names of the {@code system.*} collections, ordered by name
+     */
+    static void select(List<BsonDocument> listed, CollectionSelector selector, List<BsonDocument> taken,
+            List<String> skipped) {
+        List<BsonDocument> sorted = new ArrayList<>(listed);
+        sorted.sort(Comparator.comparing(d -> d.getString("name").getValue()));
+        for (BsonDocument c : sorted) {
+            String name = c.getString("name").getValue();
+            if (name.startsWith("system.")) {
+                skipped.add(name);
+            } else if (selector.test(name)) {
+                taken.add(c);
+            }
         }
     }
 
