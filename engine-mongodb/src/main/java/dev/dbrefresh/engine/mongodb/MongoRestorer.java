@@ -51,6 +51,9 @@ import org.bson.RawBsonDocument;
  * differ from the dump's is refused with a {@link MongoEngineException}: use {@link Mode#REPLACE}. Writes are not
  * ordered across a batch, so a document that takes over a unique-index value another document gives up in the same
  * restore can fail with a duplicate key error naming the collection; {@link Mode#REPLACE} has no such case.
+ * Every file of the dump is read and checked (truncation, document size, manifest) before the first write, so bad
+ * input leaves the whole target untouched; a failure of the server mid-way leaves the collections done so far
+ * brought to the dump, the failed one partly changed, and the rest untouched (resume with the same restore id).
  *
  * <h2>Both</h2>
  * Collections are restored in parallel ({@link Options#parallelism()} threads); memory is bounded by the batch and
@@ -195,6 +198,17 @@ public final class MongoRestorer {
         }
         ProgressStore progress = new ProgressStore(target, options.restoreId());
         List<DumpDirectory.Collection> data = dump.entries().stream().filter(c -> !c.metadata().isView()).toList();
+        if (options.mode() == Mode.DELTA) {
+            // A delta changes the target in place: read every file once before the first write, so that a
+            // truncated file, an oversized document or a checksum mismatch leaves every collection untouched.
+            for (DumpDirectory.Collection c : data) {
+                DocumentDigest digest = new DocumentDigest();
+                try (BsonFileReader reader = new BsonFileReader(c.name(), c.dataFile())) {
+                    reader.forEachRemaining(digest::add);
+                }
+                checkManifest(dump, c, digest);
+            }
+        }
         Map<String, CollectionResult> results = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.parallelism(), Math.max(1, data.size())));
         try {
@@ -363,7 +377,7 @@ public final class MongoRestorer {
                         return digestOf(digest, reader.next());
                     }
                 });
-                // The whole dump file has been read (and sorted) here: check it before the first write.
+                // The whole file has been read (and sorted) here: check it again, it may have changed since.
                 checkManifest(dump, c, digest);
                 Iterator<RawBsonDocument> present = targetSort.sort(cursor);
                 RawBsonDocument a = wanted.hasNext() ? wanted.next() : null;
