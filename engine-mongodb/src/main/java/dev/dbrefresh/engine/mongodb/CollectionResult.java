@@ -3,7 +3,8 @@ package dev.dbrefresh.engine.mongodb;
 /**
  * What a restore did to one collection. In {@link MongoRestorer.Mode#REPLACE} every document is an insert (into
  * the staging collection); in {@link MongoRestorer.Mode#DELTA} the four counts add up to the documents of the
- * snapshot plus those deleted.
+ * snapshot plus those deleted. A view counts as one document: {@code inserted = 1} when it was (re-)created,
+ * {@code unchanged = 1} when the target already had it with the same definition.
  *
  * @param name       collection name
  * @param type       {@link CollectionMetadata#COLLECTION}, {@code VIEW} or {@code TIMESERIES}

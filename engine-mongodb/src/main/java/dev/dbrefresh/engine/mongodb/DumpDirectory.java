@@ -45,6 +45,10 @@ public record DumpDirectory(Path root, String database, Optional<DumpManifest> m
     public static DumpDirectory read(Path root, String database) {
         Optional<DumpManifest> manifest = DumpManifest.read(root);
         String db = database != null ? database : manifest.map(DumpManifest::database).orElseGet(() -> onlyDatabase(root));
+        if (manifest.isPresent() && !manifest.get().database().equals(db)) {
+            throw new DumpFormatException(null, root, "the manifest describes database " + manifest.get().database()
+                    + ", not " + db, null);
+        }
         Path dir = root.resolve(db);
         if (!Files.isDirectory(dir)) {
             throw new DumpFormatException(null, dir, "no database directory " + db + " in the dump", null);

@@ -40,7 +40,9 @@ import org.bson.RawBsonDocument;
  * {@code pipeline}), and then the target's collections that the dump does not have dropped. A failure before the
  * renames leaves every collection of the target as it was (the failed collection's staging collection is dropped;
  * those already staged stay, for a resumed run). The renames are one command per collection, not one transaction:
- * a crash between two renames leaves some collections new and some old until the restore is resumed.
+ * a crash between two renames leaves some collections new and some old until the restore is resumed. Views are
+ * re-created after the renames, so a view that cannot be created fails the restore with the collections already
+ * replaced. A resumed restore must read the same dump: the restore id is meant to be one run's id.
  *
  * <h2>{@link Mode#DELTA}</h2>
  * Brings each collection to the dump's content with the fewest writes: the dump's documents and the target's are
@@ -305,7 +307,8 @@ public final class MongoRestorer {
         String staging = c.name() + STAGING_SUFFIX;
         var marker = progress.marker(c.name());
         if (marker.isPresent() && (ProgressStore.RENAMED.equals(marker.get().getString("state").getValue())
-                || names(target).contains(staging))) {
+                || (names(target).contains(staging) && target.getCollection(staging).countDocuments()
+                        == marker.get().getInt64("inserted").getValue()))) {
             return resumed(c, marker.get());
         }
         try {

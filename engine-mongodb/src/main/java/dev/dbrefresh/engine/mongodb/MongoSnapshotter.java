@@ -41,13 +41,16 @@ import org.bson.RawBsonDocument;
  * {@code SnapshotTooOld}, which {@link PointInTime#REQUIRE} reports and {@link PointInTime#PREFER} does not work
  * around. On a standalone server (and on mongo-java-server, which has no sessions) there is <em>no</em> common
  * point in time: each collection is read by its own cursor, in natural order, and writes made during the dump may
- * or may not be in it; the manifest records {@link DumpManifest#NONE} and the reason.
+ * or may not be in it; the manifest records {@link DumpManifest#NONE} and the reason. The snapshot-session path
+ * is not exercised by this module's tests: mongo-java-server, the only server available to them, has no sessions
+ * and reports itself as a standalone.
  *
  * <h2>What is dumped</h2>
  * Every selected collection ({@code listCollections}): ordinary collections with their options and indexes, views
  * as metadata only ({@code viewOn}, {@code pipeline}), time-series collections with their options and the
  * documents of their {@code system.buckets.<name>} collection (as mongodump does). Other {@code system.*}
- * collections are skipped and listed in the manifest.
+ * collections are skipped and listed in the manifest. (mongo-java-server has no views and no time-series
+ * collections, so those two cases are tested with dumps in mongodump's layout, not with dumps of a server.)
  */
 public final class MongoSnapshotter {
 

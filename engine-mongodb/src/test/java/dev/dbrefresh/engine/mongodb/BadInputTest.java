@@ -102,6 +102,14 @@ class BadInputTest {
         assertTargetUntouched();
     }
 
+    @org.junit.jupiter.api.Test
+    void read_shouldRefuse_aManifestOfAnotherDatabase() throws Exception {
+        Files.move(dir.resolve("shop_production"), dir.resolve("shop_other"));
+
+        assertThatThrownBy(() -> DumpDirectory.read(dir, "shop_other")).isInstanceOf(DumpFormatException.class)
+                .hasMessageContaining("the manifest describes database shop_production, not shop_other");
+    }
+
     @ParameterizedTest
     @EnumSource(MongoRestorer.Mode.class)
     void read_shouldRefuse_aManifestCollectionWithoutFiles(MongoRestorer.Mode mode) throws Exception {

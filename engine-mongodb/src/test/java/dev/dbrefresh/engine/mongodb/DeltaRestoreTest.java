@@ -79,6 +79,13 @@ class DeltaRestoreTest {
         assertThat(mongo.writes("shop_acceptance.customers", "delete")).isEqualTo(10);
         assertThat(mongo.writes("shop_acceptance.customers", "insert")).isEqualTo(10);
         assertThat(mongo.writesTo("shop_acceptance")).isEqualTo(50);
+        // Indexes: only the changed ones are touched.
+        assertThat(mongo.commands).filteredOn(c -> c.containsKey("createIndexes"))
+                .extracting(c -> c.getString("createIndexes").getValue() + ":" + c.getArray("indexes").size())
+                .containsExactly("customers:1");
+        assertThat(mongo.commands).filteredOn(c -> c.containsKey("dropIndexes"))
+                .extracting(c -> c.getString("dropIndexes").getValue() + ":" + c.get("index"))
+                .containsExactly("orders:BsonString{value='customer_1'}");
         assertThat(new ManifestVerifier().verify(target, second).ok()).isTrue();
         assertThat(TestData.indexes(target, "customers")).isEqualTo(TestData.indexes(source, "customers"));
         assertThat(TestData.indexes(target, "orders")).isEqualTo(TestData.indexes(source, "orders")).doesNotContainKey("customer_1");

@@ -31,6 +31,8 @@ final class InProcessMongo implements AutoCloseable {
     final MongoClient client;
     private final ConcurrentHashMap<String, AtomicLong> writes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, List<Integer>> batches = new ConcurrentHashMap<>();
+    /** Write commands sent with {@code ordered: false}. */
+    final AtomicLong unordered = new AtomicLong();
     final List<BsonDocument> commands = Collections.synchronizedList(new ArrayList<>());
 
     InProcessMongo() {
@@ -44,6 +46,9 @@ final class InProcessMongo implements AutoCloseable {
                     String list = name.equals("insert") ? "documents" : name.equals("update") ? "updates" : "deletes";
                     String key = e.getDatabaseName() + "." + command.getString(name).getValue() + "." + name;
                     int size = command.getArray(list).size();
+                    if (!command.getBoolean("ordered", org.bson.BsonBoolean.TRUE).getValue()) {
+                        unordered.incrementAndGet();
+                    }
                     writes.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(size);
                     batches.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(size);
                 } else {
@@ -85,6 +90,7 @@ final class InProcessMongo implements AutoCloseable {
     void resetWrites() {
         writes.clear();
         batches.clear();
+        unordered.set(0);
         commands.clear();
     }
 

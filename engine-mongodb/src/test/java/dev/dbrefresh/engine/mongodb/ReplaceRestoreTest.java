@@ -74,6 +74,7 @@ class ReplaceRestoreTest {
         // unordered bulk inserts bounded by the batch's count (250)
         assertThat(mongo.batches("shop_acceptance.customers__dbrefresh_restore", "insert")).hasSize(12)
                 .allSatisfy(n -> assertThat(n).isEqualTo(250));
+        assertThat(mongo.unordered.get()).isPositive();
     }
 
     @Test
