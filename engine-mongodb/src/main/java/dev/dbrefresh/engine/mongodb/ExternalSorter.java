@@ -20,7 +20,8 @@ import org.bson.RawBsonDocument;
  * Sorts a stream of documents by {@code _id} ({@link IdOrder}) with bounded memory: documents are gathered into
  * runs of at most {@code runBytes} bytes, each run is sorted in memory and written to a temporary file as
  * concatenated BSON, and the runs are merged with one document per run in memory (an external merge sort). Memory
- * in use is about {@code runBytes} while sorting and one document per run while merging. Temporary files are
+ * in use is about {@code runBytes} while sorting and one document per run while merging (or the one run, kept in
+ * memory, when everything fit into it). The sorted documents can be iterated more than once. Temporary files are
  * deleted on {@link #close()}.
  */
 final class ExternalSorter implements Closeable {
@@ -30,6 +31,7 @@ final class ExternalSorter implements Closeable {
     private final String collection;
     private final List<Path> runs = new ArrayList<>();
     private final List<BsonFileReader> readers = new ArrayList<>();
+    private List<Keyed> memory;
 
     /**
      * @param tempDir    directory for the run files
@@ -46,11 +48,12 @@ final class ExternalSorter implements Closeable {
     }
 
     /**
+     * Reads and sorts the input; afterwards {@link #iterator()} may be called as often as needed.
+     *
      * @param input documents in any order; each must have an {@code _id}
-     * @return the documents in {@code _id} order; valid until {@link #close()}
-     * @throws MongoEngineException when a document has no {@code _id} or two have the same one
+     * @throws MongoEngineException when a document has no {@code _id}
      */
-    Iterator<RawBsonDocument> sort(Iterator<RawBsonDocument> input) {
+    void load(Iterator<RawBsonDocument> input) {
         List<Keyed> run = new ArrayList<>();
         long bytes = 0;
         while (input.hasNext()) {
@@ -69,10 +72,20 @@ final class ExternalSorter implements Closeable {
         }
         if (runs.isEmpty()) {
             run.sort((a, b) -> IdOrder.INSTANCE.compare(a.id, b.id));
-            return unique(run.stream().map(Keyed::doc).iterator());
-        }
-        if (!run.isEmpty()) {
+            memory = run;
+        } else if (!run.isEmpty()) {
             writeRun(run);
+        }
+    }
+
+    /**
+     * @return the loaded documents in {@code _id} order (a new pass over them each time); valid until
+     *         {@link #close()}
+     * @throws MongoEngineException while iterating, when two documents have the same {@code _id}
+     */
+    Iterator<RawBsonDocument> iterator() {
+        if (memory != null) {
+            return unique(memory.stream().map(Keyed::doc).iterator());
         }
         PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> IdOrder.INSTANCE.compare(a.id, b.id));
         for (Path p : runs) {
@@ -101,6 +114,17 @@ final class ExternalSorter implements Closeable {
                 return d;
             }
         });
+    }
+
+    /**
+     * {@link #load} then {@link #iterator()}.
+     *
+     * @param input documents in any order
+     * @return them in {@code _id} order
+     */
+    Iterator<RawBsonDocument> sort(Iterator<RawBsonDocument> input) {
+        load(input);
+        return iterator();
     }
 
     private static final class Head {

@@ -51,8 +51,9 @@ import org.bson.RawBsonDocument;
  * replaced, new ones inserted, those gone deleted, equal ones left alone. Indexes are reconciled (dropped when
  * gone or changed, created when new or changed). A collection whose options (capped, collation, validator, ...)
  * differ from the dump's is refused with a {@link MongoEngineException}: use {@link Mode#REPLACE}. Writes are not
- * ordered across a batch, so a document that takes over a unique-index value another document gives up in the same
- * restore can fail with a duplicate key error naming the collection; {@link Mode#REPLACE} has no such case.
+ * ordered within a batch; all deletes are sent before the first insert or replacement, so a new document may take
+ * a unique-index value a deleted one held, but two kept documents that swap such values in the same restore fail
+ * with a duplicate key error naming the collection; {@link Mode#REPLACE} has no such case.
  * Every file of the dump is read and checked (truncation, document size, manifest) before the first write, so bad
  * input leaves the whole target untouched; a failure of the server mid-way leaves the collections done so far
  * brought to the dump, the failed one partly changed, and the rest untouched (resume with the same restore id).
@@ -369,7 +370,7 @@ public final class MongoRestorer {
                     ExternalSorter dumpSort = new ExternalSorter(options.tempDir(), options.sortRunBytes(), c.name());
                     ExternalSorter targetSort = new ExternalSorter(options.tempDir(), options.sortRunBytes(), c.name());
                     MongoCursor<RawBsonDocument> cursor = collection.find().batchSize(1000).iterator()) {
-                Iterator<RawBsonDocument> wanted = dumpSort.sort(new Iterator<>() {
+                dumpSort.load(new Iterator<>() {
                     @Override
                     public boolean hasNext() {
                         return reader.hasNext();
@@ -382,28 +383,14 @@ public final class MongoRestorer {
                 });
                 // The whole file has been read (and sorted) here: check it again, it may have changed since.
                 checkManifest(dump, c, digest);
-                Iterator<RawBsonDocument> present = targetSort.sort(cursor);
-                RawBsonDocument a = wanted.hasNext() ? wanted.next() : null;
-                RawBsonDocument b = present.hasNext() ? present.next() : null;
-                while (a != null || b != null) {
-                    int cmp = a == null ? 1 : b == null ? -1 : IdOrder.INSTANCE.compare(a.get("_id"), b.get("_id"));
-                    if (cmp < 0) {
-                        writer.insert(a);
-                    } else if (cmp > 0) {
-                        writer.delete(b.get("_id"));
-                    } else if (a.getByteBuffer().asNIO().equals(b.getByteBuffer().asNIO())) {
-                        unchanged++;
-                    } else {
-                        // The target's own _id value: equal by value to the dump's, maybe of another numeric type.
-                        writer.replace(b.get("_id"), a);
-                    }
-                    if (cmp <= 0) {
-                        a = wanted.hasNext() ? wanted.next() : null;
-                    }
-                    if (cmp >= 0) {
-                        b = present.hasNext() ? present.next() : null;
-                    }
-                }
+                // A pass without writes first: two dump documents with one _id fail here, before any write.
+                dumpSort.iterator().forEachRemaining(d -> { });
+                targetSort.load(cursor);
+                // Two passes: every delete is sent before the first insert or replacement, so a document may take
+                // over a unique-index value that a deleted document held.
+                merge(dumpSort.iterator(), targetSort.iterator(), writer, true);
+                writer.flush();
+                unchanged = merge(dumpSort.iterator(), targetSort.iterator(), writer, false);
             }
             writer.flush();
             reconcileIndexes(target, c);
@@ -414,6 +401,43 @@ public final class MongoRestorer {
         } catch (RuntimeException e) {
             throw wrap(c, e);
         }
+    }
+
+    /**
+     * One merge join of the dump's and the target's documents, both in {@code _id} order.
+     *
+     * @param deletes {@code true}: send only the deletes; {@code false}: only the inserts and replacements
+     * @return documents equal on both sides
+     */
+    private static long merge(Iterator<RawBsonDocument> wanted, Iterator<RawBsonDocument> present, BulkWriter writer,
+            boolean deletes) {
+        long unchanged = 0;
+        RawBsonDocument a = wanted.hasNext() ? wanted.next() : null;
+        RawBsonDocument b = present.hasNext() ? present.next() : null;
+        while (a != null || b != null) {
+            int cmp = a == null ? 1 : b == null ? -1 : IdOrder.INSTANCE.compare(a.get("_id"), b.get("_id"));
+            if (cmp > 0) {
+                if (deletes) {
+                    writer.delete(b.get("_id"));
+                }
+            } else if (!deletes) {
+                if (cmp < 0) {
+                    writer.insert(a);
+                } else if (a.getByteBuffer().asNIO().equals(b.getByteBuffer().asNIO())) {
+                    unchanged++;
+                } else {
+                    // The target's own _id value: equal by value to the dump's, maybe of another numeric type.
+                    writer.replace(b.get("_id"), a);
+                }
+            }
+            if (cmp <= 0) {
+                a = wanted.hasNext() ? wanted.next() : null;
+            }
+            if (cmp >= 0) {
+                b = present.hasNext() ? present.next() : null;
+            }
+        }
+        return unchanged;
     }
 
     private static RawBsonDocument digestOf(DocumentDigest digest, RawBsonDocument d) {

@@ -138,6 +138,44 @@ class DeltaRestoreTest {
     }
 
     @Test
+    void delta_shouldLetANewDocumentTakeTheUniqueValueOfADeletedOne() {
+        // The new document's _id sorts before the deleted one's: in one _id-ordered pass the insert would come first.
+        source.getCollection("users").insertOne(new Document("_id", 1).append("email", "a@example.com"));
+        source.getCollection("users").createIndex(Indexes.ascending("email"), new IndexOptions().unique(true).name("email_1"));
+        target.getCollection("users").insertOne(new Document("_id", 2).append("email", "a@example.com"));
+        target.getCollection("users").createIndex(Indexes.ascending("email"), new IndexOptions().unique(true).name("email_1"));
+        DumpManifest manifest = dump("one");
+
+        MongoRestorer.Result result = new MongoRestorer().restore(DumpDirectory.read(dir.resolve("one"), null), target, delta("uniq"));
+
+        assertThat(result.collection("users").inserted()).isEqualTo(1);
+        assertThat(result.collection("users").deleted()).isEqualTo(1);
+        assertThat(new ManifestVerifier().verify(target, manifest).ok()).isTrue();
+    }
+
+    @Test
+    void delta_shouldRefuseDuplicateIdsInTheDump_beforeAnyWrite() {
+        target.getCollection("n").insertOne(new Document("_id", 5));
+        Path db = dir.resolve("foreign/shop_production");
+        Dumps.writeBson(mkdirs(db).resolve("n.bson"), List.of(new org.bson.BsonDocument("_id", new org.bson.BsonInt32(1)),
+                new org.bson.BsonDocument("_id", new org.bson.BsonInt64(1))));
+        mongo.resetWrites();
+
+        assertThatThrownBy(() -> new MongoRestorer().restore(DumpDirectory.read(dir.resolve("foreign"), null), target, delta("dup")))
+                .isInstanceOf(MongoEngineException.class).hasMessageContaining("collection n")
+                .hasMessageContaining("two documents have the _id");
+        assertThat(mongo.writesTo("shop_acceptance")).isZero();
+    }
+
+    private static Path mkdirs(Path p) {
+        try {
+            return Files.createDirectories(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void delta_shouldReplaceNotReinsert_whenTheIdIsEqualByValueOfAnotherNumericType() {
         source.getCollection("n").insertMany(List.of(new Document("_id", 1L).append("v", "new"), new Document("_id", 2.0)));
         target.getCollection("n").insertMany(List.of(new Document("_id", 1).append("v", "old"), new Document("_id", 2)));
