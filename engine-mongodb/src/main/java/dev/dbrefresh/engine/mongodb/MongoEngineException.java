@@ -8,8 +8,10 @@ import java.nio.file.Path;
  */
 public class MongoEngineException extends RuntimeException {
 
+    /** The collection concerned, or {@code null}. */
     private final String collection;
-    private final Path file;
+    /** The dump file concerned, or {@code null}; not serialized ({@link Path} is not serializable). */
+    private final transient Path file;
 
     /**
      * @param collection the collection concerned, or {@code null} when the failure is not about one collection

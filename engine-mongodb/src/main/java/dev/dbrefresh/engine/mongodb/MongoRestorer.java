@@ -117,17 +117,28 @@ public final class MongoRestorer {
                     Path.of(System.getProperty("java.io.tmpdir")), true);
         }
 
-        /** @return these options with another parallelism */
+        /**
+         * @param n collections restored at the same time
+         * @return these options with that parallelism
+         */
         public Options withParallelism(int n) {
             return new Options(mode, restoreId, n, batchDocuments, batchBytes, sortRunBytes, tempDir, dropMissing);
         }
 
-        /** @return these options with other batch bounds */
+        /**
+         * @param documents most operations in one bulk write
+         * @param bytes     most bytes of documents in one bulk write
+         * @return these options with those batch bounds
+         */
         public Options withBatch(int documents, long bytes) {
             return new Options(mode, restoreId, parallelism, documents, bytes, sortRunBytes, tempDir, dropMissing);
         }
 
-        /** @return these options with another sort run size and directory */
+        /**
+         * @param runBytes most bytes sorted in memory at once, per collection and side
+         * @param dir      directory for the sort runs
+         * @return these options with that sort run size and directory
+         */
         public Options withSort(long runBytes, Path dir) {
             return new Options(mode, restoreId, parallelism, batchDocuments, batchBytes, runBytes, dir, dropMissing);
         }
@@ -138,11 +149,19 @@ public final class MongoRestorer {
      * here ends the restore as a crash there would (nothing after it runs), which the tests use to interrupt one.
      */
     public interface Listener {
-        /** A collection is staged ({@link Mode#REPLACE}) or brought to the dump ({@link Mode#DELTA}). */
+        /**
+         * A collection is staged ({@link Mode#REPLACE}) or brought to the dump ({@link Mode#DELTA}).
+         *
+         * @param result what was done to it
+         */
         default void collectionDone(CollectionResult result) {
         }
 
-        /** A staging collection was renamed over the target's collection ({@link Mode#REPLACE}). */
+        /**
+         * A staging collection was renamed over the target's collection ({@link Mode#REPLACE}).
+         *
+         * @param collection the collection's name
+         */
         default void renamed(String collection) {
         }
     }
