@@ -141,10 +141,9 @@ class PgToolsTest {
 
     @Test
     void run_shouldKillTheProcess_whenTimeoutExpires() {
-        long start = System.nanoTime();
+        // That it was killed rather than waited for is proved by the next test (its child is gone).
         PgToolException e = catchThrowableOfType(() -> tools.run(List.of("/bin/sh", "-c", "echo started >&2; sleep 30"),
                 null, null, Duration.ofMillis(500)), PgToolException.class);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         assertThat(e.exitCode()).isEqualTo(PgToolException.NO_EXIT_CODE);
         assertThat(e.getMessage()).contains("did not finish within").contains("started");
     }
