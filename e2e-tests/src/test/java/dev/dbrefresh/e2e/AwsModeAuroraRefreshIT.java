@@ -83,9 +83,9 @@ class AwsModeAuroraRefreshIT {
                 plans:
                   %s:
                     engine: aurora-postgresql
-                    source: {account: "111111111111", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
+                    source: {account: "123456789012", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
                     target:
-                      account: "123456789012"
+                      account: "222222222222"
                       region: us-east-1
                       cluster: %s
                       kms-key-id: %s
