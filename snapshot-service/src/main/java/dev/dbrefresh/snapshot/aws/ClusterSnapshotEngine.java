@@ -7,6 +7,7 @@ import dev.dbrefresh.runtime.aws.cluster.AwsErrors;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
+import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -18,7 +19,6 @@ import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -63,8 +63,6 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
     public static final String TAG_SOURCE = "dbrefresh:source-snapshot";
 
     private static final Set<String> ENGINES = Set.of("aurora-postgresql", "aurora-mysql", "docdb");
-    /** Longest RDS/DocumentDB snapshot identifier. */
-    private static final int MAX_ID = 63;
     private static final Set<String> FAILED = Set.of("failed", "error", "incompatible-restore", "deleting");
 
     private final ClusterApis apis;
@@ -187,9 +185,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
      *         TargetDBClusterSnapshotIdentifier)
      */
     public static String copyId(String sourceSnapshotId) {
-        String id = ("copy-" + sourceSnapshotId).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-")
-                .replaceAll("-{2,}", "-").replaceAll("-+$", "");
-        return id.length() <= MAX_ID ? id : withHash(id, id);
+        return ClusterIdentifiers.of("copy-" + sourceSnapshotId);
     }
 
     /**
@@ -201,25 +197,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
      * @return e.g. {@code copy-orders-2025-03-01-1a2b3c4d}
      */
     public static String copyIdOf(String sourceSnapshotId, String sourceArn) {
-        return withHash(copyId(sourceSnapshotId), sourceArn);
-    }
-
-    /**
-     * @return {@code id} cut so that {@code -<hash>} fits within {@value #MAX_ID} characters, plus that suffix:
-     *         distinct inputs of {@code hashed} give distinct names even where their first 54 characters agree
-     */
-    private static String withHash(String id, String hashed) {
-        String head = id.substring(0, Math.min(id.length(), MAX_ID - 9)).replaceAll("-+$", "");
-        return head + "-" + sha256(hashed).substring(0, 8);
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return ClusterIdentifiers.withHash(copyId(sourceSnapshotId), sourceArn, ClusterIdentifiers.MAX);
     }
 
     /**
