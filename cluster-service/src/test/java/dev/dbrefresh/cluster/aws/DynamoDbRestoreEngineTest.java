@@ -99,7 +99,7 @@ class DynamoDbRestoreEngineTest {
     }
 
     @Test
-    void restore_shouldCreateRenamedTable_reapplySettings_setParameter_andPrune() throws Exception {
+    void restore_shouldCreateRenamedTable_reapplySettings_setParameter_andKeepThePreviousTables() throws Exception {
         String source = "shop-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
         String planName = "p" + UUID.randomUUID().toString().substring(0, 8);
         RefreshPlan plan = plan(planName, source, 1);
@@ -110,7 +110,8 @@ class DynamoDbRestoreEngineTest {
         assertThat(engine.snapshotExists(plan, backup)).isTrue();
         assertThat(engine.snapshotExists(plan, backup + "-missing")).isFalse();
 
-        // an older table of this plan (pruned) and an untagged one (never touched)
+        // an older table of this plan (kept until notifier-service prunes it after the verification) and an
+        // untagged one (never touched)
         String older = prefix + "-20200101-00-00-00";
         String untagged = prefix + "-20190101-00-00-00";
         createTable(untagged);
@@ -148,7 +149,8 @@ class DynamoDbRestoreEngineTest {
         assertThat(tags(table)).containsEntry("team", "orders").containsEntry("dbrefresh:managed", "true")
                 .containsEntry("dbrefresh:plan", planName).containsEntry("dbrefresh:run", runId);
         assertThat(parameters.get("/dbrefresh/" + planName + "/table-arn")).contains(arn);
-        assertThat(exists(older)).as("older managed table pruned").isFalse();
+        assertThat(exists(older)).as("the previous table survives until the new one is verified").isTrue();
+        assertThat(rc.audit).noneMatch(e -> e.step().equals("prune"));
         assertThat(exists(untagged)).as("untagged table kept").isTrue();
         assertThat(exists(source)).isTrue();
     }
