@@ -9,6 +9,7 @@ import dev.dbrefresh.runtime.aws.cluster.ClusterApi.ClusterInfo;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.InstanceInfo;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
 import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.runtime.aws.cluster.SnapshotOrigin;
 import dev.dbrefresh.runtime.aws.cluster.TargetState;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
@@ -26,6 +27,8 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * The restore side of the cluster engines ({@code aurora-postgresql}, {@code aurora-mysql}, {@code docdb}), in
  * the rename pattern: the old target survives until the new one is verified.
  * <ol>
+ *   <li>The snapshot must be a copy of a snapshot of the plan's source ({@link SnapshotOrigin}; else
+ *       {@code SNAPSHOT_NOT_OF_SOURCE}).</li>
  *   <li>Guards on the existing target (required tag), then the {@link TargetPreflight} (subnet group, security
  *       groups, KMS key, cluster parameter group, orderable instance class): a missing prerequisite refuses the
  *       run with {@code PREFLIGHT_*} before anything is changed.</li>
@@ -104,7 +107,7 @@ public class ClusterRestoreEngine implements RestoreEngine {
      *
      * @return {@code Waiting(renaming)} after the rename calls, {@code Waiting(restoring)} when restoring,
      *         {@code Restored} in a dry-run (the existing cluster's endpoint), or {@code Refused}
-     *         ({@code GUARD_MISSING_TAG}, {@code PREFLIGHT_SUBNET_GROUP}, {@code PREFLIGHT_SECURITY_GROUPS},
+     *         ({@code SNAPSHOT_NOT_OF_SOURCE}, {@code GUARD_MISSING_TAG}, {@code PREFLIGHT_SUBNET_GROUP}, {@code PREFLIGHT_SECURITY_GROUPS},
      *         {@code PREFLIGHT_KMS_KEY}, {@code PREFLIGHT_PARAMETER_GROUP}, {@code PREFLIGHT_INSTANCE_CLASS},
      *         {@code KMS_KEY_NOT_ACCESSIBLE}, ...)
      * @throws AwsServiceException a failure worth retrying
@@ -114,6 +117,16 @@ public class ClusterRestoreEngine implements RestoreEngine {
         ClusterSettings c = plan.cluster();
         ClusterApi api = apis.forEngine(plan.engine());
         try {
+            // A dry-run's copy was only planned, so there is nothing to look at yet.
+            if (!dryRun) {
+                Optional<String> foreign = api.describeSnapshot(snapshotId).flatMap(s -> SnapshotOrigin.problem(c, s));
+                if (foreign.isPresent()) {
+                    return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing"
+                            + " was renamed, deleted or restored. Set the \"current\"/\"latest\" parameter to a copy"
+                            + " of a snapshot of the source (tag " + SnapshotOrigin.TAG_SOURCE + "), or correct the"
+                            + " plan's source");
+                }
+            }
             Optional<ClusterInfo> existing = api.describeCluster(c.targetCluster());
             if (existing.isPresent()) {
                 ClusterInfo cluster = existing.get();

@@ -3,6 +3,7 @@ package dev.dbrefresh.cluster.aws;
 import dev.dbrefresh.cluster.domain.RestoreEngine;
 import dev.dbrefresh.cluster.domain.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
+import dev.dbrefresh.runtime.aws.BackupOrigin;
 import dev.dbrefresh.runtime.aws.RestoredTables;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
@@ -89,7 +90,10 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
         return plan.dynamodb().targetTable() + "-" + SUFFIX.format(at);
     }
 
-    /** Restores the backup into a new table, unless this run already did. */
+    /**
+     * Restores the backup into a new table, unless this run already did; a backup of another table than the
+     * plan's source ({@link BackupOrigin}) is refused with {@code SNAPSHOT_NOT_OF_SOURCE}.
+     */
     @Override
     public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
         Optional<TableDescription> existing = runTable(plan, snapshotId, ctx.runId());
@@ -98,6 +102,16 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
                     + " (status " + existing.get().tableStatusAsString() + "); not restored again");
             return new RestoreProgress.Waiting("restoring", "table " + existing.get().tableName() + " is "
                     + existing.get().tableStatusAsString());
+        }
+        if (!dryRun) {
+            String source = dynamo.describeBackup(r -> r.backupArn(snapshotId)).backupDescription().sourceTableDetails()
+                    .tableArn();
+            Optional<String> foreign = BackupOrigin.problem(plan.dynamodb(), snapshotId, source);
+            if (foreign.isPresent()) {
+                return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing was"
+                        + " restored or deleted. Set the \"current\"/\"latest\" parameter to a backup of the source"
+                        + " table, or correct the plan's source");
+            }
         }
         String table = tableName(plan, ctx.envelope().time());
         Optional<TableDescription> clash = tables.describe(table);

@@ -239,6 +239,48 @@ class ClusterRestoreEngineTest {
         assertThat(rc.ctx.changed()).isFalse();
     }
 
+    // ---------------------------------------------------------------- the snapshot belongs to the plan's source
+
+    @Test
+    void start_shouldRefuseAndChangeNothing_whenTheSnapshotIsACopyOfAnotherAccountsSnapshot() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 6);
+        String foreign = snapshotOf("prod", "copy-foreign-" + suffix,
+                "arn:aws:rds:us-east-1:999999999999:cluster-snapshot:prod-" + suffix);
+        assertRestoreRefusedAsNotOfSource(foreign, "999999999999");
+    }
+
+    @Test
+    void start_shouldRefuseAndChangeNothing_whenTheSnapshotIsOfAnotherCluster() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 6);
+        String other = snapshotOf("other-" + suffix, "copy-other-" + suffix,
+                "arn:aws:rds:us-east-1:111111111111:cluster-snapshot:other-" + suffix);
+        assertRestoreRefusedAsNotOfSource(other, "other-" + suffix);
+    }
+
+    @Test
+    void start_shouldRefuseAndChangeNothing_whenTheSnapshotIsNoCopyOfTheSource() throws Exception {
+        // an untagged snapshot of a same-named cluster in this (the target) account
+        String own = snapshotOf("prod", "by-hand-" + UUID.randomUUID().toString().substring(0, 6), null);
+        assertRestoreRefusedAsNotOfSource(own, "in account " + MotoServer.ACCOUNT);
+    }
+
+    private static void assertRestoreRefusedAsNotOfSource(String snapshot, String named) throws Exception {
+        String target = targetCluster(true);
+        RefreshPlan plan = plan(target, false);
+        RecordingContext rc = context(plan, snapshot);
+        CALLS.clear();
+
+        RestoreProgress.Refused refused = (RestoreProgress.Refused) engine.start(plan, snapshot, false, rc.ctx);
+
+        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.message()).contains(named).contains("nothing was renamed, deleted or restored");
+        assertThat(CALLS.operations()).doesNotContain("ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster",
+                "DeleteDBInstance", "RestoreDBClusterFromSnapshot", "CreateDBInstance");
+        assertThat(instances(target)).extracting(DBInstance::dbInstanceIdentifier)
+                .containsExactlyInAnyOrder(target + "-1", target + "-2");
+        assertThat(rc.ctx.changed()).isFalse();
+    }
+
     // ---------------------------------------------------------------- preflight
 
     @Test
@@ -381,13 +423,24 @@ class ClusterRestoreEngineTest {
         return (RestoreProgress.Restored) progress;
     }
 
-    /** An encrypted manual snapshot, as snapshot-service's copy leaves it. */
+    /**
+     * An encrypted manual snapshot of cluster {@code prod}, as snapshot-service's copy leaves it: tagged with the
+     * ARN of the production snapshot (account 111111111111) it was copied from.
+     */
     private static String snapshotCopy() {
-        String source = "prod-" + UUID.randomUUID().toString().substring(0, 6);
-        rds.createDBCluster(r -> r.dbClusterIdentifier(source).engine("aurora-postgresql")
-                .masterUsername("postgres").masterUserPassword("secret-password").storageEncrypted(true).kmsKeyId(kmsKey));
-        String id = "copy-" + source + "-snap";
-        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(source).dbClusterSnapshotIdentifier(id));
+        String name = "prod-" + UUID.randomUUID().toString().substring(0, 6);
+        return snapshotOf("prod", "copy-" + name, "arn:aws:rds:us-east-1:111111111111:cluster-snapshot:" + name);
+    }
+
+    /** A manual snapshot of {@code cluster} (created when missing), tagged as a copy of {@code sourceArn} if given. */
+    private static String snapshotOf(String cluster, String id, String sourceArn) {
+        if (cluster(cluster).isEmpty()) {
+            rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql").masterUsername("postgres")
+                    .masterUserPassword("secret-password").storageEncrypted(true).kmsKeyId(kmsKey));
+        }
+        List<Tag> tags = sourceArn == null ? List.of()
+                : List.of(Tag.builder().key("dbrefresh:source-snapshot").value(sourceArn).build());
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(cluster).dbClusterSnapshotIdentifier(id).tags(tags));
         return id;
     }
 

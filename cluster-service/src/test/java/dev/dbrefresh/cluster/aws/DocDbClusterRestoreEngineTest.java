@@ -73,7 +73,8 @@ class DocDbClusterRestoreEngineTest {
         client = stub.client();
         engine = new ClusterRestoreEngine(new ClusterApis(List.of(new DocDbClusterApi(client))), preflight);
         stub.addManualSnapshot(COPY_ID, "prod-docdb", Instant.parse("2025-03-02T02:10:00Z"),
-                Map.of("dbrefresh:managed", "true"));
+                Map.of("dbrefresh:managed", "true", "dbrefresh:source-snapshot",
+                        "arn:aws:rds:us-east-1:999988887777:cluster-snapshot:prod-docdb-2025-03-02"));
     }
 
     @AfterEach

@@ -99,6 +99,27 @@ class DynamoDbRestoreEngineTest {
     }
 
     @Test
+    void start_shouldRefuseAndRestoreNothing_whenTheBackupIsOfAnotherTable() throws Exception {
+        String source = "shop-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
+        String other = "other-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
+        String planName = "p" + UUID.randomUUID().toString().substring(0, 8);
+        RefreshPlan plan = plan(planName, source, 1);
+        createTable(source);
+        createTable(other);
+        String foreign = dynamo.createBackup(r -> r.tableName(other).backupName("theirs")).backupDetails().backupArn();
+        RecordingContext rc = new RecordingContext("run-" + UUID.randomUUID(), planName, new SnapshotReady(planName,
+                "dynamodb", foreign, foreign, 0, null, false, false));
+
+        RestoreProgress progress = engine.start(plan, foreign, false, rc.ctx);
+
+        RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
+        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.message()).contains(":table/" + other).contains(":table/" + source);
+        assertThat(dynamo.listTables().tableNames()).noneMatch(t -> t.startsWith(plan.dynamodb().targetTable() + "-"));
+        assertThat(rc.audit).noneMatch(e -> e.step().equals("restore"));
+    }
+
+    @Test
     void restore_shouldCreateRenamedTable_reapplySettings_setParameter_andKeepThePreviousTables() throws Exception {
         String source = "shop-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
         String planName = "p" + UUID.randomUUID().toString().substring(0, 8);

@@ -8,6 +8,7 @@ import dev.dbrefresh.runtime.aws.cluster.ClusterApi;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
 import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.runtime.aws.cluster.SnapshotOrigin;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -60,7 +61,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
     /** Tag with the plan name. */
     public static final String TAG_PLAN = "dbrefresh:plan";
     /** Tag with the ARN of the snapshot the copy was made from. */
-    public static final String TAG_SOURCE = "dbrefresh:source-snapshot";
+    public static final String TAG_SOURCE = SnapshotOrigin.TAG_SOURCE;
 
     private static final Set<String> ENGINES = Set.of("aurora-postgresql", "aurora-mysql", "docdb");
     private static final Set<String> FAILED = Set.of("failed", "error", "incompatible-restore", "deleting");
@@ -201,27 +202,14 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
     }
 
     /**
-     * Whether a snapshot belongs to the plan's source: its {@code DBClusterIdentifier} is {@code source.cluster}
-     * and its ARN lies in {@code source.account} and {@code source.region} (and their partition). The name alone
-     * says nothing: another account may have a cluster of the same name, and a start message or AWS Backup event
-     * may name any snapshot the target account can see
-     * (<a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBClusterSnapshot.html">DBClusterSnapshot</a>).
+     * The snapshot a start message, {@code source.snapshot} or an AWS Backup event names must be the source's
+     * ({@link SnapshotOrigin}); another account may have a cluster of the same name.
      *
-     * @return what is wrong, or empty when the snapshot is the source's
+     * @return what is wrong and what to do, or empty when the snapshot is the source's
      */
     private static Optional<String> notOfSource(ClusterSettings c, ClusterSnapshot s) {
-        Optional<AwsArn> arn = AwsArn.parse(s.arn());
-        boolean cluster = c.sourceCluster().equals(s.clusterId());
-        boolean place = arn.isPresent() && "rds".equals(arn.get().service()) && "cluster-snapshot".equals(arn.get()
-                .resourceType()) && arn.get().isIn(c.sourceAccount(), c.sourceRegion());
-        if (cluster && place) {
-            return Optional.empty();
-        }
-        return Optional.of("snapshot " + s.arn() + " is of cluster " + s.clusterId() + (arn.map(a -> " in account "
-                + a.account() + ", region " + a.region()).orElse("")) + ", not of the plan's source cluster "
-                + c.sourceCluster() + " in account " + c.sourceAccount() + ", region " + c.sourceRegion()
-                + "; nothing was shared, copied or deleted. Name a snapshot of the source cluster (snapshotId,"
-                + " source.snapshot), or correct the plan's source");
+        return SnapshotOrigin.problem(c, s).map(p -> p + "; nothing was shared, copied or deleted. Name a snapshot"
+                + " of the source cluster (snapshotId, source.snapshot), or correct the plan's source");
     }
 
     /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value #TAG_SOURCE} = its ARN) */

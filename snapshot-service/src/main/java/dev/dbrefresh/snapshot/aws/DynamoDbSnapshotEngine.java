@@ -2,7 +2,7 @@ package dev.dbrefresh.snapshot.aws;
 
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
-import dev.dbrefresh.runtime.aws.AwsArn;
+import dev.dbrefresh.runtime.aws.BackupOrigin;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DynamoDbSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -98,24 +98,13 @@ public class DynamoDbSnapshotEngine implements SnapshotEngine {
             throw e;
         }
         String tableArn = source == null ? null : source.tableArn();
-        if (!isSourceTable(d, tableArn)) {
-            return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_OF_SOURCE", "backup " + backupArn + " is of table "
-                    + tableArn + ", not of the plan's source table " + sourceTableArn(d) + "; nothing was restored or"
-                    + " deleted. Name a backup of the source table, or correct the plan's source");
+        Optional<String> foreign = BackupOrigin.problem(d, backupArn, tableArn);
+        if (foreign.isPresent()) {
+            return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing was"
+                    + " restored or deleted. Name a backup of the source table, or correct the plan's source");
         }
         ctx.skipped("pick", "backup " + backupArn + " of " + tableArn + " given by the start request; nothing to copy");
         return new SnapshotProgress.Ready(backupArn, backupArn, 0, null, false);
-    }
-
-    /** @return {@code arn:<partition>:dynamodb:<source region>:<source account>:table/<source table>} */
-    private static String sourceTableArn(DynamoDbSettings d) {
-        return "arn:" + AwsArn.partitionOf(d.sourceRegion()) + ":dynamodb:" + d.sourceRegion() + ":" + d.sourceAccount()
-                + ":table/" + d.sourceTable();
-    }
-
-    private static boolean isSourceTable(DynamoDbSettings d, String tableArn) {
-        return AwsArn.parse(tableArn).filter(a -> "dynamodb".equals(a.service()) && "table".equals(a.resourceType())
-                && d.sourceTable().equals(a.resourceId()) && a.isIn(d.sourceAccount(), d.sourceRegion())).isPresent();
     }
 
     private Optional<BackupSummary> newestBackup(DynamoDbSettings d) {
@@ -131,7 +120,7 @@ public class DynamoDbSnapshotEngine implements SnapshotEngine {
         } while (start != null);
         return all.stream().filter(b -> b.backupStatus() == BackupStatus.AVAILABLE)
                 // ListBackups selects by table name only; the account and region must be the source's too.
-                .filter(b -> isSourceTable(d, b.tableArn()))
+                .filter(b -> BackupOrigin.isSourceTable(d, b.tableArn()))
                 .max(Comparator.comparing(BackupSummary::backupCreationDateTime));
     }
 }
