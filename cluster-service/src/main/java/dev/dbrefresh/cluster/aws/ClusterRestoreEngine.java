@@ -247,6 +247,14 @@ public class ClusterRestoreEngine implements RestoreEngine {
         ClusterSettings c = plan.cluster();
         if (existing.isPresent()) {
             ClusterInfo cluster = existing.get();
+            String oldName = ClusterIdentifiers.oldCluster(c.targetCluster(), ctx.runId());
+            if (api.describeCluster(oldName).isPresent()) {
+                // The old target already carries its new name, yet a cluster holds the target's name: not ours.
+                return new RestoreProgress.Refused(RENAMING, "TARGET_CHANGED", "cluster " + cluster.id() + " was created"
+                        + " by someone else after the old target was renamed to " + oldName + "; it is not restored"
+                        + " over. Nothing more was changed (now: " + TargetState.read(api, c.targetCluster(),
+                        ctx.runId()).summary() + "); check both clusters and start a new run");
+            }
             Optional<RestoreProgress> refused = missingTag(plan, cluster);
             if (refused.isPresent()) {
                 return refused.get();

@@ -181,6 +181,29 @@ class ClusterRestoreEngineTest {
     }
 
     @Test
+    void poll_shouldRefuseAndNotRestoreOverIt_whenSomeoneCreatedTheTargetAfterTheRename() throws Exception {
+        String snapshot = snapshotCopy();
+        String target = targetCluster(true);
+        RefreshPlan plan = plan(target, false);
+        String runId = "run-" + UUID.randomUUID();
+        engine.start(plan, snapshot, false, context(runId, plan, snapshot).ctx);
+        rds.createDBCluster(r -> r.dbClusterIdentifier(target).engine("aurora-postgresql").masterUsername("postgres")
+                .masterUserPassword("secret-password").tags(Tag.builder().key("dbrefresh:refresh-target").value("true")
+                        .build()));
+        String intruder = cluster(target).orElseThrow().dbClusterArn();
+        CALLS.clear();
+
+        RestoreProgress progress = engine.poll(plan, poll(plan, snapshot, "renaming"), context(runId, plan, snapshot).ctx);
+
+        RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
+        assertThat(refused.errorCode()).isEqualTo("TARGET_CHANGED");
+        assertThat(refused.message()).contains("old target intact, renamed as " + ClusterIdentifiers.oldCluster(target,
+                runId));
+        assertThat(CALLS.operations()).doesNotContain("RestoreDBClusterFromSnapshot", "ModifyDBCluster", "DeleteDBCluster");
+        assertThat(cluster(target).orElseThrow().dbClusterArn()).isEqualTo(intruder);
+    }
+
+    @Test
     void start_shouldNotRenameOrDelete_whenRedeliveredAfterRestoreBegan() throws Exception {
         String snapshot = snapshotCopy();
         String target = targetCluster(true);
