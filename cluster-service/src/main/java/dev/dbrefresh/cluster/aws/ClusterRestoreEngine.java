@@ -344,9 +344,10 @@ public class ClusterRestoreEngine implements RestoreEngine {
             return Optional.empty();
         }
         return Optional.of(new RestoreProgress.Refused("guard", "GUARD_MISSING_TAG", "target cluster " + cluster.id()
-                + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires before deleting it"
+                + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires before replacing it"
                 + " (it has " + (cluster.tags().containsKey(key) ? key + "=" + cluster.tags().get(key) : "no " + key)
-                + "); nothing was deleted. Tag the cluster if it really is the refresh target, or correct target.cluster"));
+                + "); nothing was renamed or deleted. Tag the cluster if it really is the refresh target, or correct"
+                + " target.cluster"));
     }
 
     private static boolean isOwnRestore(ClusterInfo cluster, String runId, String snapshotId) {

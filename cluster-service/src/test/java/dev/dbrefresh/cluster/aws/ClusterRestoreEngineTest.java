@@ -100,7 +100,7 @@ class ClusterRestoreEngineTest {
         assertThat(progress).isInstanceOf(RestoreProgress.Refused.class);
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
         assertThat(refused.errorCode()).isEqualTo("GUARD_MISSING_TAG");
-        assertThat(refused.message()).contains(REQUIRED_TAG).contains("nothing was deleted");
+        assertThat(refused.message()).contains(REQUIRED_TAG).contains("nothing was renamed or deleted");
         assertThat(cluster(target)).isPresent();
         assertThat(cluster(target).get().status()).isEqualTo("available");
         assertThat(instances(target)).extracting(DBInstance::dbInstanceStatus).containsExactly("available", "available");
