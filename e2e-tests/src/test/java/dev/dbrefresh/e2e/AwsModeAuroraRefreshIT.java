@@ -11,6 +11,7 @@ import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.Tag;
@@ -49,6 +51,7 @@ class AwsModeAuroraRefreshIT {
     private static MotoStack moto;
     private static ServiceProcesses services;
     private static RdsClient rds;
+    private static String securityGroup;
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,6 +65,11 @@ class AwsModeAuroraRefreshIT {
         rds.createDBCluster(r -> r.dbClusterIdentifier("e2e-prod").engine("aurora-postgresql").masterUsername("postgres")
                 .masterUserPassword("prod-master-pw").storageEncrypted(true).kmsKeyId(kmsKey));
         rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier("e2e-prod").dbClusterSnapshotIdentifier("prod-nightly"));
+        // What the restore preflight checks: a DB subnet group (of moto's default VPC subnets) and a security group.
+        Ec2Client ec2 = moto.client(Ec2Client.builder());
+        rds.createDBSubnetGroup(r -> r.dbSubnetGroupName("e2e-subnets").dbSubnetGroupDescription("e2e")
+                .subnetIds(ec2.describeSubnets().subnets().stream().map(s -> s.subnetId()).toList()));
+        securityGroup = ec2.createSecurityGroup(r -> r.groupName("e2e-db-" + SUFFIX).description("e2e")).groupId();
         for (String cluster : List.of(TARGET, UNTAGGED_TARGET)) {
             List<Tag> tags = cluster.equals(TARGET)
                     ? List.of(Tag.builder().key("dbrefresh:refresh-target").value("true").build()) : List.of();
@@ -70,6 +78,7 @@ class AwsModeAuroraRefreshIT {
             rds.createDBInstance(r -> r.dbInstanceIdentifier(cluster + "-1").dbClusterIdentifier(cluster)
                     .engine("aurora-postgresql").dbInstanceClass("db.r6g.large"));
         }
+        dropAutomatedInstanceSnapshots();
         Files.writeString(home.resolve("reader.password"), "reader-" + SUFFIX);
         Path plans = home.resolve("plans.yml");
         Files.writeString(plans, plan("aurora-e2e", TARGET, kmsKey, secret) + plan("untagged", UNTAGGED_TARGET, kmsKey, secret)
@@ -83,14 +92,14 @@ class AwsModeAuroraRefreshIT {
                 plans:
                   %s:
                     engine: aurora-postgresql
-                    source: {account: "111111111111", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
+                    source: {account: "123456789012", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
                     target:
-                      account: "123456789012"
+                      account: "222222222222"
                       region: us-east-1
                       cluster: %s
                       kms-key-id: %s
-                      subnet-group: default
-                      security-groups: [sg-0a1b2c3d]
+                      subnet-group: e2e-subnets
+                      security-groups: [%s]
                       instance-class: db.r6g.large
                       instances: 2
                       required-tag: dbrefresh:refresh-target=true
@@ -107,7 +116,8 @@ class AwsModeAuroraRefreshIT {
                           - {on: all-tables, schema: public, privileges: [SELECT]}
                     guards: {protected-patterns: ["(?i).*prod.*"]}
                     test-endpoint-overrides: {"*": "127.0.0.1:5432"}
-                """.formatted(name, target, kmsKey, secret, DATA, name, name, SUFFIX, home.resolve("reader.password"));
+                """.formatted(name, target, kmsKey, securityGroup, secret, DATA, name, name, SUFFIX,
+                home.resolve("reader.password"));
     }
 
     @AfterAll
@@ -135,9 +145,17 @@ class AwsModeAuroraRefreshIT {
         var copied = rds.describeDBClusterSnapshots(r -> r.dbClusterSnapshotIdentifier(copy)).dbClusterSnapshots().get(0);
         assertThat(copied.kmsKeyId()).isNotBlank();
         var restored = rds.describeDBClusters(r -> r.dbClusterIdentifier(TARGET)).dbClusters().get(0);
-        assertThat(restored.dbClusterMembers()).hasSize(2);
+        // moto keeps DBClusterIdentifier=<target> on the renamed old instance and so lists it here as well (AWS
+        // moves it with its renamed cluster): the new instances are checked by name
+        assertThat(restored.dbClusterMembers()).extracting(m -> m.dbInstanceIdentifier())
+                .contains(TARGET + "-1", TARGET + "-2");
         assertThat(moto.ssm().getParameter(r -> r.name("/dbrefresh/aurora-e2e/current")).parameter().value()).isEqualTo(copy);
 
+        String firstOld = ClusterIdentifiers.oldCluster(TARGET, first.runId());
+        assertThat(first.succeeded()).contains("cluster-service/rename-cluster", "notifier-service/delete-old-target");
+        assertThat(rds.describeDBClusters().dbClusters()).noneMatch(c -> c.dbClusterIdentifier().equals(firstOld));
+
+        dropAutomatedInstanceSnapshots();
         Result second = run("aurora-e2e");
 
         assertThat(second.notification().path("result").asText()).as(second.toString()).isEqualTo("succeeded");
@@ -154,7 +172,20 @@ class AwsModeAuroraRefreshIT {
         assertThat(refused.entries()).noneMatch(e -> e.step().startsWith("delete"));
     }
 
-    private record Result(JsonNode notification, List<AuditEntry> entries) {
+    /**
+     * moto names a cluster's and an instance's automated snapshot {@code rds:<identifier>-<minute>} and keeps it
+     * after the cluster or instance was renamed, so a new one of the old name within that minute would collide with
+     * it (not so on AWS).
+     */
+    private static void dropAutomatedInstanceSnapshots() {
+        rds.describeDBSnapshots(r -> r.snapshotType("automated")).dbSnapshots()
+                .forEach(s -> rds.deleteDBSnapshot(d -> d.dbSnapshotIdentifier(s.dbSnapshotIdentifier())));
+        rds.describeDBClusterSnapshots(r -> r.snapshotType("automated")).dbClusterSnapshots()
+                .forEach(s -> rds.deleteDBClusterSnapshot(d -> d.dbClusterSnapshotIdentifier(
+                        s.dbClusterSnapshotIdentifier())));
+    }
+
+    private record Result(String runId, JsonNode notification, List<AuditEntry> entries) {
         List<String> succeeded() {
             return entries.stream().filter(e -> AuditEntry.SUCCEEDED.equals(e.status()))
                     .map(e -> e.service() + "/" + e.step()).toList();
@@ -170,6 +201,6 @@ class AwsModeAuroraRefreshIT {
                 Duration.ofMinutes(4), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
         assertThat(notification).as("notification of run %s (logs in %s)", runId, services.logDir()).isNotNull();
-        return new Result(notification, entries);
+        return new Result(runId, notification, entries);
     }
 }

@@ -121,7 +121,8 @@ final class MotoStack implements AutoCloseable {
     List<String> serviceProperties() {
         List<String> props = new ArrayList<>(List.of("aws.region=" + REGION, "aws.access-key-id=test",
                 "aws.secret-access-key=test"));
-        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline", "sts")) {
+        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline", "sts",
+                "ec2", "kms")) {
             props.add("aws.services." + service + ".endpoint-override=" + endpoint);
         }
         return props;

@@ -49,4 +49,20 @@ class EventCodecTest {
 
         assertThat(EventCodec.payload(envelope)).isEqualTo(new RefreshRequested("p", null, null, false, null));
     }
+
+    @Test
+    void payload_shouldAcceptEveryPhaseOfTheRestorePoll_andRejectOthers() {
+        for (String phase : java.util.List.of("renaming", "deleting", "restoring")) {
+            ClusterRestorePoll poll = new ClusterRestorePoll("p", "copy-1", phase, 1,
+                    java.time.Instant.parse("2026-12-01T10:00:00Z"));
+            EventEnvelope envelope = EventCodec.decode(EventCodec.encode(EventEnvelope.create("test", "run-1", null, poll,
+                    java.time.Instant.parse("2026-12-01T09:00:00Z"))));
+            assertThat(EventCodec.payload(envelope)).isEqualTo(poll);
+        }
+        EventEnvelope waiting = EventCodec.decode(EventCodec.encode(EventEnvelope.create("test", "run-1", null,
+                new ClusterRestorePoll("p", "copy-1", "sleeping", 1, java.time.Instant.parse("2026-12-01T10:00:00Z")),
+                java.time.Instant.parse("2026-12-01T09:00:00Z"))));
+        assertThatThrownBy(() -> EventCodec.payload(waiting)).isInstanceOf(MalformedEventException.class)
+                .hasMessageContaining("phase");
+    }
 }

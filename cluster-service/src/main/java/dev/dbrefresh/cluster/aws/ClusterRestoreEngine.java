@@ -8,6 +8,9 @@ import dev.dbrefresh.runtime.aws.cluster.ClusterApi;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.ClusterInfo;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.InstanceInfo;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
+import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.runtime.aws.cluster.SnapshotOrigin;
+import dev.dbrefresh.runtime.aws.cluster.TargetState;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -15,44 +18,58 @@ import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
- * The restore side of the cluster engines ({@code aurora-postgresql}, {@code aurora-mysql}, {@code docdb}):
- * delete the target cluster's instances, then the cluster, restore the cluster from the snapshot copy
- * ({@code RestoreDBClusterFromSnapshot}), create the instances a cluster restore does not create
- * ({@code CreateDBInstance}, {@code <cluster>-1} .. {@code <cluster>-<instances>}), and wait until all
- * are {@code available}. Each wait returns {@code Waiting} with phase {@code deleting} or
- * {@code restoring}; {@link dev.dbrefresh.cluster.domain.RestoreStep} sends the delayed poll.
+ * The restore side of the cluster engines ({@code aurora-postgresql}, {@code aurora-mysql}, {@code docdb}), in
+ * the rename pattern: the old target survives until the new one is verified.
+ * <ol>
+ *   <li>The snapshot must be a copy of a snapshot of the plan's source ({@link SnapshotOrigin}; else
+ *       {@code SNAPSHOT_NOT_OF_SOURCE}).</li>
+ *   <li>Guards on the existing target (required tag), then the {@link TargetPreflight} (subnet group, security
+ *       groups, KMS key, cluster parameter group, orderable instance class): a missing prerequisite refuses the
+ *       run with {@code PREFLIGHT_*} before anything is changed.</li>
+ *   <li>Rename the old target's instances ({@code ModifyDBInstance NewDBInstanceIdentifier}, see
+ *       {@link ClusterIdentifiers#oldInstance}) and the old cluster to {@link ClusterIdentifiers#oldCluster}
+ *       ({@code <target>-old-<run id>}; {@code ModifyDBCluster NewDBClusterIdentifier ApplyImmediately=true});
+ *       phase {@value #RENAMING} until the target name and the instance names {@code <target>-<n>} are free.</li>
+ *   <li>{@code RestoreDBClusterFromSnapshot} under the target's name, then {@code CreateDBInstance}
+ *       {@code <cluster>-1} .. {@code <cluster>-<instances>}; phase {@value #RESTORING} until all are
+ *       {@code available}.</li>
+ * </ol>
+ * Nothing is deleted here: notifier-service deletes the renamed old cluster after users-service verified the
+ * new one ({@code users.applied}), and renames it back on {@code refresh.failed} when no new target took its
+ * name. Each wait returns {@code Waiting}; {@link dev.dbrefresh.cluster.domain.RestoreStep} sends the delayed poll.
  *
- * <p>Guard before any delete: when the plan has {@code target.required-tag} ({@code key=value}) and the
- * existing target cluster lacks it, the run is refused with {@code GUARD_MISSING_TAG} and nothing is
- * deleted. The restored cluster carries that tag, so the next run may delete it again.
+ * <p>Idempotent under redelivery: the renamed names derive from the run id, so a rename already made is seen
+ * (the old name is free, the instances carry this run's suffix, a cluster still {@code renaming} is not renamed
+ * again); the restored cluster is tagged {@code dbrefresh:run=<run id>} and {@code dbrefresh:snapshot=<snapshot
+ * id>}, and a cluster that carries both is this run's own restore, only awaited; instances that exist are not
+ * created again.
  *
- * <p>Idempotent under redelivery: the restored cluster is tagged {@code dbrefresh:run=<run id>} and
- * {@code dbrefresh:snapshot=<snapshot id>}; a cluster that carries both is this run's own restore and is
- * never deleted, only awaited. Instances already deleting are not deleted again, a
- * {@code DBClusterNotFoundFault} from the cluster delete means it is already gone, and instances that
- * exist are not created again.
- *
- * <p>Errors: {@link AwsErrors} decides. Problems retrying cannot fix (KMS key, quotas, access) end the
- * run with a refusal; throttling and unknown errors are rethrown so the message is retried with backoff.
+ * <p>Errors: {@link AwsErrors} decides. Problems retrying cannot fix (KMS key, quotas, access) end the run with a
+ * refusal that says what exists now ({@link TargetState#summary()}); throttling and unknown errors are rethrown so
+ * the message is retried with backoff.
  */
 @Singleton
 public class ClusterRestoreEngine implements RestoreEngine {
 
     /** Tag of the restored cluster: the run that restored it. */
-    public static final String TAG_RUN = "dbrefresh:run";
+    public static final String TAG_RUN = TargetState.TAG_RUN;
     /** Tag of the restored cluster: the snapshot it was restored from. */
     public static final String TAG_SNAPSHOT = "dbrefresh:snapshot";
     /** Tag of everything dbrefresh creates. */
     public static final String TAG_MANAGED = "dbrefresh:managed";
 
-    /** Phase while the old target is deleted. */
+    /** Phase while the old target is renamed out of the way. */
+    public static final String RENAMING = "renaming";
+    /**
+     * Phase of polls sent by versions that deleted the old target before the restore; such a poll is handled
+     * like {@value #RENAMING}: wait until the target name is free, then restore.
+     */
     public static final String DELETING = "deleting";
     /** Phase while the new cluster and its instances are created. */
     public static final String RESTORING = "restoring";
@@ -60,10 +77,15 @@ public class ClusterRestoreEngine implements RestoreEngine {
     private static final Set<String> ENGINES = Set.of("aurora-postgresql", "aurora-mysql", "docdb");
 
     private final ClusterApis apis;
+    private final TargetPreflight preflight;
 
-    /** @param apis the RDS/DocumentDB APIs by engine */
-    public ClusterRestoreEngine(ClusterApis apis) {
+    /**
+     * @param apis      the RDS/DocumentDB APIs by engine
+     * @param preflight the checks made before the old target is renamed
+     */
+    public ClusterRestoreEngine(ClusterApis apis, TargetPreflight preflight) {
         this.apis = apis;
+        this.preflight = preflight;
     }
 
     /** @return {@code true} for {@code aurora-postgresql}, {@code aurora-mysql} and {@code docdb} */
@@ -80,11 +102,14 @@ public class ClusterRestoreEngine implements RestoreEngine {
     }
 
     /**
-     * Checks the target and starts deleting it (or, without a target cluster, restores right away).
+     * Checks the target and what the restore needs, then renames the old target out of the way (or, without a
+     * target cluster, restores right away).
      *
-     * @return {@code Waiting(deleting)} after the instance deletes, {@code Waiting(restoring)} when
-     *         restoring, {@code Restored} in a dry-run (the existing cluster's endpoint), or {@code Refused}
-     *         ({@code GUARD_MISSING_TAG}, {@code KMS_KEY_NOT_ACCESSIBLE}, ...)
+     * @return {@code Waiting(renaming)} after the rename calls, {@code Waiting(restoring)} when restoring,
+     *         {@code Restored} in a dry-run (the existing cluster's endpoint), or {@code Refused}
+     *         ({@code SNAPSHOT_NOT_OF_SOURCE}, {@code GUARD_MISSING_TAG}, {@code PREFLIGHT_SUBNET_GROUP}, {@code PREFLIGHT_SECURITY_GROUPS},
+     *         {@code PREFLIGHT_KMS_KEY}, {@code PREFLIGHT_PARAMETER_GROUP}, {@code PREFLIGHT_INSTANCE_CLASS},
+     *         {@code KMS_KEY_NOT_ACCESSIBLE}, ...)
      * @throws AwsServiceException a failure worth retrying
      */
     @Override
@@ -92,6 +117,16 @@ public class ClusterRestoreEngine implements RestoreEngine {
         ClusterSettings c = plan.cluster();
         ClusterApi api = apis.forEngine(plan.engine());
         try {
+            // A dry-run's copy was only planned, so there is nothing to look at yet.
+            if (!dryRun) {
+                Optional<String> foreign = api.describeSnapshot(snapshotId).flatMap(s -> SnapshotOrigin.problem(c, s));
+                if (foreign.isPresent()) {
+                    return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing"
+                            + " was renamed, deleted or restored. Set the \"current\"/\"latest\" parameter to a copy"
+                            + " of a snapshot of the source (tag " + SnapshotOrigin.TAG_SOURCE + "), or correct the"
+                            + " plan's source");
+                }
+            }
             Optional<ClusterInfo> existing = api.describeCluster(c.targetCluster());
             if (existing.isPresent()) {
                 ClusterInfo cluster = existing.get();
@@ -100,35 +135,45 @@ public class ClusterRestoreEngine implements RestoreEngine {
                     return refused.get();
                 }
                 if (isOwnRestore(cluster, ctx.runId(), snapshotId)) {
-                    ctx.skipped("delete", "cluster " + cluster.id() + " is this run's own restore of " + snapshotId
-                            + " (tags " + TAG_RUN + ", " + TAG_SNAPSHOT + "); nothing deleted");
+                    ctx.skipped("rename", "cluster " + cluster.id() + " is this run's own restore of " + snapshotId
+                            + " (tags " + TAG_RUN + ", " + TAG_SNAPSHOT + "); nothing renamed");
                     ctx.markChanged();
                     return restoring(plan, snapshotId, cluster, api, ctx);
                 }
-                if (dryRun) {
-                    planDeleteAndRestore(plan, snapshotId, cluster, ctx);
-                    return new RestoreProgress.Restored(cluster.endpoint(), cluster.readerEndpoint(), cluster.port(),
-                            c.database());
-                }
-                deleteInstances(cluster, api, ctx);
-                return new RestoreProgress.Waiting(DELETING, "deleting the instances " + cluster.members() + " of cluster "
-                        + cluster.id());
             }
+            List<TargetPreflight.Problem> problems = preflight.check(plan, api);
+            if (!problems.isEmpty()) {
+                return new RestoreProgress.Refused("preflight", problems.get(0).code(), String.join("; ",
+                        problems.stream().map(TargetPreflight.Problem::message).toList()) + ". Nothing was renamed,"
+                        + " deleted or restored (now: " + TargetState.read(api, c.targetCluster(), ctx.runId()).summary()
+                        + "). Create or correct what is missing, then start a new run");
+            }
+            ctx.skipped("preflight", TargetPreflight.checked(plan) + ": all present");
             if (dryRun) {
+                existing.ifPresent(cluster -> planRename(plan, cluster, ctx));
                 ctx.planned("restore", restoreCall(plan, snapshotId, ctx.runId()));
                 planCreateInstances(plan, ctx);
-                return new RestoreProgress.Restored("(dry-run: cluster " + c.targetCluster() + " does not exist yet)", null,
-                        c.port() > 0 ? c.port() : defaultPort(plan.engine()), c.database());
+                existing.ifPresent(cluster -> ctx.planned("delete-old", "after users-service verified the new target:"
+                        + " notifier-service deletes " + ClusterIdentifiers.oldCluster(c.targetCluster(), ctx.runId())));
+                return existing.<RestoreProgress>map(cluster -> new RestoreProgress.Restored(cluster.endpoint(),
+                        cluster.readerEndpoint(), cluster.port(), c.database()))
+                        .orElseGet(() -> new RestoreProgress.Restored("(dry-run: cluster " + c.targetCluster()
+                                + " does not exist yet)", null, c.port() > 0 ? c.port() : defaultPort(plan.engine()),
+                                c.database()));
+            }
+            if (existing.isPresent()) {
+                return rename(plan, existing.get(), api, ctx);
             }
             return restore(plan, snapshotId, api, ctx);
         } catch (AwsServiceException e) {
-            return refuseOrRethrow(e, plan, ctx);
+            return refuseOrRethrow(e, plan, api, ctx);
         }
     }
 
     /**
-     * {@code deleting}: waits for the instances to go, deletes the cluster, waits for it to go, restores.
-     * {@code restoring}: waits for the cluster, creates missing instances, waits for them.
+     * {@code renaming} (and {@code deleting} of older versions): waits until the target name and the instance names
+     * {@code <target>-<n>} are free, then restores. {@code restoring}: waits for the cluster, creates missing
+     * instances, waits for them.
      *
      * @return {@code Waiting} (same or next phase), {@code Restored}, or {@code Refused}
      * @throws AwsServiceException a failure worth retrying
@@ -136,7 +181,7 @@ public class ClusterRestoreEngine implements RestoreEngine {
     @Override
     public RestoreProgress poll(RefreshPlan plan, ClusterRestorePoll poll, StepContext ctx) throws Exception {
         ClusterApi api = apis.forEngine(plan.engine());
-        // A poll exists only after start deleted or restored something: a failure from here on has
+        // A poll exists only after start renamed or restored something: a failure from here on has
         // changed the target.
         ctx.markChanged();
         try {
@@ -144,8 +189,8 @@ public class ClusterRestoreEngine implements RestoreEngine {
             if (existing.isPresent() && isOwnRestore(existing.get(), ctx.runId(), poll.snapshotId())) {
                 return restoring(plan, poll.snapshotId(), existing.get(), api, ctx);
             }
-            if (DELETING.equals(poll.phase())) {
-                return deleting(plan, poll.snapshotId(), existing, api, ctx);
+            if (RENAMING.equals(poll.phase()) || DELETING.equals(poll.phase())) {
+                return renamed(plan, poll.snapshotId(), existing, api, ctx);
             }
             if (existing.isEmpty()) {
                 // The restore call was not made or its cluster vanished: make it (again).
@@ -154,48 +199,80 @@ public class ClusterRestoreEngine implements RestoreEngine {
             return new RestoreProgress.Refused(RESTORING, "TARGET_CHANGED", "cluster " + existing.get().id() + " is not"
                     + " tagged as this run's restore (" + TAG_RUN + "=" + ctx.runId() + ", " + TAG_SNAPSHOT + "="
                     + poll.snapshotId() + "); someone else created or replaced it while it was restored. Nothing more"
-                    + " was changed; check the cluster and start a new run");
+                    + " was changed (now: " + TargetState.read(api, plan.cluster().targetCluster(), ctx.runId())
+                    .summary() + "); check the clusters and start a new run");
         } catch (AwsServiceException e) {
-            return refuseOrRethrow(e, plan, ctx);
+            return refuseOrRethrow(e, plan, api, ctx);
         }
     }
 
-    private RestoreProgress deleting(RefreshPlan plan, String snapshotId, Optional<ClusterInfo> existing, ClusterApi api,
-            StepContext ctx) throws Exception {
-        if (existing.isEmpty()) {
-            return restore(plan, snapshotId, api, ctx);
-        }
-        ClusterInfo cluster = existing.get();
-        Optional<RestoreProgress> refused = missingTag(plan, cluster);
-        if (refused.isPresent()) {
-            return refused.get();
-        }
-        List<String> remaining = deleteInstances(cluster, api, ctx);
-        if (!remaining.isEmpty()) {
-            return new RestoreProgress.Waiting(DELETING, "instances " + remaining + " of cluster " + cluster.id()
-                    + " are being deleted");
-        }
-        if (!DELETING.equals(cluster.status())) {
-            String finalSnapshot = plan.cluster().finalSnapshot() ? finalSnapshotId(cluster.id(), ctx.runId()) : null;
-            boolean gone = ctx.step("delete-cluster", () -> {
-                try {
-                    api.deleteCluster(cluster.id(), finalSnapshot);
-                    return false;
-                } catch (AwsServiceException e) {
-                    if (AwsErrors.isNotFound(e)) {
-                        return true;
-                    }
-                    throw e;
-                }
-            }, g -> g ? "cluster " + cluster.id() + " was already gone (DBClusterNotFoundFault)"
-                    : "DeleteDBCluster " + cluster.id() + (finalSnapshot == null ? " SkipFinalSnapshot=true"
-                    : " FinalDBSnapshotIdentifier=" + finalSnapshot));
-            ctx.markChanged();
-            if (gone) {
-                return restore(plan, snapshotId, api, ctx);
+    /**
+     * Renames the old target's instances, then the old target, out of the way. Instances that already carry
+     * this run's suffix or are being deleted are left alone; a cluster already {@code renaming} is not renamed
+     * again.
+     */
+    private static RestoreProgress rename(RefreshPlan plan, ClusterInfo cluster, ClusterApi api, StepContext ctx)
+            throws Exception {
+        String runId = ctx.runId();
+        String oldName = ClusterIdentifiers.oldCluster(cluster.id(), runId);
+        for (String member : cluster.members()) {
+            if (ClusterIdentifiers.isOldInstance(member, runId)) {
+                continue;
             }
+            Optional<InstanceInfo> instance = api.describeInstance(member);
+            if (instance.isEmpty() || DELETING.equals(instance.get().status())) {
+                continue;
+            }
+            String to = ClusterIdentifiers.oldInstance(member, runId);
+            ctx.step("rename-instance:" + member, () -> {
+                api.renameInstance(member, to);
+                return to;
+            }, t -> "ModifyDBInstance " + member + " NewDBInstanceIdentifier=" + t + " ApplyImmediately=true");
+            ctx.markChanged();
         }
-        return new RestoreProgress.Waiting(DELETING, "cluster " + cluster.id() + " is being deleted");
+        if (!RENAMING.equals(cluster.status())) {
+            ctx.step("rename-cluster", () -> {
+                api.renameCluster(cluster.id(), oldName);
+                return oldName;
+            }, o -> "ModifyDBCluster " + cluster.id() + " NewDBClusterIdentifier=" + o + " ApplyImmediately=true; the"
+                    + " old target stays there until the new one is verified");
+            ctx.markChanged();
+        }
+        return new RestoreProgress.Waiting(RENAMING, "cluster " + cluster.id() + " is being renamed to " + oldName);
+    }
+
+    /** Restores once the target's name and its instance names are free. */
+    private RestoreProgress renamed(RefreshPlan plan, String snapshotId, Optional<ClusterInfo> existing, ClusterApi api,
+            StepContext ctx) throws Exception {
+        ClusterSettings c = plan.cluster();
+        if (existing.isPresent()) {
+            ClusterInfo cluster = existing.get();
+            String oldName = ClusterIdentifiers.oldCluster(c.targetCluster(), ctx.runId());
+            if (api.describeCluster(oldName).isPresent()) {
+                // The old target already carries its new name, yet a cluster holds the target's name: not ours.
+                return new RestoreProgress.Refused(RENAMING, "TARGET_CHANGED", "cluster " + cluster.id() + " was created"
+                        + " by someone else after the old target was renamed to " + oldName + "; it is not restored"
+                        + " over. Nothing more was changed (now: " + TargetState.read(api, c.targetCluster(),
+                        ctx.runId()).summary() + "); check both clusters and start a new run");
+            }
+            Optional<RestoreProgress> refused = missingTag(plan, cluster);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+            return new RestoreProgress.Waiting(RENAMING, "cluster " + cluster.id() + " is " + cluster.status()
+                    + "; waiting for it to take the name " + ClusterIdentifiers.oldCluster(c.targetCluster(),
+                    ctx.runId()));
+        }
+        List<String> taken = new ArrayList<>();
+        for (int n = 1; n <= c.instances(); n++) {
+            String id = instanceId(c.targetCluster(), n);
+            api.describeInstance(id).ifPresent(i -> taken.add(id + " (" + i.status() + ")"));
+        }
+        if (!taken.isEmpty()) {
+            return new RestoreProgress.Waiting(RENAMING, "instances " + taken + " of the old target still carry the"
+                    + " names of the new instances");
+        }
+        return restore(plan, snapshotId, api, ctx);
     }
 
     private RestoreProgress restore(RefreshPlan plan, String snapshotId, ClusterApi api, StepContext ctx)
@@ -237,41 +314,13 @@ public class ClusterRestoreEngine implements RestoreEngine {
         return new RestoreProgress.Restored(cluster.endpoint(), cluster.readerEndpoint(), cluster.port(), c.database());
     }
 
-    /** @return the instances still there (deleted now or already deleting) */
-    private static List<String> deleteInstances(ClusterInfo cluster, ClusterApi api, StepContext ctx) throws Exception {
-        List<String> remaining = new ArrayList<>();
+    private static void planRename(RefreshPlan plan, ClusterInfo cluster, StepContext ctx) {
         for (String member : cluster.members()) {
-            Optional<InstanceInfo> instance = api.describeInstance(member);
-            if (instance.isEmpty()) {
-                continue;
-            }
-            remaining.add(member);
-            if (!DELETING.equals(instance.get().status())) {
-                ctx.step("delete-instance:" + member, () -> {
-                    try {
-                        api.deleteInstance(member);
-                    } catch (AwsServiceException e) {
-                        if (!AwsErrors.isNotFound(e)) {
-                            throw e;
-                        }
-                    }
-                    return member;
-                }, m -> "DeleteDBInstance " + m + " (member of " + cluster.id() + ")");
-                ctx.markChanged();
-            }
+            ctx.planned("rename-instance", "ModifyDBInstance DBInstanceIdentifier=" + member + " NewDBInstanceIdentifier="
+                    + ClusterIdentifiers.oldInstance(member, ctx.runId()) + " ApplyImmediately=true");
         }
-        return remaining;
-    }
-
-    private void planDeleteAndRestore(RefreshPlan plan, String snapshotId, ClusterInfo cluster, StepContext ctx) {
-        for (String member : cluster.members()) {
-            ctx.planned("delete-instance", "DeleteDBInstance DBInstanceIdentifier=" + member);
-        }
-        String finalSnapshot = plan.cluster().finalSnapshot() ? finalSnapshotId(cluster.id(), ctx.runId()) : null;
-        ctx.planned("delete-cluster", "DeleteDBCluster DBClusterIdentifier=" + cluster.id()
-                + (finalSnapshot == null ? " SkipFinalSnapshot=true" : " FinalDBSnapshotIdentifier=" + finalSnapshot));
-        ctx.planned("restore", restoreCall(plan, snapshotId, ctx.runId()));
-        planCreateInstances(plan, ctx);
+        ctx.planned("rename-cluster", "ModifyDBCluster DBClusterIdentifier=" + cluster.id() + " NewDBClusterIdentifier="
+                + ClusterIdentifiers.oldCluster(cluster.id(), ctx.runId()) + " ApplyImmediately=true");
     }
 
     private static void planCreateInstances(RefreshPlan plan, StepContext ctx) {
@@ -295,9 +344,10 @@ public class ClusterRestoreEngine implements RestoreEngine {
             return Optional.empty();
         }
         return Optional.of(new RestoreProgress.Refused("guard", "GUARD_MISSING_TAG", "target cluster " + cluster.id()
-                + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires before deleting it"
+                + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires before replacing it"
                 + " (it has " + (cluster.tags().containsKey(key) ? key + "=" + cluster.tags().get(key) : "no " + key)
-                + "); nothing was deleted. Tag the cluster if it really is the refresh target, or correct target.cluster"));
+                + "); nothing was renamed or deleted. Tag the cluster if it really is the refresh target, or correct"
+                + " target.cluster"));
     }
 
     private static boolean isOwnRestore(ClusterInfo cluster, String runId, String snapshotId) {
@@ -347,16 +397,6 @@ public class ClusterRestoreEngine implements RestoreEngine {
         return cluster + "-" + n;
     }
 
-    /** @return {@code <cluster>-final-<run id>} within the RDS identifier rules, the same for every delivery of a run */
-    static String finalSnapshotId(String cluster, String runId) {
-        String id = (cluster + "-final-" + runId).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-")
-                .replaceAll("-{2,}", "-");
-        if (!Character.isLetter(id.charAt(0))) {
-            id = "c-" + id;
-        }
-        return (id.length() > 255 ? id.substring(0, 255) : id).replaceAll("-+$", "");
-    }
-
     private static int defaultPort(String engine) {
         return switch (engine) {
             case "aurora-mysql" -> 3306;
@@ -365,12 +405,14 @@ public class ClusterRestoreEngine implements RestoreEngine {
         };
     }
 
-    private static RestoreProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, StepContext ctx) {
+    private static RestoreProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, ClusterApi api,
+            StepContext ctx) {
         AwsErrors.Problem problem = AwsErrors.classify(e, plan.cluster().targetAccount());
         if (problem.retryable()) {
             throw e;
         }
         String step = ctx.currentStep() == null ? "restore" : ctx.currentStep();
-        return new RestoreProgress.Refused(step, problem.errorCode(), problem.message());
+        return new RestoreProgress.Refused(step, problem.errorCode(), problem.message() + " (now: "
+                + TargetState.read(api, plan.cluster().targetCluster(), ctx.runId()).summary() + ")");
     }
 }

@@ -3,6 +3,8 @@ package dev.dbrefresh.cluster.aws;
 import dev.dbrefresh.cluster.domain.RestoreEngine;
 import dev.dbrefresh.cluster.domain.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
+import dev.dbrefresh.runtime.aws.BackupOrigin;
+import dev.dbrefresh.runtime.aws.RestoredTables;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.ParameterStore;
 import dev.dbrefresh.runtime.plan.DynamoDbSettings;
@@ -17,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BackupNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsStatus;
@@ -32,27 +33,25 @@ import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
  * The restore side of the {@code dynamodb} engine, the AWS Backup rotator: each run restores the backup
  * ({@code RestoreTableFromBackup}) into a new table named {@code <replaced source name>-yyyyMMdd-HH-mm-ss}
  * (UTC time of the {@code snapshot.ready} event, so a redelivery derives the same name), re-applies what
- * a restore drops (TTL, stream, point-in-time recovery, tags), publishes the table ARN to the plan's
- * {@code table-arn-parameter} and prunes older tables of the plan beyond {@code keep-tables}.
- *
- * <p>Only tables tagged {@code dbrefresh:managed=true} and {@code dbrefresh:plan=<plan>} are ever deleted,
- * never the one just restored. The restore poll finds the run's table by its {@code dbrefresh:run} tag (set
+ * a restore drops (TTL, stream, point-in-time recovery, tags) and publishes the table ARN to the plan's
+ * {@code table-arn-parameter}. It deletes nothing: the previous tables stay until users-service verified the new
+ * one, after which notifier-service prunes those beyond {@code keep-tables} ({@link RestoredTables#prune}). The restore poll finds the run's table by its {@code dbrefresh:run} tag (set
  * right after the restore call and again when it is active) or by its restore summary's source backup.
  */
 @Singleton
 public class DynamoDbRestoreEngine implements RestoreEngine {
 
     /** Tag on every table dbrefresh restores: pruning deletes only tables carrying it. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
+    public static final String TAG_MANAGED = RestoredTables.TAG_MANAGED;
     /** Tag with the plan name. */
-    public static final String TAG_PLAN = "dbrefresh:plan";
+    public static final String TAG_PLAN = RestoredTables.TAG_PLAN;
     /** Tag with the run id that restored the table. */
-    public static final String TAG_RUN = "dbrefresh:run";
+    public static final String TAG_RUN = RestoredTables.TAG_RUN;
 
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HH-mm-ss").withZone(ZoneOffset.UTC);
-    private static final String SUFFIX_REGEX = "-\\d{8}-\\d{2}-\\d{2}-\\d{2}";
 
     private final DynamoDbClient dynamo;
+    private final RestoredTables tables;
     private final ParameterStore parameters;
 
     /**
@@ -61,6 +60,7 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
      */
     public DynamoDbRestoreEngine(DynamoDbClient dynamo, ParameterStore parameters) {
         this.dynamo = dynamo;
+        this.tables = new RestoredTables(dynamo);
         this.parameters = parameters;
     }
 
@@ -90,7 +90,10 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
         return plan.dynamodb().targetTable() + "-" + SUFFIX.format(at);
     }
 
-    /** Restores the backup into a new table, unless this run already did. */
+    /**
+     * Restores the backup into a new table, unless this run already did; a backup of another table than the
+     * plan's source ({@link BackupOrigin}) is refused with {@code SNAPSHOT_NOT_OF_SOURCE}.
+     */
     @Override
     public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
         Optional<TableDescription> existing = runTable(plan, snapshotId, ctx.runId());
@@ -100,8 +103,18 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
             return new RestoreProgress.Waiting("restoring", "table " + existing.get().tableName() + " is "
                     + existing.get().tableStatusAsString());
         }
+        if (!dryRun) {
+            String source = dynamo.describeBackup(r -> r.backupArn(snapshotId)).backupDescription().sourceTableDetails()
+                    .tableArn();
+            Optional<String> foreign = BackupOrigin.problem(plan.dynamodb(), snapshotId, source);
+            if (foreign.isPresent()) {
+                return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing was"
+                        + " restored or deleted. Set the \"current\"/\"latest\" parameter to a backup of the source"
+                        + " table, or correct the plan's source");
+            }
+        }
         String table = tableName(plan, ctx.envelope().time());
-        Optional<TableDescription> clash = describe(table);
+        Optional<TableDescription> clash = tables.describe(table);
         if (clash.isPresent()) {
             return new RestoreProgress.Refused("restore", "TARGET_EXISTS", "table " + table + " exists and was not"
                     + " restored by run " + ctx.runId() + "; it was not touched. Start a new run");
@@ -168,46 +181,22 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
             ctx.step("parameter", () -> parameters.put(s.tableArnParameter(), arn),
                     v -> s.tableArnParameter() + " = " + arn + " (version " + v + ")");
         }
-        prune(plan, table, ctx);
+        // Older tables are pruned by notifier-service once users-service verified this one (users.applied):
+        // until then the previous table is what the plan's readers can go back to.
         return new RestoreProgress.Restored(arn, arn, 443, table);
-    }
-
-    private void prune(RefreshPlan plan, String restored, StepContext ctx) throws Exception {
-        List<TableDescription> managed = new ArrayList<>();
-        for (String name : tableNames(plan)) {
-            Optional<TableDescription> d = describe(name);
-            if (d.isEmpty()) {
-                continue;
-            }
-            Map<String, String> tags = tagsOf(d.get().tableArn());
-            if ("true".equals(tags.get(TAG_MANAGED)) && plan.name().equals(tags.get(TAG_PLAN))) {
-                managed.add(d.get());
-            }
-        }
-        managed.sort(Comparator.comparing(TableDescription::creationDateTime).reversed());
-        int keep = plan.dynamodb().keepTables();
-        for (int i = 0; i < managed.size(); i++) {
-            TableDescription d = managed.get(i);
-            if (i < keep || d.tableName().equals(restored) || d.tableStatus() != TableStatus.ACTIVE) {
-                continue;
-            }
-            ctx.step("prune", () -> dynamo.deleteTable(r -> r.tableName(d.tableName())).tableDescription(),
-                    x -> "DeleteTable " + d.tableName() + " (created " + d.creationDateTime() + "; keep-tables "
-                            + keep + ")");
-        }
     }
 
     /** The table this run restored: tagged with the run, else restored from the backup and not another run's. */
     private Optional<TableDescription> runTable(RefreshPlan plan, String backupArn, String runId) {
         TableDescription byBackup = null;
-        List<String> names = new ArrayList<>(tableNames(plan));
+        List<String> names = new ArrayList<>(tables.names(plan));
         names.sort(Comparator.reverseOrder());
         for (String name : names) {
-            Optional<TableDescription> d = describe(name);
+            Optional<TableDescription> d = tables.describe(name);
             if (d.isEmpty()) {
                 continue;
             }
-            Map<String, String> tags = tagsOf(d.get().tableArn());
+            Map<String, String> tags = tables.tags(d.get().tableArn());
             if (runId.equals(tags.get(TAG_RUN))) {
                 return d;
             }
@@ -217,35 +206,6 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
             }
         }
         return Optional.ofNullable(byBackup);
-    }
-
-    private List<String> tableNames(RefreshPlan plan) {
-        Pattern p = Pattern.compile(Pattern.quote(plan.dynamodb().targetTable()) + SUFFIX_REGEX);
-        return dynamo.listTablesPaginator().tableNames().stream().filter(n -> p.matcher(n).matches()).toList();
-    }
-
-    private Optional<TableDescription> describe(String table) {
-        try {
-            return Optional.of(dynamo.describeTable(r -> r.tableName(table)).table());
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
-    }
-
-    private Map<String, String> tagsOf(String arn) {
-        Map<String, String> tags = new LinkedHashMap<>();
-        try {
-            String next = null;
-            do {
-                String token = next;
-                var page = dynamo.listTagsOfResource(r -> r.resourceArn(arn).nextToken(token));
-                page.tags().forEach(t -> tags.put(t.key(), t.value()));
-                next = page.nextToken();
-            } while (next != null);
-        } catch (ResourceNotFoundException e) {
-            // deleted meanwhile
-        }
-        return tags;
     }
 
     private static List<Tag> tags(RefreshPlan plan, String runId) {

@@ -99,7 +99,28 @@ class DynamoDbRestoreEngineTest {
     }
 
     @Test
-    void restore_shouldCreateRenamedTable_reapplySettings_setParameter_andPrune() throws Exception {
+    void start_shouldRefuseAndRestoreNothing_whenTheBackupIsOfAnotherTable() throws Exception {
+        String source = "shop-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
+        String other = "other-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
+        String planName = "p" + UUID.randomUUID().toString().substring(0, 8);
+        RefreshPlan plan = plan(planName, source, 1);
+        createTable(source);
+        createTable(other);
+        String foreign = dynamo.createBackup(r -> r.tableName(other).backupName("theirs")).backupDetails().backupArn();
+        RecordingContext rc = new RecordingContext("run-" + UUID.randomUUID(), planName, new SnapshotReady(planName,
+                "dynamodb", foreign, foreign, 0, null, false, false));
+
+        RestoreProgress progress = engine.start(plan, foreign, false, rc.ctx);
+
+        RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
+        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.message()).contains(":table/" + other).contains(":table/" + source);
+        assertThat(dynamo.listTables().tableNames()).noneMatch(t -> t.startsWith(plan.dynamodb().targetTable() + "-"));
+        assertThat(rc.audit).noneMatch(e -> e.step().equals("restore"));
+    }
+
+    @Test
+    void restore_shouldCreateRenamedTable_reapplySettings_setParameter_andKeepThePreviousTables() throws Exception {
         String source = "shop-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
         String planName = "p" + UUID.randomUUID().toString().substring(0, 8);
         RefreshPlan plan = plan(planName, source, 1);
@@ -110,7 +131,8 @@ class DynamoDbRestoreEngineTest {
         assertThat(engine.snapshotExists(plan, backup)).isTrue();
         assertThat(engine.snapshotExists(plan, backup + "-missing")).isFalse();
 
-        // an older table of this plan (pruned) and an untagged one (never touched)
+        // an older table of this plan (kept until notifier-service prunes it after the verification) and an
+        // untagged one (never touched)
         String older = prefix + "-20200101-00-00-00";
         String untagged = prefix + "-20190101-00-00-00";
         createTable(untagged);
@@ -148,7 +170,8 @@ class DynamoDbRestoreEngineTest {
         assertThat(tags(table)).containsEntry("team", "orders").containsEntry("dbrefresh:managed", "true")
                 .containsEntry("dbrefresh:plan", planName).containsEntry("dbrefresh:run", runId);
         assertThat(parameters.get("/dbrefresh/" + planName + "/table-arn")).contains(arn);
-        assertThat(exists(older)).as("older managed table pruned").isFalse();
+        assertThat(exists(older)).as("the previous table survives until the new one is verified").isTrue();
+        assertThat(rc.audit).noneMatch(e -> e.step().equals("prune"));
         assertThat(exists(untagged)).as("untagged table kept").isTrue();
         assertThat(exists(source)).isTrue();
     }

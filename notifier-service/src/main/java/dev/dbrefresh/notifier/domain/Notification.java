@@ -21,8 +21,11 @@ import java.util.List;
  * @param changed      whether the target was changed before a failure
  * @param steps        the run's steps from the audit log: {@code service/step status durationMs}
  * @param at           when the notification was made
+ * @param targetState  what exists of the target now (AWS plans), e.g. {@code "old target intact, renamed as
+ *                     acc-old-run-1 (available); new target acc present (restored by this run, available)"}, or
+ *                     {@code null}
  */
 public record Notification(String runId, String plan, String result, String snapshotId, String endpoint,
         long rowsVerified, List<TableRowCount> verified, String failedStep, String errorCode, String message, boolean changed, List<String> steps,
-        Instant at) {
+        Instant at, String targetState) {
 }

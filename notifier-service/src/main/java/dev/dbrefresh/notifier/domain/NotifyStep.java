@@ -72,7 +72,7 @@ public class NotifyStep {
             String message = "dry-run of plan " + applied.plan() + " completed: every read and check passed, nothing"
                     + " was changed; the calls a refresh would make are the 'planned' steps of run " + ctx.runId();
             Notification n = new Notification(ctx.runId(), applied.plan(), "dry-run", applied.snapshotId(),
-                    applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now());
+                    applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now(), null);
             ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
             return;
         }
@@ -84,7 +84,7 @@ public class NotifyStep {
                 + " tables verified (every table's count: audit log of run " + ctx.runId() + ", step verify-counts)";
         Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
                 applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
-                steps(ctx.runId()), Instant.now());
+                steps(ctx.runId()), Instant.now(), null);
         ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
         ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
         leases.releaseRun(ctx.runId());
@@ -97,11 +97,15 @@ public class NotifyStep {
      */
     public void failed(RefreshFailed failed, StepContext ctx) throws Exception {
         Optional<RefreshPlan> plan = plan(failed.plan(), ctx);
+        // Before the message is written: the old target is renamed back where it can be, and the
+        // notification says what exists now.
+        String state = plan.map(p -> actions.afterFailure(p, ctx.runId(), ctx)).orElse(null);
         String message = "refresh of plan " + failed.plan() + " failed in " + failed.service() + " step " + failed.step()
                 + " (" + failed.errorCode() + "): " + failed.message()
-                + (failed.changed() ? " [the target was changed]" : " [nothing was changed]");
+                + (failed.changed() ? " [the target was changed]" : " [nothing was changed]")
+                + (state == null ? "" : " [now: " + state + "]");
         Notification n = new Notification(ctx.runId(), failed.plan(), "failed", null, null, 0, List.of(), failed.step(),
-                failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now());
+                failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now(), state);
         ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
         // By run id, so the target need not be reachable to be released.

@@ -62,7 +62,7 @@ class NotificationChannelsMotoTest {
         Notification n = new Notification("run-20261121-1", "acc-aurora", "succeeded", "copy-prod-1",
                 "acc.cluster-x.eu-west-1.rds.amazonaws.com", 42, List.of(new TableRowCount("public", "t", 42)), null,
                 null, "refresh of plan acc-aurora succeeded", true, List.of("users-service/verify succeeded 5ms"),
-                Instant.parse("2026-11-21T23:00:00Z"));
+                Instant.parse("2026-11-21T23:00:00Z"), null);
 
         String messageId = new TopicPublisher(sns).publish(topicArn, n);
 

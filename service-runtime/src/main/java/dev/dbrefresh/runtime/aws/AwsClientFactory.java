@@ -150,7 +150,13 @@ public class AwsClientFactory {
         return configure(DocDbClient.builder(), endpoint, false).build();
     }
 
-    private <B extends AwsClientBuilder<B, C>, C> B configure(B builder, String endpoint, boolean health) {
+    /**
+     * @param builder  a fresh SDK client builder
+     * @param endpoint endpoint override, or empty for AWS
+     * @param health   short timeouts and no retries (health checks)
+     * @return the builder with region, credentials, endpoint and HTTP client set
+     */
+    <B extends AwsClientBuilder<B, C>, C> B configure(B builder, String endpoint, boolean health) {
         builder.region(region).credentialsProvider(credentials);
         if (endpoint != null && !endpoint.isBlank()) {
             builder.endpointOverride(URI.create(endpoint));

@@ -2,10 +2,13 @@ package dev.dbrefresh.snapshot.aws;
 
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.runtime.aws.AwsArn;
 import dev.dbrefresh.runtime.aws.cluster.AwsErrors;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
+import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.runtime.aws.cluster.SnapshotOrigin;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -17,7 +20,6 @@ import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,9 +37,16 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * this account ({@code DescribeDBClusterSnapshots SnapshotType=shared}), or, when the plan shares from
  * the source account ({@code source.share-from-source}), that account's own manual snapshots.
  *
- * <p>Idempotent: the copy's id is derived from the source snapshot, and an existing manual snapshot
- * with that id means the copy was made (by this run before a redelivery, or an earlier one) and is
- * not made again. A DocumentDB snapshot shared from another account cannot be restored directly, so
+ * <p>Whatever names it (start message, {@code source.snapshot}, an AWS Backup event's recovery point), the
+ * snapshot must belong to the plan's source: its {@code DBClusterIdentifier} is {@code source.cluster} and its
+ * ARN lies in {@code source.account} and {@code source.region}. Otherwise the run is refused with
+ * {@code SNAPSHOT_NOT_OF_SOURCE} before anything is shared or copied.
+ *
+ * <p>Idempotent: the copy's id is derived from the source snapshot ({@link #copyId}), and an existing manual
+ * snapshot with that id whose {@value #TAG_SOURCE} tag is the source's ARN means the copy was made (by this
+ * run before a redelivery, or an earlier one) and is not made again. A snapshot of that name that is not such
+ * a copy is never reused: the copy is then named {@link #copyIdOf} (with a hash of the source ARN), and when
+ * that name is taken as well the run is refused with {@code COPY_NAME_TAKEN}. A DocumentDB snapshot shared from another account cannot be restored directly, so
  * it is always copied first; Aurora is handled the same way (the copy carries the target's KMS key).
  *
  * <p>Errors: {@link AwsErrors} decides. KMS key and snapshot quota problems end the run with a
@@ -52,7 +61,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
     /** Tag with the plan name. */
     public static final String TAG_PLAN = "dbrefresh:plan";
     /** Tag with the ARN of the snapshot the copy was made from. */
-    public static final String TAG_SOURCE = "dbrefresh:source-snapshot";
+    public static final String TAG_SOURCE = SnapshotOrigin.TAG_SOURCE;
 
     private static final Set<String> ENGINES = Set.of("aurora-postgresql", "aurora-mysql", "docdb");
     private static final Set<String> FAILED = Set.of("failed", "error", "incompatible-restore", "deleting");
@@ -76,6 +85,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
      *
      * @return {@code Ready} (the copy is available, or a dry-run, with the would-be copy id),
      *         {@code Waiting} (the copy is in progress), or {@code Refused} with {@code SNAPSHOT_NOT_FOUND},
+     *         {@code SNAPSHOT_NOT_OF_SOURCE}, {@code COPY_NAME_TAKEN},
      *         {@code KMS_KEY_NOT_ACCESSIBLE}, {@code SNAPSHOT_QUOTA_EXCEEDED} and the like
      * @throws AwsServiceException a failure worth retrying (throttling, the concurrent copy limit, unknown errors)
      */
@@ -93,11 +103,31 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 return notFound(plan, request);
             }
             ClusterSnapshot source = picked.get();
+            Optional<String> foreign = notOfSource(c, source);
+            if (foreign.isPresent()) {
+                return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE", foreign.get());
+            }
             String copyId = copyId(source.id());
+            Optional<ClusterSnapshot> existing = api.describeSnapshot(copyId);
+            if (existing.isPresent() && !isCopyOf(existing.get(), source)) {
+                // The plain name is taken by another snapshot (a copy of a same-named snapshot of another
+                // account or cluster, or one made by hand): never reuse it, use the name that carries a hash
+                // of the source ARN instead; the same on every delivery, so the copy is still found again.
+                String taken = copyId;
+                copyId = copyIdOf(source.id(), source.arn());
+                ctx.skipped("copy-name", taken + " exists but is not a copy of " + source.arn() + " (its "
+                        + TAG_SOURCE + " is " + existing.get().tags().get(TAG_SOURCE) + "); the copy is named " + copyId);
+                existing = api.describeSnapshot(copyId);
+                if (existing.isPresent() && !isCopyOf(existing.get(), source)) {
+                    return new SnapshotProgress.Refused("copy", "COPY_NAME_TAKEN", "the snapshots " + taken + " and "
+                            + copyId + " both exist and neither is a copy of " + source.arn() + " (tag " + TAG_SOURCE
+                            + "); nothing was shared or copied. Delete or rename the one that is not a dbrefresh copy,"
+                            + " then start a new run");
+                }
+            }
             if (c.shareFromSource()) {
                 share(plan, source, request.dryRun(), sourceApi, ctx);
             }
-            Optional<ClusterSnapshot> existing = api.describeSnapshot(copyId);
             if (existing.isPresent()) {
                 ClusterSnapshot copy = existing.get();
                 ctx.skipped("copy", "copy " + copyId + " exists (status " + copy.status() + ", KMS key "
@@ -113,8 +143,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                         + (sourceRegion == null ? "" : " SourceRegion=" + sourceRegion) + " Tags=" + tags);
                 return new SnapshotProgress.Ready(copyId, source.arn(), 0, null, false);
             }
-            ClusterSnapshot copy = ctx.step("copy", () -> api.copySnapshot(source.arn(), copyId, c.kmsKeyId(),
-                    sourceRegion, tags), s -> "CopyDBClusterSnapshot " + source.arn() + " -> " + copyId + " (KMS key "
+            String name = copyId;
+            ClusterSnapshot copy = ctx.step("copy", () -> api.copySnapshot(source.arn(), name, c.kmsKeyId(),
+                    sourceRegion, tags), s -> "CopyDBClusterSnapshot " + source.arn() + " -> " + name + " (KMS key "
                     + c.kmsKeyId() + (sourceRegion == null ? "" : ", from " + sourceRegion) + "): " + s.status());
             return progress(copy, source.arn(), true);
         } catch (AwsServiceException e) {
@@ -148,15 +179,44 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
     /**
      * @param sourceSnapshotId a source snapshot identifier (automated ones look like {@code rds:prod-2024-05-01-03-10})
      * @return {@code copy-<id>} within the RDS identifier rules: 1 to 63 letters, digits and hyphens, a letter
-     *         first, no two hyphens in a row, no hyphen at the end; lower case
+     *         first, no two hyphens in a row, no hyphen at the end; lower case. A longer name is cut to 54
+     *         characters plus {@code -<8 hex digits of SHA-256 of the whole name>}, so two long ids that share their
+     *         first 63 characters still get different copies
+     *         (<a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html">CopyDBClusterSnapshot</a>,
+     *         TargetDBClusterSnapshotIdentifier)
      */
     public static String copyId(String sourceSnapshotId) {
-        String id = ("copy-" + sourceSnapshotId).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-")
-                .replaceAll("-{2,}", "-");
-        if (id.length() > 63) {
-            id = id.substring(0, 63);
-        }
-        return id.replaceAll("-+$", "");
+        return ClusterIdentifiers.of("copy-" + sourceSnapshotId);
+    }
+
+    /**
+     * The copy's name when {@link #copyId} is taken by a snapshot that is not a copy of this source: the plain
+     * name shortened to leave room for {@code -<8 hex digits of SHA-256(source ARN)>}, 63 characters at most.
+     *
+     * @param sourceSnapshotId the source snapshot identifier
+     * @param sourceArn        the source snapshot ARN
+     * @return e.g. {@code copy-orders-2025-03-01-1a2b3c4d}
+     */
+    public static String copyIdOf(String sourceSnapshotId, String sourceArn) {
+        return ClusterIdentifiers.withHash(copyId(sourceSnapshotId), sourceArn, ClusterIdentifiers.MAX);
+    }
+
+    /**
+     * The snapshot a start message, {@code source.snapshot} or an AWS Backup event names must be the source's
+     * ({@link SnapshotOrigin}); another account may have a cluster of the same name.
+     *
+     * @return what is wrong and what to do, or empty when the snapshot is the source's
+     */
+    private static Optional<String> notOfSource(ClusterSettings c, ClusterSnapshot s) {
+        return SnapshotOrigin.problem(c, s).map(p -> p + "; nothing was shared, copied or deleted. Name a snapshot"
+                + " of the source cluster (snapshotId, source.snapshot), or correct the plan's source");
+    }
+
+    /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value #TAG_SOURCE} = its ARN) */
+    private static boolean isCopyOf(ClusterSnapshot copy, ClusterSnapshot source) {
+        String tag = copy.tags() == null ? null : copy.tags().get(TAG_SOURCE);
+        Optional<AwsArn> tagged = AwsArn.parse(tag);
+        return tagged.isPresent() ? tagged.equals(AwsArn.parse(source.arn())) : source.arn().equals(tag);
     }
 
     private Optional<ClusterSnapshot> pick(RefreshPlan plan, RefreshRequested request, ClusterApi api, StepContext ctx) {
@@ -172,7 +232,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 : api.sharedSnapshots(c.sourceCluster());
         Optional<ClusterSnapshot> newest = candidates.stream()
                 .filter(s -> "available".equals(s.status()) && s.createdAt() != null)
-                .filter(s -> c.sourceCluster().equals(s.clusterId()))
+                .filter(s -> notOfSource(c, s).isEmpty())
                 // A copy names the source cluster as its cluster; where copies and sources share an account
                 // (share-from-source), the newest "source" snapshot would otherwise be dbrefresh's own copy.
                 .filter(s -> !"true".equals(s.tags().get(TAG_MANAGED)))

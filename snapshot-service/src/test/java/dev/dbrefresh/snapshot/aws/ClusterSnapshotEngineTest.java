@@ -14,6 +14,7 @@ import dev.dbrefresh.runtime.aws.cluster.ClusterApis;
 import dev.dbrefresh.runtime.aws.cluster.RdsClusterApi;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.testing.AwsCallRecorder;
 import dev.dbrefresh.runtime.testing.MotoServer;
 import dev.dbrefresh.runtime.testing.RecordingContext;
 import dev.dbrefresh.snapshot.domain.SnapshotProgress;
@@ -48,6 +49,7 @@ class ClusterSnapshotEngineTest {
     private static final String TARGET_ACCOUNT = "222222222222";
 
     private static MotoServer moto;
+    private static final AwsCallRecorder CALLS = new AwsCallRecorder();
     private static RdsClient rds;
     private static String kmsKey;
     private static ClusterSnapshotEngine engine;
@@ -55,7 +57,7 @@ class ClusterSnapshotEngineTest {
     @BeforeAll
     static void startMoto() throws Exception {
         moto = MotoServer.startOrSkip("moto_server not on PATH: the RDS cluster snapshot tests are skipped");
-        rds = moto.client(RdsClient.builder());
+        rds = moto.client(RdsClient.builder().overrideConfiguration(c -> c.addExecutionInterceptor(CALLS)));
         kmsKey = moto.client(KmsClient.builder()).createKey(r -> r.description("dbrefresh test")).keyMetadata().arn();
         engine = new ClusterSnapshotEngine(new ClusterApis(List.of(new RdsClusterApi(rds))));
     }
@@ -78,7 +80,7 @@ class ClusterSnapshotEngineTest {
         production.createDBCluster(r -> r.dbClusterIdentifier(source).engine("aurora-postgresql").masterUsername("postgres")
                 .masterUserPassword("secret-password"));
         production.createDBClusterSnapshot(r -> r.dbClusterIdentifier(source).dbClusterSnapshotIdentifier(source + "-one"));
-        RefreshPlan plan = planWithSource(source, ", share-role-arn: \"" + role + "\"");
+        RefreshPlan plan = planWithSource("111111111111", source, ", share-role-arn: \"" + role + "\"");
         ClusterSnapshotEngine withRole = new ClusterSnapshotEngine(new ClusterApis(List.of(new RdsClusterApi(rds)), roles));
         ClusterSnapshotEngine withoutRole = new ClusterSnapshotEngine(new ClusterApis(List.of(new RdsClusterApi(rds))));
 
@@ -227,6 +229,94 @@ class ClusterSnapshotEngineTest {
         assertThat(longId).hasSizeLessThanOrEqualTo(63).doesNotEndWith("-").matches("[a-z][a-z0-9-]*");
     }
 
+    // ---------------------------------------------------------------- the snapshot belongs to the plan's source
+
+    @Test
+    void start_shouldRefuseAndShareOrCopyNothing_whenRequestedSnapshotIsOfAnotherCluster() throws Exception {
+        String source = sourceCluster("g", "one");
+        String other = sourceCluster("other", "one");
+        RefreshPlan plan = plan(source, null);
+        CALLS.clear();
+
+        SnapshotProgress progress = engine.start(plan, request(plan, arn(other + "-one"), null, false), context(plan).ctx);
+
+        assertThat(progress).isInstanceOf(SnapshotProgress.Refused.class);
+        SnapshotProgress.Refused refused = (SnapshotProgress.Refused) progress;
+        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.message()).contains(other).contains("not of the plan's source cluster " + source);
+        assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot",
+                "DeleteDBClusterSnapshot");
+        assertThat(restoreAttribute(other + "-one")).isEmpty();
+        assertThat(manualIds()).doesNotContain("copy-" + other + "-one");
+    }
+
+    @Test
+    void start_shouldRefuse_whenPlansSourceSnapshotIsOfAnotherCluster() throws Exception {
+        String source = sourceCluster("h", "one");
+        String other = sourceCluster("other", "one");
+        RefreshPlan plan = plan(source, other + "-one");
+        CALLS.clear();
+
+        SnapshotProgress progress = engine.start(plan, request(plan, null, null, false), context(plan).ctx);
+
+        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot");
+    }
+
+    @Test
+    void start_shouldRefuse_whenSnapshotIsOfSameNamedClusterInAnotherAccount() throws Exception {
+        // The plan's source is cluster <name> in account 111111111111; moto's account 123456789012 has a
+        // cluster of the same name whose snapshot the start message names. Same name, different ARN.
+        String sameName = sourceCluster("i", "one");
+        RefreshPlan plan = planWithSource("111111111111", sameName, "");
+        CALLS.clear();
+
+        SnapshotProgress progress = engine.start(plan, request(plan, arn(sameName + "-one"), null, false),
+                context(plan).ctx);
+
+        SnapshotProgress.Refused refused = (SnapshotProgress.Refused) progress;
+        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.message()).contains("in account " + MotoServer.ACCOUNT).contains("in account 111111111111");
+        assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot");
+        assertThat(manualIds()).doesNotContain("copy-" + sameName + "-one");
+    }
+
+    @Test
+    void start_shouldNotReuseASnapshotNamedLikeTheCopy_whenItIsNotACopyOfTheChosenSnapshot() throws Exception {
+        String source = sourceCluster("j", "one");
+        // A snapshot called copy-<source>-one that is not a copy of <source>-one: taken of another cluster.
+        String other = sourceCluster("other", new String[0]);
+        String plainName = "copy-" + source + "-one";
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(other).dbClusterSnapshotIdentifier(plainName));
+        RefreshPlan plan = plan(source, null);
+        RecordingContext rc = context(plan);
+
+        SnapshotProgress progress = engine.start(plan, request(plan, null, null, false), rc.ctx);
+        SnapshotProgress again = engine.start(plan, request(plan, null, null, false), context(plan).ctx);
+
+        String hashed = ClusterSnapshotEngine.copyIdOf(source + "-one", arn(source + "-one"));
+        assertThat(hashed).isNotEqualTo(plainName).startsWith(plainName + "-").hasSizeLessThanOrEqualTo(63);
+        assertThat(progress).isEqualTo(new SnapshotProgress.Ready(hashed, arn(source + "-one"), 0, null, true));
+        assertThat(tags(describe(hashed))).containsEntry("dbrefresh:source-snapshot", arn(source + "-one"));
+        assertThat(tags(describe(plainName))).doesNotContainKey("dbrefresh:source-snapshot");
+        assertThat(rc.details(AuditEntry.SKIPPED)).anyMatch(d -> d.startsWith("copy-name: " + plainName
+                + " exists but is not a copy of"));
+        // a redelivery finds the hashed copy and does not copy again
+        assertThat(again).isEqualTo(new SnapshotProgress.Ready(hashed, arn(source + "-one"), 0, null, false));
+    }
+
+    @Test
+    void copyId_shouldStayUnique_whenLongIdsAreShortenedTo63Characters() {
+        String common = "orders-production-cluster-snapshot-taken-before-the-migration-of";
+        String a = ClusterSnapshotEngine.copyId(common + "-2025-03-01");
+        String b = ClusterSnapshotEngine.copyId(common + "-2025-03-02");
+
+        assertThat(a).isNotEqualTo(b);
+        assertThat(List.of(a, b)).allSatisfy(id -> assertThat(id).hasSizeLessThanOrEqualTo(63)
+                .matches("copy-[a-z0-9-]*[a-z0-9]").doesNotContain("--"));
+        assertThat(ClusterSnapshotEngine.copyId(common + "-2025-03-01")).isEqualTo(a);
+    }
+
     // ---------------------------------------------------------------- AWS errors (fake API)
 
     @Test
@@ -281,16 +371,17 @@ class ClusterSnapshotEngineTest {
         return cluster;
     }
 
+    /** A plan whose source is in moto's own account, where {@link #sourceCluster} creates the snapshots. */
     private static RefreshPlan plan(String sourceCluster, String snapshot) {
-        return planWithSource(sourceCluster, snapshot == null ? "" : ", snapshot: " + snapshot);
+        return planWithSource(MotoServer.ACCOUNT, sourceCluster, snapshot == null ? "" : ", snapshot: " + snapshot);
     }
 
-    private static RefreshPlan planWithSource(String sourceCluster, String moreSource) {
+    private static RefreshPlan planWithSource(String sourceAccount, String sourceCluster, String moreSource) {
         String yaml = """
                 plans:
                   aurora:
                     engine: aurora-postgresql
-                    source: {account: "111111111111", region: us-east-1, cluster: %s, share-from-source: true%s}
+                    source: {account: "%s", region: us-east-1, cluster: %s, share-from-source: true%s}
                     target:
                       account: "%s"
                       region: us-east-1
@@ -300,7 +391,7 @@ class ClusterSnapshotEngineTest {
                       security-groups: [sg-12345]
                       instance-class: db.r6g.large
                       tags: {team: data}
-                """.formatted(sourceCluster, moreSource, TARGET_ACCOUNT, kmsKey);
+                """.formatted(sourceAccount, sourceCluster, moreSource, TARGET_ACCOUNT, kmsKey);
         try {
             return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("aurora");
         } catch (java.io.IOException e) {
@@ -322,6 +413,11 @@ class ClusterSnapshotEngineTest {
 
     private static DBClusterSnapshot describe(String id) {
         return rds.describeDBClusterSnapshots(r -> r.dbClusterSnapshotIdentifier(id)).dbClusterSnapshots().get(0);
+    }
+
+    private static List<String> manualIds() {
+        return rds.describeDBClusterSnapshots(r -> r.snapshotType("manual")).dbClusterSnapshots().stream()
+                .map(DBClusterSnapshot::dbClusterSnapshotIdentifier).toList();
     }
 
     private static Map<String, String> tags(DBClusterSnapshot s) {

@@ -75,8 +75,61 @@ class DynamoDbSnapshotEngineTest {
         assertThat(picked).isEqualTo(new SnapshotProgress.Ready(newest, newest,
                 ((SnapshotProgress.Ready) picked).sizeBytes(), null, false));
 
-        String given = "arn:aws:backup:us-east-1:" + MotoServer.ACCOUNT + ":recovery-point:abc";
-        SnapshotProgress asGiven = engine.start(plan, new RefreshRequested("orders", given, null, false, "aws-backup"), rc.ctx);
-        assertThat(asGiven).isEqualTo(new SnapshotProgress.Ready(given, given, 0, null, false));
+        String first = dynamo.listBackups(r -> r.tableName(table)).backupSummaries().stream()
+                .filter(b -> b.backupName().equals("first")).findFirst().orElseThrow().backupArn();
+        SnapshotProgress asGiven = engine.start(plan, new RefreshRequested("orders", first, null, false, "aws-backup"), rc.ctx);
+        assertThat(asGiven).isEqualTo(new SnapshotProgress.Ready(first, first, 0, null, false));
+    }
+
+    @Test
+    void start_shouldRefuse_whenGivenBackupIsOfAnotherTableOrUnknown() throws Exception {
+        String table = table("orders");
+        String other = table("payments");
+        String foreign = dynamo.createBackup(r -> r.tableName(other).backupName("theirs")).backupDetails().backupArn();
+        RefreshPlan plan = plan(table);
+        RecordingContext rc = new RecordingContext("run-2", "orders", new RefreshRequested("orders", null, null, false, "test"));
+
+        SnapshotProgress ofOther = engine.start(plan, new RefreshRequested("orders", foreign, null, false, "aws-backup"),
+                rc.ctx);
+        String unknown = "arn:aws:dynamodb:us-east-1:" + MotoServer.ACCOUNT + ":table/" + table
+                + "/backup/01700000000000-deadbeef";
+        SnapshotProgress missing = engine.start(plan, new RefreshRequested("orders", unknown, null, false, "aws-backup"),
+                rc.ctx);
+
+        assertThat(ofOther).isInstanceOf(SnapshotProgress.Refused.class);
+        assertThat(((SnapshotProgress.Refused) ofOther).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(((SnapshotProgress.Refused) ofOther).message()).contains(":table/" + other)
+                .contains(":table/" + table);
+        assertThat(((SnapshotProgress.Refused) missing).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+    }
+
+    @Test
+    void start_shouldRefuse_whenGivenBackupIsOfSameNamedTableInAnotherAccount() throws Exception {
+        String table = table("orders");
+        String backup = dynamo.createBackup(r -> r.tableName(table).backupName("one")).backupDetails().backupArn();
+        String yaml = """
+                plans:
+                  orders:
+                    engine: dynamodb
+                    source: {account: "111111111111", region: %s, table: %s}
+                """.formatted(MotoServer.REGION, table);
+        RefreshPlan plan = PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of("."))
+                .require("orders");
+        RecordingContext rc = new RecordingContext("run-3", "orders", new RefreshRequested("orders", null, null, false, "test"));
+
+        SnapshotProgress given = engine.start(plan, new RefreshRequested("orders", backup, null, false, "aws-backup"), rc.ctx);
+        SnapshotProgress newest = engine.start(plan, new RefreshRequested("orders", null, null, false, "test"), rc.ctx);
+
+        assertThat(((SnapshotProgress.Refused) given).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(((SnapshotProgress.Refused) newest).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+    }
+
+    private static String table(String prefix) {
+        String table = prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "-production";
+        dynamo.createTable(r -> r.tableName(table)
+                .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S))
+                .billingMode("PAY_PER_REQUEST"));
+        return table;
     }
 }

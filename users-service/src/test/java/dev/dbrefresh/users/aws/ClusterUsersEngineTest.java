@@ -378,5 +378,30 @@ class ClusterUsersEngineTest {
                 Map<String, String> tags) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public void renameCluster(String clusterId, String newClusterId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void renameInstance(String instanceId, String newInstanceId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean subnetGroupExists(String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean clusterParameterGroupExists(String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean instanceClassOrderable(String engine, String engineVersion, String instanceClass) {
+            throw new UnsupportedOperationException();
+        }
     }
 }

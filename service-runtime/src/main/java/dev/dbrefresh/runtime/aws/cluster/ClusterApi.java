@@ -118,6 +118,50 @@ public interface ClusterApi {
     void modifyMasterPassword(String clusterId, char[] password);
 
     /**
+     * {@code ModifyDBCluster} with {@code NewDBClusterIdentifier} and {@code ApplyImmediately=true}: the cluster
+     * keeps its data, instances and endpoints' targets; its identifier (and so its ARN and endpoint host names)
+     * changes, after a short {@code renaming} status.
+     *
+     * @param clusterId    current identifier
+     * @param newClusterId new identifier (1 to 63 letters, digits, hyphens)
+     */
+    void renameCluster(String clusterId, String newClusterId);
+
+    /**
+     * {@code ModifyDBInstance} with {@code NewDBInstanceIdentifier} and {@code ApplyImmediately=true}.
+     *
+     * @param instanceId    current identifier
+     * @param newInstanceId new identifier
+     */
+    void renameInstance(String instanceId, String newInstanceId);
+
+    /**
+     * {@code DescribeDBSubnetGroups} of one name.
+     *
+     * @param name DB subnet group name
+     * @return whether it exists ({@code DBSubnetGroupNotFoundFault} reads as {@code false})
+     */
+    boolean subnetGroupExists(String name);
+
+    /**
+     * {@code DescribeDBClusterParameterGroups} of one name.
+     *
+     * @param name DB cluster parameter group name
+     * @return whether it exists ({@code DBParameterGroupNotFound} reads as {@code false})
+     */
+    boolean clusterParameterGroupExists(String name);
+
+    /**
+     * {@code DescribeOrderableDBInstanceOptions} for an engine, optionally its version, and an instance class.
+     *
+     * @param engine        engine, e.g. {@code aurora-postgresql}, {@code docdb}
+     * @param engineVersion engine version, or {@code null} for any
+     * @param instanceClass e.g. {@code db.r6g.large}
+     * @return whether at least one orderable option has that engine (version) and class
+     */
+    boolean instanceClassOrderable(String engine, String engineVersion, String instanceClass);
+
+    /**
      * A snapshot.
      *
      * @param id         identifier (for a shared one: as the owner named it)

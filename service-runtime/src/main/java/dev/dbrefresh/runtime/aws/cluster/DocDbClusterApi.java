@@ -18,7 +18,9 @@ import software.amazon.awssdk.services.docdb.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.docdb.model.DbClusterNotFoundException;
 import software.amazon.awssdk.services.docdb.model.DbClusterSnapshotNotFoundException;
 import software.amazon.awssdk.services.docdb.model.DbInstanceNotFoundException;
+import software.amazon.awssdk.services.docdb.model.DbParameterGroupNotFoundException;
 import software.amazon.awssdk.services.docdb.model.DbSnapshotNotFoundException;
+import software.amazon.awssdk.services.docdb.model.DbSubnetGroupNotFoundException;
 import software.amazon.awssdk.services.docdb.model.Filter;
 import software.amazon.awssdk.services.docdb.model.RestoreDbClusterFromSnapshotRequest;
 import software.amazon.awssdk.services.docdb.model.Tag;
@@ -333,6 +335,65 @@ public class DocDbClusterApi implements ClusterApi {
     public void modifyMasterPassword(String clusterId, char[] password) {
         String secret = new String(password);
         docdb.modifyDBCluster(r -> r.dbClusterIdentifier(clusterId).masterUserPassword(secret).applyImmediately(true));
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/documentdb/latest/developerguide/API_ModifyDBCluster.html">ModifyDBCluster</a>
+     * {@code NewDBClusterIdentifier}, {@code ApplyImmediately=true}.
+     */
+    @Override
+    public void renameCluster(String clusterId, String newClusterId) {
+        docdb.modifyDBCluster(r -> r.dbClusterIdentifier(clusterId).newDBClusterIdentifier(newClusterId)
+                .applyImmediately(true));
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/documentdb/latest/developerguide/API_ModifyDBInstance.html">ModifyDBInstance</a>
+     * {@code NewDBInstanceIdentifier}, {@code ApplyImmediately=true}.
+     */
+    @Override
+    public void renameInstance(String instanceId, String newInstanceId) {
+        docdb.modifyDBInstance(r -> r.dbInstanceIdentifier(instanceId).newDBInstanceIdentifier(newInstanceId)
+                .applyImmediately(true));
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/documentdb/latest/developerguide/API_DescribeDBSubnetGroups.html">DescribeDBSubnetGroups</a>;
+     * {@code DBSubnetGroupNotFoundFault} reads as absent.
+     */
+    @Override
+    public boolean subnetGroupExists(String name) {
+        try {
+            return !docdb.describeDBSubnetGroups(r -> r.dbSubnetGroupName(name)).dbSubnetGroups().isEmpty();
+        } catch (DbSubnetGroupNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/documentdb/latest/developerguide/API_DescribeDBClusterParameterGroups.html">DescribeDBClusterParameterGroups</a>;
+     * {@code DBParameterGroupNotFound} reads as absent.
+     */
+    @Override
+    public boolean clusterParameterGroupExists(String name) {
+        try {
+            return !docdb.describeDBClusterParameterGroups(r -> r.dbClusterParameterGroupName(name))
+                    .dbClusterParameterGroups().isEmpty();
+        } catch (DbParameterGroupNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/documentdb/latest/developerguide/API_DescribeOrderableDBInstanceOptions.html">DescribeOrderableDBInstanceOptions</a>
+     * with {@code Engine=docdb}, {@code EngineVersion} and {@code DBInstanceClass}, filtered here as well.
+     */
+    @Override
+    public boolean instanceClassOrderable(String engine, String engineVersion, String instanceClass) {
+        return docdb.describeOrderableDBInstanceOptionsPaginator(r -> r.engine(requireDocDb(engine))
+                .engineVersion(engineVersion).dbInstanceClass(instanceClass)).orderableDBInstanceOptions().stream()
+                .anyMatch(o -> instanceClass.equals(o.dbInstanceClass())
+                        && (engineVersion == null || engineVersion.equals(o.engineVersion())));
     }
 
     private Map<String, String> snapshotTags(String arn) {

@@ -12,6 +12,8 @@ import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBClusterMember;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshotAttribute;
+import software.amazon.awssdk.services.rds.model.DbParameterGroupNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbSubnetGroupNotFoundException;
 import software.amazon.awssdk.services.rds.model.DescribeDbClusterSnapshotsRequest;
 import software.amazon.awssdk.services.rds.model.RdsException;
 import software.amazon.awssdk.services.rds.model.Tag;
@@ -212,6 +214,62 @@ public class RdsClusterApi implements ClusterApi {
     public void modifyMasterPassword(String clusterId, char[] password) {
         rds.modifyDBCluster(r -> r.dbClusterIdentifier(clusterId).masterUserPassword(new String(password))
                 .applyImmediately(true));
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html">ModifyDBCluster</a>
+     * {@code NewDBClusterIdentifier}, {@code ApplyImmediately=true}.
+     */
+    @Override
+    public void renameCluster(String clusterId, String newClusterId) {
+        rds.modifyDBCluster(r -> r.dbClusterIdentifier(clusterId).newDBClusterIdentifier(newClusterId)
+                .applyImmediately(true));
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html">ModifyDBInstance</a>
+     * {@code NewDBInstanceIdentifier}, {@code ApplyImmediately=true}.
+     */
+    @Override
+    public void renameInstance(String instanceId, String newInstanceId) {
+        rds.modifyDBInstance(r -> r.dbInstanceIdentifier(instanceId).newDBInstanceIdentifier(newInstanceId)
+                .applyImmediately(true));
+    }
+
+    /** <a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBSubnetGroups.html">DescribeDBSubnetGroups</a>. */
+    @Override
+    public boolean subnetGroupExists(String name) {
+        try {
+            return !rds.describeDBSubnetGroups(r -> r.dbSubnetGroupName(name)).dbSubnetGroups().isEmpty();
+        } catch (DbSubnetGroupNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBClusterParameterGroups.html">DescribeDBClusterParameterGroups</a>.
+     */
+    @Override
+    public boolean clusterParameterGroupExists(String name) {
+        try {
+            return !rds.describeDBClusterParameterGroups(r -> r.dbClusterParameterGroupName(name))
+                    .dbClusterParameterGroups().isEmpty();
+        } catch (DbParameterGroupNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * <a href="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOrderableDBInstanceOptions.html">DescribeOrderableDBInstanceOptions</a>
+     * with {@code Engine}, {@code EngineVersion} and {@code DBInstanceClass}; the answer is filtered by class and
+     * version here as well (an emulator may ignore the filters).
+     */
+    @Override
+    public boolean instanceClassOrderable(String engine, String engineVersion, String instanceClass) {
+        return rds.describeOrderableDBInstanceOptionsPaginator(r -> r.engine(engine).engineVersion(engineVersion)
+                .dbInstanceClass(instanceClass)).orderableDBInstanceOptions().stream()
+                .anyMatch(o -> instanceClass.equals(o.dbInstanceClass())
+                        && (engineVersion == null || engineVersion.equals(o.engineVersion())));
     }
 
     private List<ClusterSnapshot> describe(DescribeDbClusterSnapshotsRequest request) {

@@ -81,6 +81,10 @@ public final class DocDbStub implements AutoCloseable {
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final Set<String> subnetGroups = new LinkedHashSet<>(List.of("default"));
+    private final Set<String> parameterGroups = new LinkedHashSet<>(List.of("default.docdb5.0"));
+    private final Set<String> orderableClasses = new LinkedHashSet<>(List.of("db.t3.medium", "db.r5.large",
+            "db.r6g.large", "db.r6g.xlarge"));
     private int describesPerTransition = 2;
     private int pageSize = 100;
     private boolean allowRestoreFromShared;
@@ -222,6 +226,18 @@ public final class DocDbStub implements AutoCloseable {
         return c.arn;
     }
 
+    /** @param name a DB subnet group that exists from now on (besides {@code default}) @return this */
+    public synchronized DocDbStub addSubnetGroup(String name) {
+        subnetGroups.add(name);
+        return this;
+    }
+
+    /** @param name a DB cluster parameter group that exists from now on (besides {@code default.docdb5.0}) @return this */
+    public synchronized DocDbStub addClusterParameterGroup(String name) {
+        parameterGroups.add(name);
+        return this;
+    }
+
     // ---- inspection (no describe counted) -------------------------------------------------------------------
 
     /** @return every request so far, in order */
@@ -343,6 +359,10 @@ public final class DocDbStub implements AutoCloseable {
             case "RestoreDBClusterFromSnapshot" -> restoreCluster(p);
             case "CreateDBInstance" -> createInstance(p);
             case "ModifyDBCluster" -> modifyCluster(p);
+            case "ModifyDBInstance" -> modifyInstance(p);
+            case "DescribeDBSubnetGroups" -> describeSubnetGroups(p);
+            case "DescribeDBClusterParameterGroups" -> describeParameterGroups(p);
+            case "DescribeOrderableDBInstanceOptions" -> describeOrderable(p);
             default -> throw new Fault("InvalidAction", 400, "The action " + action + " is not valid for this web service.");
         };
     }
@@ -539,12 +559,93 @@ public final class DocDbStub implements AutoCloseable {
         return clusterXml(c);
     }
 
+    /**
+     * {@code MasterUserPassword} changes nothing the stub keeps; {@code NewDBClusterIdentifier} renames the cluster.
+     * Modelled from the documentation: the new identifier (and ARN, endpoints) applies at once, the status is
+     * {@code renaming} for the next describes; the instances stay members under their own names.
+     */
     private String modifyCluster(Map<String, String> p) {
         Cluster c = existingCluster(required(p, "DBClusterIdentifier"));
         if (!"available".equals(c.life.status)) {
             throw new Fault("InvalidDBClusterStateFault", 400, "Cluster " + c.id + " is " + c.life.status + ".");
         }
+        String newId = p.get("NewDBClusterIdentifier");
+        if (newId != null) {
+            if (clusters.containsKey(newId)) {
+                throw new Fault("DBClusterAlreadyExistsFault", 400, "DB Cluster " + newId + " already exists");
+            }
+            clusters.remove(c.id);
+            c.id = newId;
+            c.arn = clusterArn(newId);
+            clusters.put(newId, c);
+            c.members.stream().map(instances::get).filter(i -> i != null).forEach(i -> i.clusterId = newId);
+            c.life.begin("renaming", "available", describesPerTransition);
+        }
         return clusterXml(c);
+    }
+
+    /** {@code NewDBInstanceIdentifier}: renamed at once, status {@code renaming} for the next describes. */
+    private String modifyInstance(Map<String, String> p) {
+        String id = required(p, "DBInstanceIdentifier");
+        Instance i = instances.get(id);
+        if (i == null) {
+            throw new Fault("DBInstanceNotFound", 404, "DBInstance " + id + " not found.");
+        }
+        if (!"available".equals(i.life.status)) {
+            throw new Fault("InvalidDBInstanceState", 400, "Instance " + id + " is " + i.life.status + ".");
+        }
+        String newId = p.get("NewDBInstanceIdentifier");
+        if (newId != null) {
+            if (instances.containsKey(newId)) {
+                throw new Fault("DBInstanceAlreadyExists", 400, "DB instance " + newId + " already exists");
+            }
+            instances.remove(id);
+            i.id = newId;
+            i.arn = "arn:aws:rds:" + REGION + ":" + ACCOUNT + ":db:" + newId;
+            instances.put(newId, i);
+            Cluster c = clusters.get(i.clusterId);
+            if (c != null) {
+                c.members.replaceAll(m -> m.equals(id) ? newId : m);
+            }
+            i.life.begin("renaming", "available", describesPerTransition);
+        }
+        return instanceXml(i);
+    }
+
+    private String describeSubnetGroups(Map<String, String> p) {
+        String name = p.get("DBSubnetGroupName");
+        List<String> found = subnetGroups.stream().filter(g -> name == null || g.equals(name)).toList();
+        if (name != null && found.isEmpty()) {
+            throw new Fault("DBSubnetGroupNotFoundFault", 404, "DB subnet group '" + name + "' not found.");
+        }
+        return page(found, p, "DBSubnetGroups", g -> "<DBSubnetGroup>" + el("DBSubnetGroupName", g)
+                + el("DBSubnetGroupDescription", g) + el("VpcId", "vpc-0123456789abcdef0")
+                + el("SubnetGroupStatus", "Complete") + el("DBSubnetGroupArn", "arn:aws:rds:" + REGION + ":" + ACCOUNT
+                + ":subgrp:" + g) + "</DBSubnetGroup>");
+    }
+
+    private String describeParameterGroups(Map<String, String> p) {
+        String name = p.get("DBClusterParameterGroupName");
+        List<String> found = parameterGroups.stream().filter(g -> name == null || g.equals(name)).toList();
+        if (name != null && found.isEmpty()) {
+            throw new Fault("DBParameterGroupNotFound", 404, "DBClusterParameterGroup not found: " + name);
+        }
+        return page(found, p, "DBClusterParameterGroups", g -> "<DBClusterParameterGroup>"
+                + el("DBClusterParameterGroupName", g) + el("DBParameterGroupFamily", "docdb5.0")
+                + el("Description", g) + el("DBClusterParameterGroupArn", "arn:aws:rds:" + REGION + ":" + ACCOUNT
+                + ":cluster-pg:" + g) + "</DBClusterParameterGroup>");
+    }
+
+    /** Engine {@code docdb} 5.0.0 with {@link #orderableClasses}, filtered by {@code DBInstanceClass} as the API does. */
+    private String describeOrderable(Map<String, String> p) {
+        String engine = required(p, "Engine");
+        String version = p.get("EngineVersion");
+        String wanted = p.get("DBInstanceClass");
+        List<String> found = orderableClasses.stream().filter(c -> "docdb".equals(engine)
+                && (version == null || "5.0.0".equals(version)) && (wanted == null || wanted.equals(c))).toList();
+        return page(found, p, "OrderableDBInstanceOptions", c -> "<OrderableDBInstanceOption>" + el("Engine", "docdb")
+                + el("EngineVersion", "5.0.0") + el("DBInstanceClass", c) + el("LicenseModel", "na")
+                + el("Vpc", "true") + "</OrderableDBInstanceOption>");
     }
 
     private Cluster existingCluster(String id) {
@@ -902,8 +1003,8 @@ public final class DocDbStub implements AutoCloseable {
     }
 
     private static final class Cluster {
-        final String id;
-        final String arn;
+        String id;
+        String arn;
         final String engine;
         final Lifecycle life = new Lifecycle();
         final List<String> members = new ArrayList<>();
@@ -923,9 +1024,9 @@ public final class DocDbStub implements AutoCloseable {
     }
 
     private static final class Instance {
-        final String id;
-        final String arn;
-        final String clusterId;
+        String id;
+        String arn;
+        String clusterId;
         final String instanceClass;
         final String engine;
         final Lifecycle life = new Lifecycle();
