@@ -19,6 +19,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.runtime.local.LocalAws;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,8 @@ class LocalStackProcessesIT {
     private static final String SUFFIX = UUID.randomUUID().toString().substring(0, 8);
     private static final String SOURCE = "dbr_proc_" + SUFFIX + "_production";
     private static final String TARGET = "dbr_proc_" + SUFFIX + "_acceptance";
+    private static final String STUCK_TARGET = "dbr_proc_" + SUFFIX + "_stuck";
+    private static final Pattern RUN_ID = Pattern.compile("run (run-\\S+) of plan");
     private static final Pattern LOG_DIR = Pattern.compile("\\(logs in ([^)]+)\\)");
 
     @TempDir
@@ -60,7 +65,14 @@ class LocalStackProcessesIT {
                     target: {host: 127.0.0.1, port: 5432, database: %s, username: postgres}
                     snapshot: {mode: create, source-store: store/source, target-store: store/target}
                     guards: {protected-patterns: ["(?i).*production$"]}
-                """.formatted(SOURCE, TARGET));
+                  stuck:
+                    engine: postgres
+                    source: {host: 127.0.0.1, port: 5432, database: %s, username: postgres}
+                    target: {host: 127.0.0.1, port: 5432, database: %s, username: postgres}
+                    snapshot: {mode: create, source-store: store/source, target-store: store/target}
+                    guards: {protected-patterns: ["(?i).*production$"]}
+                    notifications: {queue: dbr-proc-no-such-queue}
+                """.formatted(SOURCE, TARGET, SOURCE, STUCK_TARGET));
     }
 
     @AfterAll
@@ -86,6 +98,37 @@ class LocalStackProcessesIT {
     @Test
     void run_shouldStopItsServices_whenSentSigint() throws Exception {
         assertSignalStopsEverything("run", "local stack up in", "INT", 2);
+    }
+
+    /**
+     * A run interrupted while it holds its target's lease (here: verified, its completion cannot be sent
+     * and is being retried) must not leave the lease behind in the home's DynamoDB: the next run on the
+     * target would end TARGET_BUSY for hours.
+     */
+    @Test
+    void run_shouldReleaseItsLease_whenInterruptedWhileHoldingIt() throws Exception {
+        Path home = Files.createTempDirectory(dir, "interrupted");
+        String runId;
+        try (Launcher launcher = Launcher.start(home, "run", "stuck")) {
+            Matcher started = RUN_ID.matcher(launcher.awaitLine("of plan stuck started", STARTUP));
+            assertThat(started.find()).isTrue();
+            runId = started.group(1);
+            String verified = launcher.awaitLine("verify", STARTUP);
+            while (!verified.contains("succeeded")) {
+                verified = launcher.awaitLine("verify", STARTUP);
+            }
+            Process kill = new ProcessBuilder("bash", "-c", "kill -INT " + launcher.process.pid()).start();
+            assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
+            assertThat(launcher.awaitExit(STOP)).as(launcher.output()).isEqualTo(128 + 2);
+            assertThat(launcher.output()).contains("run " + runId + " was interrupted")
+                    .contains("lease on postgres://127.0.0.1:5432/" + STUCK_TARGET + " was released");
+        }
+        try (LocalAws dynamo = LocalAws.startDynamoOnly(home.resolve("dynamodb"))) {
+            var leases = dynamo.dynamoClient().scan(r -> r.tableName(Tables.LEASES)).items();
+            assertThat(leases).as("leases left in %s", home).noneMatch(i -> runId.equals(i.get("owner").s()));
+            assertThat(new AuditLog(dynamo.dynamoClient(), Tables.AUDIT).entries(runId))
+                    .anySatisfy(e -> assertThat(e.step()).isEqualTo("interrupted"));
+        }
     }
 
     @Test
@@ -209,6 +252,10 @@ class LocalStackProcessesIT {
         }
 
         static Launcher start(Path home, String command) throws IOException {
+            return start(home, command, "proc");
+        }
+
+        static Launcher start(Path home, String command, String plan) throws IOException {
             String java = ProcessHandle.current().info().command().orElse("java");
             // surefire runs tests from a manifest-only jar: the real class path is in this property
             String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -217,7 +264,7 @@ class LocalStackProcessesIT {
             List<String> cmd = new ArrayList<>(List.of("env", "--default-signal=INT", java, "-cp", classPath,
                     "dev.dbrefresh.local.DbRefreshCli",
                     command, "--home", home.toString(), "--repo", Path.of("..").toAbsolutePath().normalize().toString(),
-                    "--plans-file", plans.toString(), "--plan", "proc", "--scale", "1"));
+                    "--plans-file", plans.toString(), "--plan", plan, "--scale", "1"));
             return new Launcher(new ProcessBuilder(cmd).redirectErrorStream(true).start());
         }
 

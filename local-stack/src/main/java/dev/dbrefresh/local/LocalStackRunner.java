@@ -9,6 +9,8 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -89,11 +91,17 @@ public final class LocalStackRunner {
                 String runId = newRunId();
                 SqsClient sqs = aws.sqsClient();
                 Instant started = Instant.now();
+                Thread interrupted = releaseOnInterrupt(services, aws, runId, plan);
                 publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, o.dryRun(), "cli", o.values()));
                 o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
                         + " -> " + plan.targetId());
                 List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),
                         o.out());
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interrupted);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs already
+                }
                 JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
                 boolean ok = notification != null
                         && (o.dryRun() ? "dry-run" : "succeeded").equals(notification.path("result").asText());
@@ -102,6 +110,34 @@ public final class LocalStackRunner {
                 StackFile.delete(o.home());
             }
         }
+    }
+
+    /**
+     * A run stopped with Ctrl-C or SIGTERM would keep its target's lease for
+     * {@code dbrefresh.lease.ttl-hours} (the local DynamoDB keeps it on disk), so the next
+     * {@code ./dbrefresh run} would end {@code TARGET_BUSY} for hours. This hook stops the services first
+     * (nothing works on the target any more), then releases the run's leases and records that in the audit
+     * log (step {@code interrupted}). What the run had changed stays as the engines leave a stopped step:
+     * for {@code postgres} the old target, or a staging database beside it.
+     */
+    private static Thread releaseOnInterrupt(ServiceProcesses services, LocalAws aws, String runId, RefreshPlan plan) {
+        Thread hook = new Thread(() -> {
+            services.close();
+            try {
+                int released = new LeaseStore(aws.dynamoClient(), Tables.LEASES).releaseRun(runId);
+                String what = "run " + runId + " was interrupted; its services were stopped"
+                        + (released > 0 ? " and its lease on " + plan.targetId() + " was released" : "");
+                new AuditLog(aws.dynamoClient(), Tables.AUDIT).record(new AuditEntry(runId, Instant.now() + "#dbrefresh-cli#"
+                        + runId + "#interrupted#failed#final", Instant.now(), "dbrefresh-cli", "interrupted",
+                        AuditEntry.FAILED, 0, what, "RUN_INTERRUPTED", null, plan.name()));
+                System.err.println("dbrefresh: " + what);
+            } catch (RuntimeException e) {
+                System.err.println("dbrefresh: run " + runId + " was interrupted; its lease could not be released ("
+                        + e.getMessage() + "); it expires after dbrefresh.lease.ttl-hours");
+            }
+        }, "dbrefresh-release-lease");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
     }
 
     /**

@@ -49,6 +49,8 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Path pidFile;
     private final Thread shutdownHook = new Thread(this::stopAll, "dbrefresh-stop-services");
     private boolean closed;
+    /** Completed when the first {@link #close()} has stopped every process. */
+    private final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
 
     private ServiceProcesses(Path logDir, Path pidFile) {
         this.logDir = logDir;
@@ -279,7 +281,8 @@ public final class ServiceProcesses implements AutoCloseable {
     /**
      * Stops every service and what it started (pg_dump, pg_restore): SIGTERM (graceful shutdown of the
      * consumers), then SIGKILL for what still runs after {@link #GRACEFUL_STOP}; returns when all are
-     * gone or {@link #FORCED_STOP} later. Idempotent; also runs as this JVM's shutdown hook.
+     * gone or {@link #FORCED_STOP} later. Idempotent: a second caller returns once the first one has
+     * stopped them. Also runs as this JVM's shutdown hook.
      */
     @Override
     public void close() {
@@ -293,21 +296,35 @@ public final class ServiceProcesses implements AutoCloseable {
 
     private void stopAll() {
         List<ProcessHandle> all = new ArrayList<>();
+        boolean first;
         synchronized (this) {
-            if (closed) {
-                return;
-            }
+            first = !closed;
             closed = true;
-            for (Process p : processes.values()) {
-                all.add(p.toHandle());
-                p.descendants().forEach(all::add);
+            if (first) {
+                for (Process p : processes.values()) {
+                    all.add(p.toHandle());
+                    p.descendants().forEach(all::add);
+                }
             }
         }
-        stop(all);
+        if (!first) {
+            // Another caller (the shutdown hook, say) is stopping them: return only once they are gone.
+            try {
+                stopped.get(GRACEFUL_STOP.plus(FORCED_STOP).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the first caller's bounded stop is all there is
+            }
+            return;
+        }
         try {
+            stop(all);
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
             // a pid file without live processes is ignored by the next start
+        } finally {
+            stopped.complete(null);
         }
     }
 

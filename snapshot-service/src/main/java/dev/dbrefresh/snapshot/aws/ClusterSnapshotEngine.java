@@ -170,6 +170,12 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                         + " disappeared while it was being copied (deleted by hand?); nothing was deleted on the target."
                         + " Start a new run");
             }
+            // A poll message is as untrusted as any event: the copy it names must be a copy of the plan's
+            // source before "latest" is set to it.
+            Optional<String> foreign = notOfSource(plan.cluster(), copy.get());
+            if (foreign.isPresent()) {
+                throw new dev.dbrefresh.runtime.messaging.EventRejectedException("the copy it polls: " + foreign.get());
+            }
             return progress(copy.get(), copy.get().tags().get(TAG_SOURCE), true);
         } catch (AwsServiceException e) {
             return refuseOrRethrow(e, plan, ctx);

@@ -221,6 +221,21 @@ class ClusterSnapshotEngineTest {
                 null, true));
     }
 
+    /** A poll message is untrusted input: one naming another cluster's copy is rejected, "latest" untouched. */
+    @Test
+    void poll_shouldRejectThePoll_whenItNamesACopyOfAnotherCluster() throws Exception {
+        String source = sourceCluster("p", "one");
+        String other = sourceCluster("pother", "one");
+        RefreshPlan plan = plan(source, null);
+        RefreshPlan otherPlan = plan(other, null);
+        engine.start(otherPlan, request(otherPlan, null, null, false), context(otherPlan).ctx);
+
+        assertThatThrownBy(() -> engine.poll(plan, new SnapshotCopyPoll(plan.name(), "copy-" + other + "-one", 1,
+                Instant.now().plusSeconds(600)), context(plan).ctx))
+                .isInstanceOf(dev.dbrefresh.runtime.messaging.EventRejectedException.class)
+                .hasMessageContaining(other).hasMessageContaining(source);
+    }
+
     @Test
     void copyId_shouldFollowRdsIdentifierRules() {
         assertThat(ClusterSnapshotEngine.copyId("rds:prod-2024-05-01-03-10")).isEqualTo("copy-rds-prod-2024-05-01-03-10");
