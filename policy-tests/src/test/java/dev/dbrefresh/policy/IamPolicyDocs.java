@@ -32,7 +32,14 @@ final class IamPolicyDocs {
     private static final Pattern BOLD_ROLE = Pattern.compile("^\\*\\*([a-z]+-service)\\*\\*.*");
 
     /** An {@code aws <service> <command>} line of a ```bash block, and where it is. */
-    record CliCall(String service, String command, String section, int line) {
+    record CliCall(String service, String command, String section, int line, String text) {
+
+        /** @return the table named by {@code --table-name} on the command's line, or {@code null} */
+        String table() {
+            var m = Pattern.compile("--table-name ([A-Za-z0-9_.-]+)").matcher(text);
+            return m.find() ? m.group(1) : null;
+        }
+
 
         /** @return the IAM action of the command, e.g. {@code sqs:GetQueueUrl} for {@code aws sqs get-queue-url} */
         String action() {
@@ -67,7 +74,8 @@ final class IamPolicyDocs {
                 for (i = i + 1; i < lines.length && !lines[i].trim().equals("```"); i++) {
                     var m = AWS_CLI.matcher(lines[i]);
                     while (m.find()) {
-                        cliCalls.add(new CliCall(m.group(1), m.group(2), section != null ? section : h2, i + 1));
+                        cliCalls.add(new CliCall(m.group(1), m.group(2), section != null ? section : h2, i + 1,
+                                lines[i]));
                     }
                 }
             } else if (inIam && line.startsWith("### ")) {

@@ -91,8 +91,7 @@ class LeastPrivilegeTest {
     }
 
     /**
-     * The operator's needs: each documented {@code aws} command's action, on the table or queue it names on the
-     * same line; a DLQ redrive ({@code start-message-move-task}) also receives and deletes on the DLQ, reads its
+     * The operator's needs: each documented {@code aws} command's action, on the table it names on the same line; a DLQ redrive ({@code start-message-move-task}) also receives and deletes on the DLQ, reads its
      * attributes, and sends to the destination (SQS developer guide, permissions for dead-letter queue redrive).
      */
     static Map<String, CodeActions.Need> operatorNeeds(IamPolicyDocs docs) {
@@ -100,8 +99,12 @@ class LeastPrivilegeTest {
         for (String section : OPERATOR_SECTIONS) {
             for (IamPolicyDocs.CliCall call : docs.cliCalls(section)) {
                 String where = "docs/aws.md line " + call.line() + ", aws " + call.service() + " " + call.command();
-                needs.computeIfAbsent(call.action(), a -> new CodeActions.Need(a, new TreeSet<>(), new TreeSet<>()))
-                        .callers().add(where);
+                CodeActions.Need need = needs.computeIfAbsent(call.action(),
+                        a -> new CodeActions.Need(a, new TreeSet<>(), new TreeSet<>()));
+                need.callers().add(where);
+                if (call.table() != null) {
+                    need.resources().add("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/" + call.table());
+                }
                 if (call.command().equals("start-message-move-task")) {
                     for (String a : List.of("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                             "sqs:SendMessage")) {
