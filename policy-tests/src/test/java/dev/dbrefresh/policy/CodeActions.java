@@ -57,8 +57,11 @@ final class CodeActions {
     static final String PLAN_PARAMETERS_ARN = "arn:aws:ssm:REGION:ACCOUNT_ID:parameter/dbrefresh/plans/*";
     private static final Pattern TABLE_VALUE = Pattern.compile("\\$\\{dbrefresh\\.tables\\.[a-z-]+:([A-Za-z0-9_.-]+)}");
 
-    /** An action the code needs, who needs it, and the resources the code fixes for it (possibly none). */
-    record Need(String action, Set<String> callers, Set<String> resources) {
+    /**
+     * An action the code needs, who needs it, and the resources the code fixes for it (possibly none), each with
+     * the callers that act on it.
+     */
+    record Need(String action, Set<String> callers, Map<String, Set<String>> resources) {
     }
 
     private final Map<String, Need> needs = new TreeMap<>();
@@ -121,8 +124,8 @@ final class CodeActions {
         Set<String> planPrefix = graph.methodsContaining(PLAN_PARAMETERS_PREFIX);
         Need byPath = needs.get("ssm:GetParametersByPath");
         if (byPath != null && !planPrefix.isEmpty()) {
-            byPath.resources().add(PLAN_PARAMETERS_ARN);
             byPath.callers().addAll(planPrefix);
+            byPath.resources().computeIfAbsent(PLAN_PARAMETERS_ARN, r -> new TreeSet<>()).addAll(planPrefix);
         }
     }
 
@@ -172,10 +175,10 @@ final class CodeActions {
     }
 
     private void add(String action, String caller, String resource) {
-        Need need = needs.computeIfAbsent(action, a -> new Need(a, new TreeSet<>(), new TreeSet<>()));
+        Need need = needs.computeIfAbsent(action, a -> new Need(a, new TreeSet<>(), new TreeMap<>()));
         need.callers().add(caller);
         if (resource != null) {
-            need.resources().add(resource);
+            need.resources().computeIfAbsent(resource, r -> new TreeSet<>()).add(caller);
         }
     }
 

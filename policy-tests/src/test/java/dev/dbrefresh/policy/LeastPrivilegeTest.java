@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -59,7 +60,7 @@ class LeastPrivilegeTest {
                 + String.join("\n  ", code.unknown()));
         StringBuilder found = new StringBuilder(service + " calls:\n");
         code.needs().values().forEach(n -> found.append("  ").append(n.action())
-                .append(n.resources().isEmpty() ? "" : " on " + n.resources()).append("\n      from ")
+                .append(n.resources().isEmpty() ? "" : " on " + n.resources().keySet()).append("\n      from ")
                 .append(String.join(", ", n.callers())).append('\n'));
         System.out.print(found);
 
@@ -100,15 +101,16 @@ class LeastPrivilegeTest {
             for (IamPolicyDocs.CliCall call : docs.cliCalls(section)) {
                 String where = "docs/aws.md line " + call.line() + ", aws " + call.service() + " " + call.command();
                 CodeActions.Need need = needs.computeIfAbsent(call.action(),
-                        a -> new CodeActions.Need(a, new TreeSet<>(), new TreeSet<>()));
+                        a -> new CodeActions.Need(a, new TreeSet<>(), new TreeMap<>()));
                 need.callers().add(where);
                 if (call.table() != null) {
-                    need.resources().add("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/" + call.table());
+                    need.resources().computeIfAbsent("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/" + call.table(),
+                            r -> new TreeSet<>()).add(where);
                 }
                 if (call.command().equals("start-message-move-task")) {
                     for (String a : List.of("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                             "sqs:SendMessage")) {
-                        needs.computeIfAbsent(a, x -> new CodeActions.Need(x, new TreeSet<>(), new TreeSet<>()))
+                        needs.computeIfAbsent(a, x -> new CodeActions.Need(x, new TreeSet<>(), new TreeMap<>()))
                                 .callers().add(where + " (redrive)");
                     }
                 }
@@ -153,9 +155,10 @@ class LeastPrivilegeTest {
                 "\"Resource\":\"arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-leases\"}]}", "```", "");
         Map<String, CodeActions.Need> needs = new TreeMap<>();
         needs.put("dynamodb:PutItem", new CodeActions.Need("dynamodb:PutItem", new TreeSet<>(List.of("X.acquire")),
-                new TreeSet<>(List.of("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-idempotency"))));
+                new TreeMap<>(Map.of("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-idempotency",
+                        Set.of("X.acquire")))));
         needs.put("dynamodb:UpdateItem", new CodeActions.Need("dynamodb:UpdateItem", new TreeSet<>(List.of("X.renew")),
-                new TreeSet<>()));
+                new TreeMap<>()));
         List<String> failures = PolicyCheck.compare("users-service", needs,
                 new IamPolicyDocs(markdown).statements("users-service"));
         List<String> expected = new ArrayList<>(List.of(

@@ -41,12 +41,13 @@ final class PolicyCheck {
                         + ") but no statement of its policy in docs/aws.md grants it (searched " + sections + ")");
                 continue;
             }
-            for (String resource : need.resources()) {
+            for (Map.Entry<String, Set<String>> on : need.resources().entrySet()) {
+                String resource = on.getKey();
                 boolean covered = granting.stream()
                         .anyMatch(s -> s.resources().stream().anyMatch(r -> covers(r, resource)));
                 if (!covered) {
                     failures.add(role + " calls " + need.action() + " on " + resource + " ("
-                            + String.join(", ", need.callers()) + ") but docs/aws.md grants it only on "
+                            + String.join(", ", on.getValue()) + ") but docs/aws.md grants it only on "
                             + resources(granting) + " (" + wheres(granting) + ")");
                 }
             }
@@ -63,7 +64,7 @@ final class PolicyCheck {
                         continue;
                     }
                     boolean onIt = needs.values().stream().anyMatch(n -> IamPolicyDocs.matches(action, n.action())
-                            && n.resources().contains(resource));
+                            && n.resources().containsKey(resource));
                     if (!onIt) {
                         failures.add(s.where() + " grants " + action + " on " + resource + " to " + role
                                 + ", but its code never calls " + action + " on that table");
