@@ -148,6 +148,28 @@ class LeastPrivilegeTest {
     }
 
     @Test
+    void aWildcardOverTheStateTablesIsTooWide() {
+        String markdown = String.join("\n", "## IAM", "", "### notifier-service", "", "```json",
+                "[{\"Sid\":\"Tables\",\"Effect\":\"Allow\",\"Action\":[\"dynamodb:DeleteItem\",\"dynamodb:ListTables\"],",
+                "\"Resource\":\"*\"}]", "```", "");
+        Map<String, CodeActions.Need> needs = new TreeMap<>();
+        needs.put("dynamodb:DeleteItem", new CodeActions.Need("dynamodb:DeleteItem", new TreeSet<>(List.of("X.release")),
+                new TreeMap<>(Map.of("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-leases", Set.of("X.release")))));
+        needs.put("dynamodb:ListTables", new CodeActions.Need("dynamodb:ListTables", new TreeSet<>(List.of("X.names")),
+                new TreeMap<>()));
+        List<String> failures = PolicyCheck.compare("notifier-service", needs,
+                new IamPolicyDocs(markdown).statements("notifier-service"));
+        assertEquals(List.of(
+                "docs/aws.md line 5 (\"### notifier-service\", Sid Tables) grants dynamodb:DeleteItem on * to "
+                        + "notifier-service, but its code never calls dynamodb:DeleteItem on "
+                        + "arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-audit",
+                "docs/aws.md line 5 (\"### notifier-service\", Sid Tables) grants dynamodb:DeleteItem on * to "
+                        + "notifier-service, but its code never calls dynamodb:DeleteItem on "
+                        + "arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-idempotency"),
+                failures.stream().sorted().toList());
+    }
+
+    @Test
     void theComparisonNamesAMissingAndAnExtraAction() {
         String markdown = String.join("\n", "## IAM", "", "### users-service", "", "```json",
                 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Tables\",\"Effect\":\"Allow\",",

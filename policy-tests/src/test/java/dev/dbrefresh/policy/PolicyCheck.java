@@ -14,7 +14,9 @@ final class PolicyCheck {
 
     /**
      * The resources whose every grant must be explained by a call on exactly that resource: the state tables
-     * (a grant on one of them for an action the code calls only elsewhere, or never, is too wide).
+     * (a grant on one of them, or a wildcard covering one, for an action the code calls only on another state
+     * table, is too wide; a wildcard such as {@code *} for an action the code never calls on a state table, e.g.
+     * {@code dynamodb:ListTables}, is not checked here).
      */
     static final Set<String> CHECKED_RESOURCES = Set.of("arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-audit",
             "arn:aws:dynamodb:REGION:ACCOUNT_ID:table/dbrefresh-idempotency",
@@ -60,14 +62,22 @@ final class PolicyCheck {
                     continue;
                 }
                 for (String resource : s.resources()) {
-                    if (!CHECKED_RESOURCES.contains(resource)) {
-                        continue;
-                    }
-                    boolean onIt = needs.values().stream().anyMatch(n -> IamPolicyDocs.matches(action, n.action())
-                            && n.resources().containsKey(resource));
-                    if (!onIt) {
-                        failures.add(s.where() + " grants " + action + " on " + resource + " to " + role
-                                + ", but its code never calls " + action + " on that table");
+                    for (String table : CHECKED_RESOURCES) {
+                        // a grant on the table itself must be explained by a call on it; a wildcard that covers
+                        // the table (table/dbrefresh-*, *) too, for an action the code calls on a state table
+                        boolean exact = resource.equals(table);
+                        if (!exact && !covers(resource, table)) {
+                            continue;
+                        }
+                        List<CodeActions.Need> matching = needs.values().stream()
+                                .filter(n -> IamPolicyDocs.matches(action, n.action())).toList();
+                        boolean onStateTables = matching.stream().anyMatch(n -> n.resources().keySet().stream()
+                                .anyMatch(CHECKED_RESOURCES::contains));
+                        boolean onIt = matching.stream().anyMatch(n -> n.resources().containsKey(table));
+                        if (!onIt && (exact || onStateTables)) {
+                            failures.add(s.where() + " grants " + action + " on " + resource + " to " + role
+                                    + ", but its code never calls " + action + " on " + table);
+                        }
                     }
                 }
             }
