@@ -9,12 +9,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.aws.Tables;
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,7 +44,7 @@ class InfraTemplateTest {
             try {
                 return LeastPrivilegeTest.queue(service);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }));
     }
@@ -66,6 +73,20 @@ class InfraTemplateTest {
     private static String regenerate() {
         return "mvn -B -ntp -o -pl policy-tests -am verify -Dtest=InfraTemplateTest "
                 + "-Dsurefire.failIfNoSpecifiedTests=false -Ddbrefresh.infra.write=true";
+    }
+
+    @Test
+    void cfnLintFindsNothing() throws Exception {
+        Optional<Path> lint = Arrays.stream(System.getenv().getOrDefault("PATH", "")
+                .split(File.pathSeparator)).map(d -> Path.of(d, "cfn-lint")).filter(Files::isExecutable).findFirst();
+        Assumptions.assumeTrue(lint.isPresent(), "cfn-lint is not on the PATH; the template's "
+                + "check against the CloudFormation resource specification is skipped");
+        Process p = new ProcessBuilder(lint.get().toString(), ROOT.resolve(InfraTemplate.FILE).toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "cfn-lint did not finish in 120 s");
+        assertEquals("", out.trim(), "cfn-lint on " + InfraTemplate.FILE + " (exit " + p.exitValue() + ")");
+        assertEquals(0, p.exitValue(), "cfn-lint's exit code");
     }
 
     @Test
