@@ -70,31 +70,61 @@ class InfraTemplateMotoTest {
     static void deploy() throws Exception {
         moto = MotoServer.startOrSkip("moto_server is not on the PATH; the CloudFormation deployment of "
                 + InfraTemplate.FILE + " is not tried");
-        String body = Files.readString(ROOT.resolve(InfraTemplate.FILE));
-        template = InfraTemplate.read(body);
+        template = InfraTemplate.read(Files.readString(ROOT.resolve(InfraTemplate.FILE)));
+        physicalIds = createStack(moto, Map.of("OidcProvider", OIDC));
+    }
+
+    /**
+     * CreateStack of {@value InfraTemplate#FILE} in moto, waited for.
+     *
+     * @param moto       the server
+     * @param parameters the stack's parameters
+     * @return the physical id of each resource moto created, by logical id
+     * @throws Exception when the stack does not reach CREATE_COMPLETE
+     */
+    static Map<String, String> createStack(MotoServer moto, Map<String, String> parameters) throws Exception {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("StackName", "dbrefresh");
-        form.put("TemplateBody", body);
-        form.put("Parameters.member.1.ParameterKey", "OidcProvider");
-        form.put("Parameters.member.1.ParameterValue", OIDC);
+        form.put("TemplateBody", Files.readString(ROOT.resolve(InfraTemplate.FILE)));
+        int i = 1;
+        for (Map.Entry<String, String> p : new TreeMap<>(parameters).entrySet()) {
+            form.put("Parameters.member." + i + ".ParameterKey", p.getKey());
+            form.put("Parameters.member." + i++ + ".ParameterValue", p.getValue());
+        }
         form.put("Capabilities.member.1", "CAPABILITY_NAMED_IAM");
-        cloudFormation("CreateStack", form);
+        cloudFormation(moto, "CreateStack", form);
         Instant deadline = Instant.now().plusSeconds(60);
         String status = "";
         while (Instant.now().isBefore(deadline)) {
-            status = first(cloudFormation("DescribeStacks", Map.of("StackName", "dbrefresh")), "StackStatus");
+            status = first(cloudFormation(moto, "DescribeStacks", Map.of("StackName", "dbrefresh")), "StackStatus");
             if (!status.endsWith("IN_PROGRESS")) {
                 break;
             }
             Thread.sleep(200);
         }
-        String resources = cloudFormation("DescribeStackResources", Map.of("StackName", "dbrefresh"));
-        assertEquals("CREATE_COMPLETE", status, "CreateStack of " + InfraTemplate.FILE + " in moto:\n" + resources);
-        physicalIds = new TreeMap<>();
+        String resources = cloudFormation(moto, "DescribeStackResources", Map.of("StackName", "dbrefresh"));
+        assertEquals("CREATE_COMPLETE", status, "CreateStack of " + InfraTemplate.FILE + " in moto with " + parameters
+                + ":\n" + resources);
+        Map<String, String> ids = new TreeMap<>();
         Matcher m = Pattern.compile("<member>(.*?)</member>", Pattern.DOTALL).matcher(resources);
         while (m.find()) {
-            physicalIds.put(first(m.group(1), "LogicalResourceId"), first(m.group(1), "PhysicalResourceId"));
+            ids.put(first(m.group(1), "LogicalResourceId"), first(m.group(1), "PhysicalResourceId"));
         }
+        return ids;
+    }
+
+    /**
+     * @param iam    a client
+     * @param role   a role name
+     * @param policy one of its inline policies
+     * @return the policy's document
+     */
+    static JsonNode rolePolicy(IamClient iam, String role, String policy) throws Exception {
+        String text = URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(role).policyName(policy)).policyDocument(),
+                StandardCharsets.UTF_8);
+        // moto 5.2 keeps a CloudFormation role's inline policy as a dict and returns Python's repr of it
+        // ({'Version': ...}); the documents hold no quote characters of their own
+        return JSON.readTree(text.startsWith("{'") ? text.replace('\'', '"') : text);
     }
 
     @AfterAll
@@ -159,11 +189,7 @@ class InfraTemplateMotoTest {
                     .path("StringEquals").path(OIDC + ":sub").asText(), role + ": trust policy " + trust);
             assertEquals(List.of("dbrefresh"), iam.listRolePolicies(r -> r.roleName(role)).policyNames(),
                     role + ": inline policies (ClusterPlans, DynamoDbPlans and KmsKeyArn are off)");
-            String text = URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(role).policyName("dbrefresh"))
-                    .policyDocument(), StandardCharsets.UTF_8);
-            // moto 5.2 keeps a CloudFormation role's inline policy as a dict and returns Python's repr of it
-            // ({'Version': ...}); the documents hold no quote characters of their own
-            JsonNode policy = JSON.readTree(text.startsWith("{'") ? text.replace('\'', '"') : text);
+            JsonNode policy = rolePolicy(iam, role, "dbrefresh");
             List<JsonNode> expected = new ArrayList<>();
             for (IamPolicyDocs.Statement s : LeastPrivilegeTest.docs().statements(service)) {
                 if (s.section().equals(service)) {
@@ -241,7 +267,8 @@ class InfraTemplateMotoTest {
         });
     }
 
-    private static String cloudFormation(String action, Map<String, String> parameters) throws Exception {
+    private static String cloudFormation(MotoServer moto, String action, Map<String, String> parameters)
+            throws Exception {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("Action", action);
         form.put("Version", "2010-05-15");
