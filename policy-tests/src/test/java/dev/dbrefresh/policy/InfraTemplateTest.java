@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.aws.Tables;
 import java.io.File;
@@ -20,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -120,6 +122,25 @@ class InfraTemplateTest {
             JsonNode policy = props(resources, id + "QueuePolicy", "AWS::SQS::QueuePolicy");
             assertEquals(id + "Queue", policy.path("Queues").path(0).path("Ref").asText(), queue);
         }
+    }
+
+    /** The AWS CLI route of docs/aws.md creates the same queues: its values and its create_service_queue lines. */
+    @Test
+    void docsAwsMdsCliStepsUseTheSameQueueSettingsAndRoutes() throws IOException {
+        String docs = Files.readString(ROOT.resolve("docs/aws.md"));
+        for (String expected : List.of("VisibilityTimeout: \"" + Routing.VISIBILITY_TIMEOUT_SECONDS + "\"",
+                "maxReceiveCount: " + Routing.MAX_RECEIVE_COUNT, "MessageRetentionPeriod=" + Routing.DLQ_RETENTION_SECONDS,
+                "aws sns create-topic --name " + Routing.TOPIC, "aws sqs create-queue --queue-name " + Routing.NOTIFICATIONS_QUEUE)) {
+            assertTrue(docs.contains(expected), "docs/aws.md \"Creating the resources with the AWS CLI\" lacks `" + expected
+                    + "`, which the template has (Routing)");
+        }
+        List<String> lines = docs.lines().filter(l -> l.startsWith("create_service_queue ")).toList();
+        List<String> expected = Routing.serviceQueues().stream().map(q -> "create_service_queue " + q + " "
+                + String.join(" ", Routing.typesFor(q).stream().map(EventType::typeName).toList()))
+                .toList();
+        assertEquals(expected.stream().map(l -> List.of(l.split(" "))).map(Set::copyOf).toList(),
+                lines.stream().map(l -> List.of(l.trim().split(" +"))).map(Set::copyOf).toList(),
+                "docs/aws.md's create_service_queue lines are not the routing table (in Routing.serviceQueues() order)");
     }
 
     @Test
