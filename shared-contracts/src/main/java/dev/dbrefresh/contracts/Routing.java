@@ -15,7 +15,11 @@ import java.util.Set;
  */
 public final class Routing {
 
-    /** The SNS topic every event is published to (on AWS), with a {@code type} message attribute. */
+    /**
+     * The SNS topic every event is published to on AWS, with a {@code type} message attribute that the
+     * subscriptions' filter policies match
+     * (<a href="https://docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html">creating a topic</a>).
+     */
     public static final String TOPIC = "dbrefresh-events";
     /** snapshot-service's queue, also the start queue that receives {@code refresh.requested}. */
     public static final String SNAPSHOT_QUEUE = "dbrefresh-snapshot";
@@ -42,7 +46,10 @@ public final class Routing {
      * queues</a>); the consumer reads it from the queue and publishes {@code refresh.failed} at the last receive.
      */
     public static final int MAX_RECEIVE_COUNT = 5;
-    /** How long a DLQ keeps a message, seconds: 14 days, the SQS maximum ({@code MessageRetentionPeriod}). */
+    /**
+     * How long a DLQ keeps a message, seconds: 14 days, the SQS maximum ({@code MessageRetentionPeriod},
+     * <a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html">SetQueueAttributes</a>).
+     */
     public static final int DLQ_RETENTION_SECONDS = 1_209_600;
 
     private static final Map<EventType, List<String>> ROUTES = new EnumMap<>(EventType.class);
