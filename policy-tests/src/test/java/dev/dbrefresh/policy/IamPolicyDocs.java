@@ -18,13 +18,38 @@ import java.util.regex.Pattern;
  */
 final class IamPolicyDocs {
 
-    /** One statement, and where it is in the document. */
-    record Statement(String role, String section, int line, String sid, String effect, List<String> actions,
-            List<String> resources) {
+    /** The file the statements of this class come from. */
+    static final String DOCS = "docs/aws.md";
+
+    /**
+     * One statement, and where it is.
+     *
+     * @param file    the file it is in: {@value #DOCS}, or the CloudFormation template ({@link InfraTemplate#FILE})
+     * @param section in docs/aws.md the "### " heading; in the template the resource and policy name
+     * @param line    its line in docs/aws.md (of the json block); 0 in the template
+     * @param json    the statement as written
+     */
+    record Statement(String file, String role, String section, int line, String sid, String effect,
+            List<String> actions, List<String> resources, JsonNode json) {
 
         /** @return where the statement is, for failure messages */
         String where() {
-            return "docs/aws.md line " + line + " (\"### " + section + "\"" + (sid == null ? "" : ", Sid " + sid) + ")";
+            String id = sid == null ? "" : ", Sid " + sid;
+            return file.equals(DOCS) ? DOCS + " line " + line + " (\"### " + section + "\"" + id + ")"
+                    : file + " (" + section + id + ")";
+        }
+
+        /**
+         * @param role    the role it belongs to
+         * @param file    where it is
+         * @param section in which section or resource
+         * @param line    at which line, 0 if unknown
+         * @param s       the statement's JSON ({@code Sid}, {@code Effect}, {@code Action}, {@code Resource})
+         * @return the statement
+         */
+        static Statement of(String role, String file, String section, int line, JsonNode s) {
+            return new Statement(file, role, section, line, s.hasNonNull("Sid") ? s.get("Sid").asText() : null,
+                    s.path("Effect").asText("Allow"), strings(s.get("Action")), strings(s.get("Resource")), s);
         }
     }
 
@@ -128,8 +153,7 @@ final class IamPolicyDocs {
     }
 
     private void statement(String role, String section, int line, JsonNode s) {
-        statements.add(new Statement(role, section, line, s.hasNonNull("Sid") ? s.get("Sid").asText() : null,
-                s.path("Effect").asText("Allow"), strings(s.get("Action")), strings(s.get("Resource"))));
+        statements.add(Statement.of(role, DOCS, section, line, s));
     }
 
     private static List<String> strings(JsonNode n) {

@@ -35,12 +35,13 @@ final class PolicyCheck {
             List<IamPolicyDocs.Statement> statements) {
         List<String> failures = new ArrayList<>();
         String sections = sections(statements);
+        String file = statements.isEmpty() ? IamPolicyDocs.DOCS : statements.get(0).file();
         for (CodeActions.Need need : needs.values()) {
             List<IamPolicyDocs.Statement> granting = statements.stream()
                     .filter(s -> s.actions().stream().anyMatch(a -> IamPolicyDocs.matches(a, need.action()))).toList();
             if (granting.isEmpty()) {
                 failures.add(role + " calls " + need.action() + " (" + String.join(", ", need.callers())
-                        + ") but no statement of its policy in docs/aws.md grants it (searched " + sections + ")");
+                        + ") but no statement of its policy in " + file + " grants it (searched " + sections + ")");
                 continue;
             }
             for (Map.Entry<String, Set<String>> on : need.resources().entrySet()) {
@@ -49,7 +50,7 @@ final class PolicyCheck {
                         .anyMatch(s -> s.resources().stream().anyMatch(r -> covers(r, resource)));
                 if (!covered) {
                     failures.add(role + " calls " + need.action() + " on " + resource + " ("
-                            + String.join(", ", on.getValue()) + ") but docs/aws.md grants it only on "
+                            + String.join(", ", on.getValue()) + ") but " + file + " grants it only on "
                             + resources(granting) + " (" + wheres(granting) + ")");
                 }
             }
@@ -96,7 +97,8 @@ final class PolicyCheck {
 
     private static String sections(List<IamPolicyDocs.Statement> statements) {
         Set<String> out = new TreeSet<>();
-        statements.forEach(s -> out.add("\"### " + s.section() + "\""));
+        statements.forEach(s -> out.add(s.file().equals(IamPolicyDocs.DOCS) ? "\"### " + s.section() + "\""
+                : s.file() + " " + s.section()));
         return out.isEmpty() ? "no json block at all" : String.join(", ", out);
     }
 

@@ -15,6 +15,12 @@ import java.util.Set;
  */
 public final class Routing {
 
+    /**
+     * The SNS topic every event is published to on AWS, with a {@code type} message attribute that the
+     * subscriptions' filter policies match
+     * (<a href="https://docs.aws.amazon.com/sns/latest/dg/sns-create-topic.html">creating a topic</a>).
+     */
+    public static final String TOPIC = "dbrefresh-events";
     /** snapshot-service's queue, also the start queue that receives {@code refresh.requested}. */
     public static final String SNAPSHOT_QUEUE = "dbrefresh-snapshot";
     /** cluster-service's queue. */
@@ -25,6 +31,26 @@ public final class Routing {
     public static final String NOTIFIER_QUEUE = "dbrefresh-notifier";
     /** Where notifications for people (and their tools) go on the local stack and, per plan, on AWS. */
     public static final String NOTIFICATIONS_QUEUE = "dbrefresh-notifications";
+
+    /**
+     * Visibility timeout of every service queue, seconds: the consumer's unit of work. It reads the value from
+     * the queue at start, extends a running handler's visibility every half of it, and after a failure sets
+     * its own backoff (SQS {@code VisibilityTimeout},
+     * <a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html">visibility
+     * timeout</a>).
+     */
+    public static final int VISIBILITY_TIMEOUT_SECONDS = 60;
+    /**
+     * Receives before SQS moves a message to the queue's DLQ (the redrive policy's {@code maxReceiveCount},
+     * <a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">dead-letter
+     * queues</a>); the consumer reads it from the queue and publishes {@code refresh.failed} at the last receive.
+     */
+    public static final int MAX_RECEIVE_COUNT = 5;
+    /**
+     * How long a DLQ keeps a message, seconds: 14 days, the SQS maximum ({@code MessageRetentionPeriod},
+     * <a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html">SetQueueAttributes</a>).
+     */
+    public static final int DLQ_RETENTION_SECONDS = 1_209_600;
 
     private static final Map<EventType, List<String>> ROUTES = new EnumMap<>(EventType.class);
 

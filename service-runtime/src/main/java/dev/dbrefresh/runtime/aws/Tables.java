@@ -1,6 +1,7 @@
 package dev.dbrefresh.runtime.aws;
 
 import java.util.List;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
@@ -12,7 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 
 /**
  * The DynamoDB tables of dbrefresh and their key schemas, defined once (the local stack creates them
- * from here; on AWS the same shapes are in k8s/ and the README).
+ * from here; on AWS infra/cloudformation/dbrefresh.yaml, generated from here, and docs/aws.md).
  *
  * <ul>
  *   <li>{@value #AUDIT}: partition key {@code runId} (S), sort key {@code sk} (S) — one item per step transition;</li>
@@ -29,7 +30,36 @@ public final class Tables {
     /** Default lease table name. */
     public static final String LEASES = "dbrefresh-leases";
 
+    /** The idempotency table's TTL attribute: seconds since epoch after which DynamoDB deletes the item. */
+    public static final String IDEMPOTENCY_TTL_ATTRIBUTE = "expiry";
+
     private Tables() {
+    }
+
+    /**
+     * The table's TTL attribute, if DynamoDB is to delete its expired items
+     * (<a href="https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html">Time to Live</a>).
+     * Only the idempotency table's items carry one; the audit log is kept, and a lease's {@code expiresAt} is
+     * checked by the code, not deleted by DynamoDB.
+     *
+     * @param table a table name of this class
+     * @return the attribute name, or empty
+     */
+    public static Optional<String> timeToLiveAttribute(String table) {
+        return IDEMPOTENCY.equals(table) ? Optional.of(IDEMPOTENCY_TTL_ATTRIBUTE) : Optional.empty();
+    }
+
+    /**
+     * Whether the table gets point-in-time recovery
+     * (<a href="https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery.html">point-in-time
+     * recovery</a>): the audit log, the record of what was done to which database. The idempotency and lease items
+     * are short-lived state that nothing would restore.
+     *
+     * @param table a table name of this class
+     * @return {@code true} for the audit table
+     */
+    public static boolean pointInTimeRecovery(String table) {
+        return AUDIT.equals(table);
     }
 
     /** @return create requests of the three tables (on-demand billing) */

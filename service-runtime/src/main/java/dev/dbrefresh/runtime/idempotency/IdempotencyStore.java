@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.idempotency;
 
+import dev.dbrefresh.runtime.aws.Tables;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -63,7 +64,7 @@ public class IdempotencyStore {
         try {
             dynamo.putItem(r -> r.tableName(table)
                     .item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)), "status", AttributeValue.fromS("INPROGRESS"),
-                            "lockExpiry", n(now + lockTime.toSeconds()), "expiry", n(now + KEEP_COMPLETED.toSeconds())))
+                            "lockExpiry", n(now + lockTime.toSeconds()), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds())))
                     .conditionExpression("attribute_not_exists(id) OR (#s = :inprogress AND lockExpiry < :now)")
                     .expressionAttributeNames(Map.of("#s", "status"))
                     .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"), ":now", n(now))));
@@ -108,7 +109,7 @@ public class IdempotencyStore {
     public void complete(String consumer, String eventId) {
         long now = clock.instant().getEpochSecond();
         dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)),
-                "status", AttributeValue.fromS("COMPLETED"), "expiry", n(now + KEEP_COMPLETED.toSeconds()))));
+                "status", AttributeValue.fromS("COMPLETED"), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds()))));
     }
 
     /**

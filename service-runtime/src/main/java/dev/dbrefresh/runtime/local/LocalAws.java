@@ -158,7 +158,7 @@ public final class LocalAws implements AutoCloseable {
             String dlqArn = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                     .attributes().get(QueueAttributeName.QUEUE_ARN);
             sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(
-                    QueueAttributeName.VISIBILITY_TIMEOUT, "60",
+                    QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(Routing.VISIBILITY_TIMEOUT_SECONDS),
                     QueueAttributeName.REDRIVE_POLICY,
                     "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}")));
         }
