@@ -10,7 +10,8 @@ import java.util.List;
  * @param snapshotId   snapshot the target was restored from
  * @param endpoint     endpoint the users were applied on
  * @param users        names of the users/roles created or updated
- * @param verified     the largest tables verified (by rows, at most {@link #MAX_VERIFIED_IN_EVENT}), for the
+ * @param verified     per table ({@code schema} = schema for PostgreSQL, database for MySQL/DocumentDB,
+ *                     {@code dynamodb} for a DynamoDB table; {@code rows} = rows, documents or items): the largest tables verified (by rows, at most {@link #MAX_VERIFIED_IN_EVENT}), for the
  *                     notification; every table's count is in the audit log (step {@code verify-counts})
  * @param rowsVerified sum of the rows of every table verified
  * @param dryRun       nothing was applied: the run only read and checked

@@ -63,8 +63,8 @@ class DynamoDbUsersEngineTest {
         DynamoDbUsersEngine engine = new DynamoDbUsersEngine(dynamo);
         assertThat(engine.supports("dynamodb")).isTrue();
         UsersEngine.Outcome outcome = engine.apply(plan, restored, rc.ctx);
-        long count = dynamo.describeTable(r -> r.tableName(table)).table().itemCount();
+        // The two items written above, not whatever the engine reads back.
         assertThat(outcome).isEqualTo(new UsersEngine.Applied(List.of(),
-                List.of(new TableRowCount("dynamodb", table, count)), count));
+                List.of(new TableRowCount("dynamodb", table, 2)), 2));
     }
 }
