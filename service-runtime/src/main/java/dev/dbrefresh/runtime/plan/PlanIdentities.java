@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.plan;
 
+import dev.dbrefresh.runtime.aws.AwsArn;
 import dev.dbrefresh.runtime.postgres.PgTools;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import jakarta.inject.Singleton;
@@ -160,19 +161,11 @@ public class PlanIdentities {
         return new Identity("postgres://" + systemId + "/" + database, oid.orElse(null));
     }
 
-    /**
-     * @param region AWS region, e.g. {@code eu-west-1}
-     * @return the ARN partition of the region: {@code aws-cn}, {@code aws-us-gov} or {@code aws}
-     */
-    public static String partition(String region) {
-        return region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
-    }
-
     private static String clusterArn(String region, String account, String cluster) {
-        return "arn:" + partition(region) + ":rds:" + region + ":" + account + ":cluster:" + cluster;
+        return "arn:" + AwsArn.partitionOf(region) + ":rds:" + region + ":" + account + ":cluster:" + cluster;
     }
 
     private static String tableArn(String region, String account, String table) {
-        return "arn:" + partition(region) + ":dynamodb:" + region + ":" + account + ":table/" + table;
+        return "arn:" + AwsArn.partitionOf(region) + ":dynamodb:" + region + ":" + account + ":table/" + table;
     }
 }

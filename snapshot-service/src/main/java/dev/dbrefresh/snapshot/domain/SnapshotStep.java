@@ -52,13 +52,11 @@ public class SnapshotStep {
      * @throws Exception a failure worth retrying (database, store or AWS unavailable)
      */
     public void handle(RefreshRequested request, StepContext ctx) throws Exception {
-        Optional<RefreshPlan> named = plans(request.plan(), ctx);
-        if (named.isEmpty()) {
-            return;
-        }
-        // The engine first: a plan this service cannot serve is refused before any connection or lease.
-        Optional<SnapshotEngine> engine = engine(named.get(), ctx);
-        if (engine.isEmpty()) {
+        // The engine first: a plan this service cannot serve is refused before any connection or lease. An
+        // unknown plan is refused by the checks (PLAN_NOT_FOUND).
+        Optional<RefreshPlan> named = checks.plans().catalog().find(request.plan());
+        Optional<SnapshotEngine> engine = named.flatMap(p -> engine(p, ctx));
+        if (named.isPresent() && engine.isEmpty()) {
             return;
         }
         Optional<RunChecks.Checked> checked = checks.check(request.plan(), request.dryRun(), RunChecks.Lease.ACQUIRE,
@@ -116,15 +114,6 @@ public class SnapshotStep {
             ctx.publish(new SnapshotReady(plan.name(), plan.engine(), ready.snapshotId(), ready.sourceSnapshotId(),
                     ready.sizeBytes(), ready.checksum(), ready.copied(), dryRun));
         }
-    }
-
-    private Optional<RefreshPlan> plans(String name, StepContext ctx) {
-        Optional<RefreshPlan> plan = checks.plans().catalog().find(name);
-        if (plan.isEmpty()) {
-            ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + name + "'; configured plans: "
-                    + checks.plans().catalog().all().keySet().stream().sorted().toList() + ". Nothing was changed");
-        }
-        return plan;
     }
 
     private Optional<SnapshotEngine> engine(RefreshPlan plan, StepContext ctx) {

@@ -38,7 +38,8 @@ public class DynamoDbUsersEngine implements UsersEngine {
     public void requireFits(RefreshPlan plan, ClusterRestored restored) {
         String prefix = plan.dynamodb().targetTable();
         String table = restored.database();
-        if (table == null || !table.matches(java.util.regex.Pattern.quote(prefix) + "-\\d{8}-\\d{2}-\\d{2}-\\d{2}")) {
+        if (table == null || !table.matches(java.util.regex.Pattern.quote(prefix)
+                + dev.dbrefresh.runtime.aws.RestoredTables.SUFFIX_REGEX)) {
             throw new dev.dbrefresh.runtime.messaging.EventRejectedException("it names table " + table + ", not a"
                     + " table restored for the plan (" + prefix + "-<yyyyMMdd-HH-mm-ss>)");
         }
