@@ -11,7 +11,7 @@ import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
-import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.engine.rds.ClusterIdentifiers;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;

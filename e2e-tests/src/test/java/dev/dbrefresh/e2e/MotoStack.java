@@ -1,8 +1,8 @@
 package dev.dbrefresh.e2e;
 
 import dev.dbrefresh.contracts.Routing;
-import dev.dbrefresh.runtime.aws.Tables;
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.local.aws.LocalAws;
 import java.io.File;
 import java.io.IOException;
 import java.net.Socket;

@@ -1,6 +1,6 @@
 package dev.dbrefresh.e2e;
 
-import dev.dbrefresh.runtime.postgres.PgIdentifiers;
+import dev.dbrefresh.engine.postgres.PgIdentifiers;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -1,6 +1,6 @@
 package dev.dbrefresh.local;
 
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.local.aws.LocalAws;
 
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;

@@ -1,8 +1,8 @@
 package dev.dbrefresh.local;
 
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
-import dev.dbrefresh.runtime.postgres.PgIdentifiers;
-import dev.dbrefresh.runtime.postgres.PgTools;
+import dev.dbrefresh.engine.postgres.PgIdentifiers;
+import dev.dbrefresh.engine.postgres.PgTools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

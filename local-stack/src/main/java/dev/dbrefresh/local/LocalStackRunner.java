@@ -1,6 +1,6 @@
 package dev.dbrefresh.local;
 
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.local.aws.LocalAws;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventCodec;
@@ -9,7 +9,7 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;

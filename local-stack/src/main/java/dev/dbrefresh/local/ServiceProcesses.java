@@ -1,6 +1,6 @@
 package dev.dbrefresh.local;
 
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.local.aws.LocalAws;
 
 import java.io.IOException;
 import java.net.URI;

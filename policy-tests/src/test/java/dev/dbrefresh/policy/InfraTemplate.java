@@ -10,7 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

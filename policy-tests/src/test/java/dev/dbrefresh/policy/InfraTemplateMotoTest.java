@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.testing.MotoServer;
 import java.net.URI;
 import java.net.URLDecoder;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -38,7 +38,34 @@ class LeastPrivilegeTest {
 
     static SdkCallGraph graph(String service) {
         return new SdkCallGraph(List.of(ROOT.resolve(service).resolve("target/classes")),
-                List.of(ROOT.resolve("service-runtime/target/classes"), ROOT.resolve("shared-contracts/target/classes")));
+                shippedWith(service).stream().map(m -> ROOT.resolve(m).resolve("target/classes")).toList());
+    }
+
+    /**
+     * @param module a module of this repository
+     * @return the repository's modules it depends on at compile scope, transitively (the platform, contracts and
+     *         the engine modules a service hosts: what ships in its jar)
+     */
+    static java.util.Set<String> shippedWith(String module) {
+        java.util.Set<String> found = new java.util.TreeSet<>();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(List.of(module));
+        Pattern dep = Pattern.compile("<dependency>\\s*(?:<!--.*?-->\\s*)?<groupId>dev\\.dbrefresh</groupId>\\s*"
+                + "<artifactId>([\\w-]+)</artifactId>(.*?)</dependency>", Pattern.DOTALL);
+        while (!todo.isEmpty()) {
+            String pom;
+            try {
+                pom = Files.readString(ROOT.resolve(todo.pop()).resolve("pom.xml"));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Matcher m = dep.matcher(pom);
+            while (m.find()) {
+                if (!m.group(2).contains("<scope>") && found.add(m.group(1))) {
+                    todo.push(m.group(1));
+                }
+            }
+        }
+        return found;
     }
 
     static String queue(String service) throws IOException {

@@ -1,5 +1,8 @@
 package dev.dbrefresh.cluster.domain;
 
+import dev.dbrefresh.engine.spi.EngineRegistry;
+import dev.dbrefresh.engine.spi.RestoreEngine;
+import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.Routing;
@@ -33,7 +36,7 @@ public class RestoreStep {
 
     private final RunChecks checks;
     private final ParameterStore parameters;
-    private final List<RestoreEngine> engines;
+    private final EngineRegistry<RestoreEngine> engines;
     private final Clock clock = Clock.systemUTC();
 
     /**
@@ -44,7 +47,7 @@ public class RestoreStep {
     public RestoreStep(RunChecks checks, ParameterStore parameters, List<RestoreEngine> engines) {
         this.checks = checks;
         this.parameters = parameters;
-        this.engines = engines;
+        this.engines = new EngineRegistry<>(engines);
     }
 
     /**
@@ -60,7 +63,7 @@ public class RestoreStep {
             return;
         }
         RefreshPlan plan = found.get().plan();
-        RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElse(null);
+        RestoreEngine engine = engines.find(plan.engineType()).orElse(null);
         if (engine == null) {
             ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "cluster-service has no engine for '" + plan.engine()
                     + "'; the target was not touched");
@@ -109,7 +112,7 @@ public class RestoreStep {
             return;
         }
         RefreshPlan plan = found.get().plan();
-        RestoreEngine engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst().orElseThrow();
+        RestoreEngine engine = engines.find(plan.engineType()).orElseThrow();
         if (clock.instant().isAfter(poll.deadline())) {
             ctx.fail(poll.phase(), "WAIT_DEADLINE_EXCEEDED", "the target " + plan.targetId() + " was still "
                     + poll.phase() + " at " + poll.deadline() + " (" + poll.attempt() + " checks); look at it in the"

@@ -1,9 +1,11 @@
 package dev.dbrefresh.notifier.aws;
 
+import dev.dbrefresh.engine.rds.OldTarget;
+import dev.dbrefresh.engine.rds.SnapshotRetention;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.aws.AwsArn;
-import dev.dbrefresh.runtime.aws.RestoredTables;
-import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
+import dev.dbrefresh.engine.dynamodb.RestoredTables;
+import dev.dbrefresh.engine.rds.ClusterIdentifiers;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.NotificationSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;

@@ -258,7 +258,7 @@ class FailurePathIntegrationTest {
 
     /** @return the lease key of a plan's target, as every service computes it ({@code PlanIdentities}) */
     private static String target(String plan) {
-        return dev.dbrefresh.runtime.testing.TestDatabases.leaseKey(database(plan));
+        return dev.dbrefresh.engine.postgres.testing.TestDatabases.leaseKey(database(plan));
     }
 
     private static String database(String plan) {

@@ -169,7 +169,7 @@ class NotifierServiceIntegrationTest {
 
     /** @return the lease key of a plan's target, as every service computes it ({@code PlanIdentities}) */
     private static String target(String plan) {
-        return dev.dbrefresh.runtime.testing.TestDatabases.leaseKey("dbr_ntf_" + plan.replace('-', '_') + "_tgt");
+        return dev.dbrefresh.engine.postgres.testing.TestDatabases.leaseKey("dbr_ntf_" + plan.replace('-', '_') + "_tgt");
     }
 
     private static void holdLease(String plan, String runId) {

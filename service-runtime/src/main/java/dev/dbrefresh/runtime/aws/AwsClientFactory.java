@@ -18,10 +18,7 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.codepipeline.CodePipelineClient;
-import software.amazon.awssdk.services.docdb.DocDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -114,41 +111,8 @@ public class AwsClientFactory {
         return configure(SecretsManagerClient.builder(), endpoint, false).build();
     }
 
-    /**
-     * @param endpoint CodePipeline endpoint override, or empty for AWS
-     * @return the CodePipeline client ({@code StartPipelineExecution} after a refresh)
-     */
-    @Singleton
-    @Bean(preDestroy = "close")
-    public CodePipelineClient codePipelineClient(
-            @Nullable @Value("${aws.services.codepipeline.endpoint-override:}") String endpoint) {
-        return configure(CodePipelineClient.builder(), endpoint, false).build();
-    }
 
-    /**
-     * The RDS client of the Aurora cluster engines ({@code aws.region}; a cross-region snapshot copy is
-     * made in this region with {@code SourceRegion}).
-     *
-     * @param endpoint RDS endpoint override, or empty for AWS (moto in tests)
-     * @return the RDS client
-     */
-    @Singleton
-    @Bean(preDestroy = "close")
-    public RdsClient rdsClient(@Nullable @Value("${aws.services.rds.endpoint-override:}") String endpoint) {
-        return configure(RdsClient.builder(), endpoint, false).build();
-    }
 
-    /**
-     * The DocumentDB client of the {@code docdb} cluster engine.
-     *
-     * @param endpoint DocumentDB endpoint override, or empty for AWS
-     * @return the DocumentDB client
-     */
-    @Singleton
-    @Bean(preDestroy = "close")
-    public DocDbClient docDbClient(@Nullable @Value("${aws.services.docdb.endpoint-override:}") String endpoint) {
-        return configure(DocDbClient.builder(), endpoint, false).build();
-    }
 
     /**
      * @param builder  a fresh SDK client builder
@@ -156,7 +120,7 @@ public class AwsClientFactory {
      * @param health   short timeouts and no retries (health checks)
      * @return the builder with region, credentials, endpoint and HTTP client set
      */
-    <B extends AwsClientBuilder<B, C>, C> B configure(B builder, String endpoint, boolean health) {
+    public <B extends AwsClientBuilder<B, C>, C> B configure(B builder, String endpoint, boolean health) {
         builder.region(region).credentialsProvider(credentials);
         if (endpoint != null && !endpoint.isBlank()) {
             builder.endpointOverride(URI.create(endpoint));

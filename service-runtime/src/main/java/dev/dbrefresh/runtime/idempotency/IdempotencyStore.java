@@ -1,6 +1,6 @@
 package dev.dbrefresh.runtime.idempotency;
 
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.plan;
 
+import dev.dbrefresh.contracts.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -41,8 +42,8 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PlanCatalog {
 
-    private static final Set<String> ENGINES = Set.of("postgres", "aurora-postgresql", "aurora-mysql", "docdb",
-            RefreshPlan.DYNAMODB);
+    /** The engines the services serve today; {@code mongodb} is built (engine-mongodb) but not yet wired. */
+    private static final Set<Engine> ENGINES = java.util.EnumSet.complementOf(java.util.EnumSet.of(Engine.MONGODB));
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
 
@@ -144,12 +145,12 @@ public final class PlanCatalog {
 
     private static RefreshPlan plan(String name, JsonNode n, Path baseDir) {
         String engine = text(n, "engine", name, "postgres").toLowerCase(Locale.ROOT);
-        if (!ENGINES.contains(engine)) {
+        if (Engine.of(engine).filter(ENGINES::contains).isEmpty()) {
             throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
         }
         allowlists(name, n);
-        boolean isCluster = RefreshPlan.CLUSTER_ENGINES.contains(engine);
-        boolean isDynamo = RefreshPlan.DYNAMODB.equals(engine);
+        boolean isCluster = Engine.require(engine).isCluster();
+        boolean isDynamo = Engine.require(engine) == Engine.DYNAMODB;
         ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
         DynamoDbSettings dynamodb = isDynamo ? dynamodb(name, n) : null;
         DatabaseEndpoint source = isCluster || isDynamo ? null : endpoint(name, "source", n.path("source"));
@@ -323,9 +324,9 @@ public final class PlanCatalog {
                 blankToNull(tgt.path("cluster-parameter-group").asText(null)), tgt.path("port").asInt(0),
                 required(plan, "target.instance-class", tgt.path("instance-class")), instances, requiredTag,
                 tgt.path("final-snapshot").asBoolean(false), Map.copyOf(tags),
-                text(tgt, "master-username", plan, engine.equals("aurora-mysql") ? "admin" : "postgres"),
+                text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
-                blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(engine.equals("docdb")),
+                blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
                 wait.path("first-poll-seconds").asInt(30), wait.path("max-poll-seconds").asInt(900),
                 wait.path("deadline-minutes").asInt(360), Map.copyOf(overrides));
     }

@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.plan;
 
+import dev.dbrefresh.contracts.Engine;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -35,20 +36,19 @@ public record RefreshPlan(String name, String engine, DatabaseEndpoint source, D
         String notificationQueue, ClusterSettings cluster, NotificationSettings notifications, TriggerSettings triggers,
         DynamoDbSettings dynamodb) {
 
-    /** Engines restored through the RDS/DocumentDB cluster APIs. */
-    public static final java.util.Set<String> CLUSTER_ENGINES = java.util.Set.of("aurora-postgresql", "aurora-mysql", "docdb");
+    /** @return the plan's engine ({@link #engine()} is its id, as events carry it) */
+    public Engine engineType() {
+        return Engine.require(engine);
+    }
 
     /** @return whether this plan uses an AWS cluster engine ({@link #cluster()} is set) */
     public boolean isCluster() {
-        return CLUSTER_ENGINES.contains(engine);
+        return engineType().isCluster();
     }
-
-    /** The engine restoring DynamoDB tables from backups. */
-    public static final String DYNAMODB = "dynamodb";
 
     /** @return whether this plan uses the {@code dynamodb} engine ({@link #dynamodb()} is set) */
     public boolean isDynamoDb() {
-        return DYNAMODB.equals(engine);
+        return engineType() == Engine.DYNAMODB;
     }
 
     /** @return the target's id: the lease key, e.g. {@code postgres://host:5432/db} or {@code rds://account/region/cluster} */

@@ -2,8 +2,8 @@ package dev.dbrefresh.runtime.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dbrefresh.runtime.aws.Tables;
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.local.aws.LocalAws;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

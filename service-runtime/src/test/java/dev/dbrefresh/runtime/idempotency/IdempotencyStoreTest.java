@@ -2,9 +2,9 @@ package dev.dbrefresh.runtime.idempotency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore.Claim;
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MutableClock;
 import java.time.Clock;
 import java.time.Duration;

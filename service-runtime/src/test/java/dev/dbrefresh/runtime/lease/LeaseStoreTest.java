@@ -2,8 +2,8 @@ package dev.dbrefresh.runtime.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dbrefresh.runtime.aws.Tables;
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,8 @@
 package dev.dbrefresh.snapshot.domain;
 
+import dev.dbrefresh.engine.spi.EngineRegistry;
+import dev.dbrefresh.engine.spi.SnapshotEngine;
+import dev.dbrefresh.engine.spi.SnapshotProgress;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
@@ -32,7 +35,7 @@ public class SnapshotStep {
 
     private final RunChecks checks;
     private final ParameterStore parameters;
-    private final List<SnapshotEngine> engines;
+    private final EngineRegistry<SnapshotEngine> engines;
     private final Clock clock = Clock.systemUTC();
 
     /**
@@ -43,7 +46,7 @@ public class SnapshotStep {
     public SnapshotStep(RunChecks checks, ParameterStore parameters, List<SnapshotEngine> engines) {
         this.checks = checks;
         this.parameters = parameters;
-        this.engines = engines;
+        this.engines = new EngineRegistry<>(engines);
     }
 
     /**
@@ -117,7 +120,7 @@ public class SnapshotStep {
     }
 
     private Optional<SnapshotEngine> engine(RefreshPlan plan, StepContext ctx) {
-        Optional<SnapshotEngine> engine = engines.stream().filter(e -> e.supports(plan.engine())).findFirst();
+        Optional<SnapshotEngine> engine = engines.find(plan.engineType());
         if (engine.isEmpty()) {
             ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "snapshot-service has no engine for '" + plan.engine()
                     + "' (plan '" + plan.name() + "'); nothing was changed");

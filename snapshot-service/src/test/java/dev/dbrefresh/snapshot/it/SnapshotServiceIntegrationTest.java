@@ -7,11 +7,11 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
-import dev.dbrefresh.runtime.store.SnapshotStore;
+import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.Samples;
 import dev.dbrefresh.runtime.testing.ServiceStack;
-import dev.dbrefresh.runtime.testing.TestDatabases;
+import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -271,7 +271,7 @@ class SnapshotServiceIntegrationTest {
     void refreshRequested_shouldRefuseASnapshotOfAnotherSource_evenInThePlansOwnStore() throws Exception {
         String other = dbs.name("foreign");
         SnapshotStore sourceStore = new SnapshotStore(store("foreign", "source"));
-        SnapshotManifest foreign = new dev.dbrefresh.snapshot.postgres.PgDumpSnapshotter(TestDatabases.TOOLS)
+        SnapshotManifest foreign = new dev.dbrefresh.engine.postgres.PgDumpSnapshotter(TestDatabases.TOOLS)
                 .snapshot(dbs.endpoint(other), null, sourceStore, "other-plan-snapshot", "other-plan");
         assertThat(foreign.sourceIdentity()).isEqualTo(TestDatabases.leaseKey(other));
         String runId = Samples.runId("foreign");

@@ -10,7 +10,7 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.messaging.SqsConsumer;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.ServiceStack;
-import dev.dbrefresh.runtime.testing.TestDatabases;
+import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

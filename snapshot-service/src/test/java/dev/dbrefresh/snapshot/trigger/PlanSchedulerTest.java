@@ -8,8 +8,9 @@ import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import dev.dbrefresh.runtime.plan.PlanIdentities;
-import dev.dbrefresh.runtime.local.LocalAws;
+import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.MessagingSettings;
 import dev.dbrefresh.runtime.messaging.QueueUrls;
@@ -33,9 +34,7 @@ class PlanSchedulerTest {
     private static SqsClient sqs;
     private static LeaseStore leases;
     /** Identities as the server at 127.0.0.1:5432 states them (trust auth: no secrets). */
-    private static final PlanIdentities IDENTITIES = new PlanIdentities(reference -> {
-        throw new IllegalStateException("no secret expected, got " + reference);
-    });
+    private static final PlanIdentities IDENTITIES = TestDatabases.IDENTITIES::of;
     private static EventPublisher publisher;
 
     @BeforeAll

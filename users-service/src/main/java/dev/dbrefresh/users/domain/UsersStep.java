@@ -1,5 +1,7 @@
 package dev.dbrefresh.users.domain;
 
+import dev.dbrefresh.engine.spi.EngineRegistry;
+import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.contracts.UsersApplied;
@@ -20,7 +22,7 @@ import java.util.Optional;
 public class UsersStep {
 
     private final RunChecks checks;
-    private final List<UsersEngine> engines;
+    private final EngineRegistry<UsersEngine> engines;
 
     /**
      * @param checks  plan, guards, identities and the run's lease
@@ -28,7 +30,7 @@ public class UsersStep {
      */
     public UsersStep(RunChecks checks, List<UsersEngine> engines) {
         this.checks = checks;
-        this.engines = engines;
+        this.engines = new EngineRegistry<>(engines);
     }
 
     /**
@@ -43,7 +45,7 @@ public class UsersStep {
      */
     public void handle(ClusterRestored restored, StepContext ctx) throws Exception {
         Optional<RefreshPlan> named = checks.plans().catalog().find(restored.plan());
-        Optional<UsersEngine> engine = named.flatMap(p -> engines.stream().filter(e -> e.supports(p.engine())).findFirst());
+        Optional<UsersEngine> engine = named.flatMap(p -> engines.find(p.engineType()));
         if (named.isPresent() && engine.isEmpty()) {
             ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "users-service has no engine for '" + named.get().engine() + "'");
             return;

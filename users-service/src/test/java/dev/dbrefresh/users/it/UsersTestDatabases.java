@@ -1,8 +1,8 @@
 package dev.dbrefresh.users.it;
 
-import dev.dbrefresh.runtime.postgres.PgIdentifiers;
-import dev.dbrefresh.runtime.postgres.PgTools;
-import dev.dbrefresh.runtime.testing.TestDatabases;
+import dev.dbrefresh.engine.postgres.PgIdentifiers;
+import dev.dbrefresh.engine.postgres.PgTools;
+import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,0 +1,37 @@
+package dev.dbrefresh.engine.spi;
+
+/** What a {@link SnapshotEngine} step ended with. */
+public sealed interface SnapshotProgress {
+
+    /**
+     * The snapshot is available on the target side.
+     *
+     * @param snapshotId       id of the snapshot to restore (the copy)
+     * @param sourceSnapshotId id it was copied from
+     * @param sizeBytes        size in bytes, 0 where the engine does not know it
+     * @param checksum         {@code sha256:<hex>} or {@code null}
+     * @param copied           whether this run made the copy
+     */
+    record Ready(String snapshotId, String sourceSnapshotId, long sizeBytes, String checksum, boolean copied)
+            implements SnapshotProgress {
+    }
+
+    /**
+     * A copy is in progress; check again later.
+     *
+     * @param snapshotId id of the copy awaited
+     * @param what       what is awaited, for the audit log
+     */
+    record Waiting(String snapshotId, String what) implements SnapshotProgress {
+    }
+
+    /**
+     * The run cannot go on; nothing more is attempted.
+     *
+     * @param step      step that refused
+     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}
+     * @param message   what was wrong and what to do
+     */
+    record Refused(String step, String errorCode, String message) implements SnapshotProgress {
+    }
+}

@@ -1,0 +1,85 @@
+package dev.dbrefresh.engine.postgres;
+
+import java.util.Set;
+import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.engine.spi.RestoreEngine;
+import dev.dbrefresh.engine.spi.RestoreProgress;
+import dev.dbrefresh.contracts.ClusterRestorePoll;
+import dev.dbrefresh.runtime.messaging.StepContext;
+import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.secrets.SecretResolver;
+import dev.dbrefresh.engine.postgres.store.SnapshotStore;
+import jakarta.inject.Singleton;
+import java.util.Arrays;
+
+/**
+ * The {@code postgres} engine's restore: {@link PgRestorer} replaces the target database with a
+ * restore of the snapshot from the target-side store (staging database, then swap), synchronously.
+ * Only a snapshot whose manifest records the plan's source (as that server identifies itself now) is
+ * restored ({@code SNAPSHOT_NOT_OF_SOURCE} otherwise, before anything is touched).
+ */
+@Singleton
+public class PostgresRestoreEngine implements RestoreEngine {
+
+    private final SecretResolver secrets;
+    private final PostgresIdentity identities;
+    private final PgRestorer restorer = new PgRestorer(new PgTools(null));
+
+    /**
+     * @param secrets    secret resolver (target password)
+     * @param identities the source's identity, which the snapshot must record
+     */
+    public PostgresRestoreEngine(SecretResolver secrets, PostgresIdentity identities) {
+        this.secrets = secrets;
+        this.identities = identities;
+    }
+
+    @Override
+    public Set<Engine> engines() {
+        return Set.of(Engine.POSTGRES);
+    }
+
+    @Override
+    public boolean snapshotExists(RefreshPlan plan, String snapshotId) {
+        return snapshotId.matches(SnapshotStore.ID_REGEX) && new SnapshotStore(plan.targetStore()).find(snapshotId).isPresent();
+    }
+
+    @Override
+    public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
+        SnapshotStore store = new SnapshotStore(plan.targetStore());
+        var target = plan.target();
+        if (dryRun) {
+            ctx.planned("restore", "pg_restore -j " + plan.restoreJobs() + " of snapshot " + snapshotId + " from "
+                    + store.root() + " into a staging database, then DROP DATABASE " + target.database()
+                    + " and rename the staging database to it on " + target.host() + ":" + target.port());
+            return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
+        }
+        var snapshot = store.find(snapshotId).orElseThrow();
+        String source = identities.postgres(plan.source()).key();
+        if (!snapshot.isOf(source)) {
+            return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", "snapshot " + snapshotId + " in "
+                    + store.root() + " was taken of " + (snapshot.sourceIdentity() == null ? "an unrecorded source ("
+                    + snapshot.source() + ")" : snapshot.sourceIdentity()) + ", not of plan '" + plan.name()
+                    + "''s source " + source + "; the target was not touched");
+        }
+        char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
+        try {
+            // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
+            ctx.step("restore", () -> restorer.restore(target, password, store.dumpFile(snapshot), snapshot.snapshotId(),
+                    ctx.runId(), plan.restoreJobs()), r -> (r.restored() ? "restored " : "already restored, nothing touched: ")
+                    + plan.targetId() + " from " + snapshot.snapshotId() + " (pg_restore -j " + plan.restoreJobs() + ")");
+            ctx.markChanged();
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
+        return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
+    }
+
+    @Override
+    public RestoreProgress poll(RefreshPlan plan, ClusterRestorePoll poll, StepContext ctx) {
+        return new RestoreProgress.Refused("restore", "UNEXPECTED_POLL", "the postgres engine restores synchronously"
+                + " and never polls; poll message for " + poll.snapshotId() + " ignored");
+    }
+}

@@ -1,0 +1,97 @@
+package dev.dbrefresh.engine.postgres.testing;
+
+import dev.dbrefresh.local.aws.LocalAws;
+import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A second, throwaway PostgreSQL cluster on a free port, for tests that need another server (another
+ * system identifier): {@code initdb --no-sync} into a temporary directory and {@code pg_ctl start},
+ * run as user {@code postgres} when the test runs as root (initdb refuses root). Stopped and deleted by
+ * {@link #close()}. Uses the server binaries of the machine's PostgreSQL ({@value #BIN}).
+ */
+public final class SecondPostgres implements AutoCloseable {
+
+    /** Where the Debian package puts the server binaries. */
+    public static final String BIN = "/usr/lib/postgresql/15/bin";
+
+    private final Path dir;
+    private final int port;
+
+    private SecondPostgres(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** @return whether this machine can start one ({@value #BIN}/initdb exists) */
+    public static boolean available() {
+        return Files.isExecutable(Path.of(BIN, "initdb")) && Files.isExecutable(Path.of(BIN, "pg_ctl"));
+    }
+
+    /**
+     * @return a running cluster with trust authentication for superuser {@code postgres}
+     * @throws IOException when initdb or pg_ctl fails (their output is in the message)
+     */
+    public static SecondPostgres start() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("dbr-second-pg-");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path data = dir.resolve("data");
+        int port = LocalAws.freePort();
+        run(List.of(BIN + "/initdb", "-D", data.toString(), "-A", "trust", "--no-sync", "-U", "postgres"), dir);
+        run(List.of(BIN + "/pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(),
+                "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k " + dir, "start"), dir);
+        return new SecondPostgres(dir, port);
+    }
+
+    /** @return its TCP port */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * @param database a database name
+     * @return that database on this server, as superuser {@code postgres} without a password
+     */
+    public DatabaseEndpoint endpoint(String database) {
+        return new DatabaseEndpoint("127.0.0.1", port, database, "postgres", null);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            run(List.of(BIN + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"), dir);
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void run(List<String> command, Path dir) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name"))) {
+            cmd.addAll(List.of("su", "postgres", "-s", "/bin/sh", "-c", String.join(" ", command.stream()
+                    .map(SecondPostgres::shellQuote).toList())));
+        } else {
+            cmd.addAll(command);
+        }
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        if (!p.waitFor(Duration.ofMinutes(2).toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + command);
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.exitValue() != 0) {
+            throw new IOException(command.get(0) + " failed (exit " + p.exitValue() + "): " + out);
+        }
+    }
+
+    private static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
