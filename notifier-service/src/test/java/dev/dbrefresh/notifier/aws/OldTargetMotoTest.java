@@ -12,6 +12,8 @@ import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.engine.rds.ClusterApis;
 import dev.dbrefresh.engine.rds.ClusterIdentifiers;
 import dev.dbrefresh.engine.rds.RdsClusterApi;
+import dev.dbrefresh.engine.dynamodb.DynamoDbCleanup;
+import dev.dbrefresh.engine.rds.ClusterCleanup;
 import dev.dbrefresh.engine.rds.OldTarget;
 import dev.dbrefresh.engine.rds.SnapshotRetention;
 import dev.dbrefresh.runtime.testing.AwsCallRecorder;
@@ -60,8 +62,8 @@ class OldTargetMotoTest {
         dynamo = moto.client(DynamoDbClient.builder());
         ClusterApis apis = new ClusterApis(List.of(new RdsClusterApi(rds)));
         actions = new AfterRefreshActions(new EndpointParameterWriter(null),
-                new PipelineStarter(moto.client(CodePipelineClient.builder())), new SnapshotRetention(apis),
-                new OldTarget(apis), dynamo);
+                new PipelineStarter(moto.client(CodePipelineClient.builder())),
+                List.of(new ClusterCleanup(new OldTarget(apis), new SnapshotRetention(apis)), new DynamoDbCleanup(dynamo)));
     }
 
     @AfterAll
