@@ -90,7 +90,7 @@ public class RestoreStep {
         } else if (plan.promoteLatest()) {
             ctx.planned("promote", plan.currentParameter() + " = " + snapshotId);
         }
-        Instant deadline = clock.instant().plus(Duration.ofMinutes(plan.isCluster() ? plan.cluster().waitDeadlineMinutes() : 60));
+        Instant deadline = clock.instant().plus(Duration.ofMinutes(plan.waits().deadlineMinutes()));
         continueWith(plan, snapshotId, engine.start(plan, snapshotId, ready.dryRun(), ctx), 1, deadline, ready.dryRun(), ctx);
     }
 
@@ -146,7 +146,7 @@ public class RestoreStep {
         if (progress instanceof RestoreProgress.Refused refused) {
             ctx.fail(refused.step(), refused.errorCode(), refused.message());
         } else if (progress instanceof RestoreProgress.Waiting waiting) {
-            int delay = plan.isCluster() ? plan.cluster().pollDelaySeconds(nextAttempt) : 5;
+            int delay = plan.waits().pollDelaySeconds(nextAttempt);
             ctx.waiting(waiting.phase(), waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
             ctx.publishDelayed(Routing.CLUSTER_QUEUE, new ClusterRestorePoll(plan.name(), snapshotId, waiting.phase(),
                     nextAttempt, deadline), delay);

@@ -37,9 +37,6 @@ import java.util.Map;
  * @param masterPasswordSecret   secret reference of the target's own master password (reset after the restore)
  * @param database               database the users and verification connect to (PostgreSQL/MySQL), or {@code null}
  * @param tls                    whether clients connect with TLS (DocumentDB: the RDS CA bundle)
- * @param pollFirstSeconds       first delay of a wait, seconds
- * @param pollMaxSeconds         cap of the exponential poll delay, seconds (at most 900, the SQS limit)
- * @param waitDeadlineMinutes    a wait (copy, delete, restore) that lasts longer fails the run
  * @param endpointOverrides      test-only: restored endpoint host -> {@code host:port} to connect to instead
  *                               ({@code *} for every host)
  */
@@ -47,8 +44,8 @@ public record ClusterSettings(String sourceAccount, String sourceRegion, String 
         boolean shareFromSource, String shareRoleArn, String targetAccount, String targetRegion, String targetCluster, String engineVersion,
         String kmsKeyId, String subnetGroup, List<String> securityGroups, String clusterParameterGroup, int port,
         String instanceClass, int instances, String requiredTag, boolean finalSnapshot, Map<String, String> tags,
-        String masterUsername, String masterPasswordSecret, String database, boolean tls, int pollFirstSeconds,
-        int pollMaxSeconds, int waitDeadlineMinutes, Map<String, String> endpointOverrides) {
+        String masterUsername, String masterPasswordSecret, String database, boolean tls,
+        Map<String, String> endpointOverrides) {
 
     /** @return {@code rds://<account>/<region>/<cluster>} of the target, the lease key and guard subject */
     public String targetId() {
@@ -60,12 +57,4 @@ public record ClusterSettings(String sourceAccount, String sourceRegion, String 
         return "rds://" + sourceAccount + "/" + sourceRegion + "/" + sourceCluster;
     }
 
-    /**
-     * @param attempt poll attempt, 1 for the first
-     * @return the delay before that poll, seconds: {@code first * 2^(attempt-1)}, capped
-     */
-    public int pollDelaySeconds(int attempt) {
-        long delay = (long) pollFirstSeconds << Math.min(20, Math.max(0, attempt - 1));
-        return (int) Math.min(Math.min(pollMaxSeconds, 900), delay);
-    }
 }

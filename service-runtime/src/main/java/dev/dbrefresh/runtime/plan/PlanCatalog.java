@@ -195,7 +195,7 @@ public final class PlanCatalog {
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
                 List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")),
-                dynamodb);
+                dynamodb, waits(name, n.path("wait"), isCluster));
     }
 
     /** Checks the allowlists of {@link PlanResolver#CHOICES}: lists of names or {@code re:} regular expressions. */
@@ -315,7 +315,6 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + plan + "': target.kms-key-id is the AWS managed key aws/rds, which"
                     + " cannot be shared across accounts; use a customer managed key");
         }
-        JsonNode wait = n.path("wait");
         return new ClusterSettings(sourceAccount, sourceRegion, required(plan, "source.cluster", src.path("cluster")),
                 blankToNull(src.path("snapshot").asText(null)), src.path("share-from-source").asBoolean(false),
                 shareRole(plan, src, sourceAccount), targetAccount, targetRegion, required(plan, "target.cluster", tgt.path("cluster")),
@@ -327,8 +326,19 @@ public final class PlanCatalog {
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
                 blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
-                wait.path("first-poll-seconds").asInt(30), wait.path("max-poll-seconds").asInt(900),
-                wait.path("deadline-minutes").asInt(360), Map.copyOf(overrides));
+                Map.copyOf(overrides));
+    }
+
+    private static WaitSettings waits(String plan, JsonNode wait, boolean cluster) {
+        WaitSettings d = WaitSettings.defaultsFor(cluster);
+        int first = wait.path("first-poll-seconds").asInt(d.firstPollSeconds());
+        // Where only the first delay is given, the cap is at least that delay.
+        int max = wait.path("max-poll-seconds").asInt(Math.max(first, d.maxPollSeconds()));
+        try {
+            return new WaitSettings(first, max, wait.path("deadline-minutes").asInt(d.deadlineMinutes()));
+        } catch (PlanException e) {
+            throw new PlanException("plan '" + plan + "': " + e.getMessage());
+        }
     }
 
     private static TriggerSettings triggers(String plan, JsonNode n) {

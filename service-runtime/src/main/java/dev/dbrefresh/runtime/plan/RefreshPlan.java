@@ -29,12 +29,13 @@ import java.util.List;
  * @param notifications         optional notification channels beyond the queue
  * @param triggers              AWS Backup and schedule triggers
  * @param dynamodb              settings of the {@code dynamodb} engine, {@code null} for the others
+ * @param waits                 how waits poll and when they give up (every engine)
  */
 public record RefreshPlan(String name, String engine, DatabaseEndpoint source, DatabaseEndpoint target,
         String snapshotMode, Path sourceStore, Path targetStore, int restoreJobs, String latestParameter,
         String currentParameter, boolean promoteLatest, List<UserSpec> users, List<String> protectedPatterns,
         String notificationQueue, ClusterSettings cluster, NotificationSettings notifications, TriggerSettings triggers,
-        DynamoDbSettings dynamodb) {
+        DynamoDbSettings dynamodb, WaitSettings waits) {
 
     /** @return the plan's engine ({@link #engine()} is its id, as events carry it) */
     public Engine engineType() {

@@ -49,6 +49,33 @@ class PlanCatalogTest {
     }
 
     @Test
+    void load_shouldHonourWaitKeys_forEveryEngineNotOnlyTheClusterEngines() throws IOException {
+        assertThat(load(MINIMAL).require("minimal").waits()).isEqualTo(new WaitSettings(5, 5, 60));
+        RefreshPlan plan = load("""
+                plans:
+                  minimal:
+                    source: {database: shop_production}
+                    target: {database: shop_acceptance}
+                    wait: {first-poll-seconds: 7, max-poll-seconds: 50, deadline-minutes: 15}
+                """).require("minimal");
+
+        assertThat(plan.waits()).isEqualTo(new WaitSettings(7, 50, 15));
+        assertThat(List.of(plan.waits().pollDelaySeconds(1), plan.waits().pollDelaySeconds(2),
+                plan.waits().pollDelaySeconds(4))).containsExactly(7, 14, 50);
+    }
+
+    @Test
+    void load_shouldRefuseWaits_outsideSqsDelayLimits() {
+        assertThatThrownBy(() -> load(MINIMAL.replace("target: {database: shop_acceptance}",
+                "target: {database: shop_acceptance}\n    wait: {max-poll-seconds: 901}")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("plan 'minimal'")
+                .hasMessageContaining("wait.max-poll-seconds").hasMessageContaining("901");
+        assertThatThrownBy(() -> load(MINIMAL.replace("target: {database: shop_acceptance}",
+                "target: {database: shop_acceptance}\n    wait: {deadline-minutes: 0}")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("wait.deadline-minutes");
+    }
+
+    @Test
     void load_shouldReadEveryField_whenPlanIsComplete() throws IOException {
         PlanCatalog catalog = load("""
                 plans:

@@ -14,7 +14,7 @@ class RefreshGuardTest {
     private static RefreshPlan plan(DatabaseEndpoint target, List<String> protectedPatterns) {
         return new RefreshPlan("shop", "postgres", SOURCE, target, "create", Path.of("/s"), Path.of("/t"), 2,
                 "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications", null,
-                NotificationSettings.NONE, TriggerSettings.NONE, null);
+                NotificationSettings.NONE, TriggerSettings.NONE, null, WaitSettings.defaultsFor(false));
     }
 
     @Test

@@ -102,7 +102,7 @@ public class SnapshotStep {
         if (progress instanceof SnapshotProgress.Refused refused) {
             ctx.fail(refused.step(), refused.errorCode(), refused.message());
         } else if (progress instanceof SnapshotProgress.Waiting waiting) {
-            int delay = plan.isCluster() ? plan.cluster().pollDelaySeconds(nextAttempt) : 5;
+            int delay = plan.waits().pollDelaySeconds(nextAttempt);
             ctx.waiting("copy", waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
             ctx.publishDelayed(Routing.SNAPSHOT_QUEUE, new SnapshotCopyPoll(plan.name(), waiting.snapshotId(),
                     nextAttempt, deadline), delay);
@@ -129,6 +129,6 @@ public class SnapshotStep {
     }
 
     private Instant deadline(RefreshPlan plan) {
-        return clock.instant().plus(Duration.ofMinutes(plan.isCluster() ? plan.cluster().waitDeadlineMinutes() : 60));
+        return clock.instant().plus(Duration.ofMinutes(plan.waits().deadlineMinutes()));
     }
 }
