@@ -125,7 +125,7 @@ final class InfraTemplate {
         ObjectNode t = F.objectNode();
         t.put("AWSTemplateFormatVersion", "2010-09-09");
         t.put("Description", "dbrefresh: the SNS topic, the service queues with their DLQs and subscriptions, the state "
-                + "tables and one IRSA role per service. Generated from shared-contracts' Routing, service-runtime's "
+                + "tables and one IRSA role per service. Generated from shared-contracts' Routing and "
                 + "Tables and docs/aws.md's IAM section by policy-tests (InfraTemplateTest); do not edit.");
         t.set("Parameters", parameters());
         t.set("Conditions", conditions());
@@ -471,7 +471,7 @@ final class InfraTemplate {
             ObjectMapper yaml = new ObjectMapper(YAMLFactory.builder().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                     .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
                     .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE).disable(YAMLGenerator.Feature.SPLIT_LINES).build());
-            return "# Generated from shared-contracts' Routing, service-runtime's Tables and docs/aws.md's IAM section:\n"
+            return "# Generated from shared-contracts' Routing and Tables and docs/aws.md's IAM section:\n"
                     + "# do not edit. Regenerate with\n"
                     + "#   mvn -B -ntp -o -pl policy-tests -am verify -Dtest=InfraTemplateTest "
                     + "-Dsurefire.failIfNoSpecifiedTests=false -Ddbrefresh.infra.write=true\n"

@@ -67,7 +67,7 @@ class InfraTemplateTest {
         assertTrue(Files.exists(file), InfraTemplate.FILE + " is missing; generate it: " + regenerate());
         String actual = Files.readString(file);
         String diff = Diff.lines(actual, expected);
-        assertTrue(diff.isEmpty(), InfraTemplate.FILE + " differs from what shared-contracts' Routing, service-runtime's "
+        assertTrue(diff.isEmpty(), InfraTemplate.FILE + " differs from what shared-contracts' Routing and "
                 + "Tables and docs/aws.md's IAM section generate (- committed, + generated):\n" + diff
                 + "\nRegenerate it and commit the result: " + regenerate());
     }

@@ -1,0 +1,257 @@
+package dev.dbrefresh.policy;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The module layout of docs/architecture.md, checked on the compiled main classes ({@code <module>/target/classes},
+ * built by {@code -am}) with ArchUnit and on the poms and sources:
+ * <ul>
+ *   <li>the services and the platform (service-runtime, engine-api, shared-contracts) use no engine's code: no
+ *       RDS/DocumentDB/KMS/EC2 SDK, no MongoDB or MySQL driver, no in-process emulator, no DynamoDB control-plane
+ *       call (backups, restores, table deletes and tags), no engine module's classes, and no {@code pg_dump} or
+ *       {@code pg_restore} command in their code;</li>
+ *   <li>a module depends on an engine module only where it hosts it: it consumes a step SPI that engine implements,
+ *       or uses the engine's classes;</li>
+ *   <li>the platform holds at most a third of all main code.</li>
+ * </ul>
+ */
+class ArchitectureTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("dbrefresh.root", "..")).toAbsolutePath().normalize();
+
+    /** The modules that hold no engine code: the four services and the platform. */
+    static final List<String> ENGINE_FREE = List.of("snapshot-service", "cluster-service", "users-service",
+            "notifier-service", "service-runtime", "engine-api", "shared-contracts");
+
+    /** Packages only engine modules (and the local stack, for its emulators) may use. */
+    static final List<String> ENGINE_PACKAGES = List.of("software.amazon.awssdk.services.rds",
+            "software.amazon.awssdk.services.docdb", "software.amazon.awssdk.services.kms",
+            "software.amazon.awssdk.services.ec2", "software.amazon.awssdk.services.backup", "com.mongodb", "org.bson",
+            "com.mysql", "org.elasticmq", "com.amazonaws.services.dynamodbv2", "dev.dbrefresh.engine.postgres",
+            "dev.dbrefresh.engine.rds", "dev.dbrefresh.engine.dynamodb", "dev.dbrefresh.engine.mongodb",
+            "dev.dbrefresh.local");
+
+    /**
+     * DynamoDB's control plane as the dynamodb engine uses it (DynamoDB API reference: CreateBackup,
+     * RestoreTableFromBackup, ...); the platform's data-plane calls (GetItem, PutItem, UpdateItem, Query, Scan) and
+     * the health check's DescribeTable are not in it.
+     */
+    static final Set<String> DYNAMODB_CONTROL_PLANE = Set.of("createBackup", "deleteBackup", "describeBackup",
+            "listBackups", "restoreTableFromBackup", "restoreTableToPointInTime", "describeContinuousBackups",
+            "updateContinuousBackups", "deleteTable", "tagResource", "untagResource", "listTagsOfResource",
+            "updateTimeToLive", "describeTimeToLive", "updateTable");
+
+    private static final Map<String, JavaClasses> IMPORTED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static JavaClasses classes(String module) {
+        return IMPORTED.computeIfAbsent(module, m -> {
+            Path dir = ROOT.resolve(m).resolve("target/classes");
+            assertTrue(Files.isDirectory(dir), dir + " is missing: build with -am");
+            return new ClassFileImporter().importPath(dir);
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"snapshot-service", "cluster-service", "users-service", "notifier-service",
+            "service-runtime", "engine-api", "shared-contracts"})
+    void servicesAndPlatformUseNoEngineCode(String module) {
+        List<String> violations = new ArrayList<>();
+        for (JavaClass c : classes(module)) {
+            c.getDirectDependenciesFromSelf().forEach(d -> {
+                String target = d.getTargetClass().getName();
+                if (ENGINE_PACKAGES.stream().anyMatch(p -> target.startsWith(p + "."))) {
+                    violations.add(c.getName() + " -> " + target);
+                }
+            });
+            for (JavaMethodCall call : c.getMethodCallsFromSelf()) {
+                if (call.getTargetOwner().getName().equals("software.amazon.awssdk.services.dynamodb.DynamoDbClient")
+                        && DYNAMODB_CONTROL_PLANE.contains(call.getName())) {
+                    violations.add(c.getName() + " calls DynamoDbClient." + call.getName());
+                }
+            }
+        }
+        assertTrue(violations.isEmpty(), module + " uses engine code; move it into its engine module:\n  "
+                + String.join("\n  ", new TreeSet<>(violations)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"snapshot-service", "cluster-service", "users-service", "notifier-service",
+            "service-runtime", "engine-api", "shared-contracts"})
+    void servicesAndPlatformRunNoPostgresClientTool(String module) throws IOException {
+        Pattern tool = Pattern.compile("\"[^\"\\n]*\\bpg_(dump|restore|dumpall)\\b");
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String code = withoutComments(Files.readString(f));
+                Matcher m = tool.matcher(code);
+                while (m.find()) {
+                    found.add(ROOT.relativize(f) + ": " + m.group());
+                }
+            }
+        }
+        assertTrue(found.isEmpty(), module + " runs PostgreSQL client tools; that is engine-postgres' job:\n  "
+                + String.join("\n  ", found));
+    }
+
+    /** The comment-stripper must leave string literals and drop comments, or the rule above cannot fail. */
+    @Test
+    void withoutCommentsKeepsCodeAndDropsComments() {
+        String code = withoutComments("// pg_dump here\n/** pg_restore\n */ char q = '\\''; char d = '\"';"
+                + " String s = \"pg_dump\"; /* x */ String t = \"\"\"\n  // kept\n  \"\"\";");
+        assertTrue(code.contains("\"pg_dump\"") && !code.contains("pg_restore") && !code.contains("here")
+                && code.contains("// kept"), code);
+    }
+
+    @Test
+    void aModuleDependsOnAnEngineOnlyWhereItHostsIt() {
+        Map<String, Set<String>> unjustified = new TreeMap<>();
+        for (String module : modules()) {
+            for (String engine : directEngineDependencies(module)) {
+                JavaClasses mine = classes(module);
+                Set<String> consumed = consumedSpis(module);
+                JavaClasses theirs = classes(engine);
+                Set<String> engineClasses = new TreeSet<>();
+                theirs.forEach(c -> engineClasses.add(c.getName()));
+                boolean usesItsClasses = mine.stream().anyMatch(c -> c.getDirectDependenciesFromSelf().stream()
+                        .anyMatch(d -> engineClasses.contains(d.getTargetClass().getName())));
+                boolean implementsWhatItConsumes = theirs.stream().anyMatch(c -> c.getAllRawInterfaces().stream()
+                        .anyMatch(i -> consumed.contains(i.getName())));
+                if (!usesItsClasses && !implementsWhatItConsumes) {
+                    unjustified.computeIfAbsent(module, k -> new TreeSet<>()).add(engine);
+                }
+            }
+        }
+        assertTrue(unjustified.isEmpty(), "modules that depend on an engine they neither host nor use: " + unjustified);
+    }
+
+    @Test
+    void thePlatformHoldsAtMostAThirdOfMainCode() throws IOException {
+        long platform = 0;
+        long all = 0;
+        Map<String, Long> byModule = new TreeMap<>();
+        for (String module : modules()) {
+            long lines = mainLines(module);
+            byModule.put(module, lines);
+            all += lines;
+            if (module.equals("service-runtime") || module.equals("engine-api")) {
+                platform += lines;
+            }
+        }
+        assertTrue(platform * 3 <= all, "the platform (service-runtime, engine-api) holds " + platform + " of " + all
+                + " main lines, more than a third: " + byModule);
+    }
+
+    /** The step SPIs of engine-api that a module's own classes use (a {@code *Step} taking a list of them). */
+    private static Set<String> consumedSpis(String module) {
+        Set<String> spis = new TreeSet<>();
+        classes(module).forEach(c -> c.getDirectDependenciesFromSelf().forEach(d -> {
+            JavaClass t = d.getTargetClass();
+            if (t.getPackageName().equals("dev.dbrefresh.engine.spi")) { // engine-api is not imported: a stub class
+                spis.add(t.getName());
+            }
+        }));
+        return spis;
+    }
+
+    /** @return the reactor's modules with main code, from the root pom */
+    static List<String> modules() {
+        try {
+            Matcher m = Pattern.compile("<module>([\\w-]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+            List<String> modules = new ArrayList<>();
+            while (m.find()) {
+                if (Files.isDirectory(ROOT.resolve(m.group(1)).resolve("src/main/java"))) {
+                    modules.add(m.group(1));
+                }
+            }
+            return modules;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return the engine modules a module's pom names at compile scope */
+    static Set<String> directEngineDependencies(String module) {
+        try {
+            String pom = Files.readString(ROOT.resolve(module).resolve("pom.xml"));
+            Matcher m = Pattern.compile("<dependency>\\s*(?:<!--.*?-->\\s*)?<groupId>dev\\.dbrefresh</groupId>\\s*"
+                    + "<artifactId>(engine-(?!api)[\\w-]+)</artifactId>(.*?)</dependency>", Pattern.DOTALL).matcher(pom);
+            Set<String> engines = new TreeSet<>();
+            while (m.find()) {
+                if (!m.group(2).contains("<scope>")) {
+                    engines.add(m.group(1));
+                }
+            }
+            return engines;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long mainLines(String module) throws IOException {
+        try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
+            long lines = 0;
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                lines += Files.readAllLines(f).size();
+            }
+            return lines;
+        }
+    }
+
+    /** Java source without its comments; string literals are kept as they are. */
+    static String withoutComments(String source) {
+        StringBuilder out = new StringBuilder(source.length());
+        int i = 0;
+        while (i < source.length()) {
+            char c = source.charAt(i);
+            if (source.startsWith("\"\"\"", i)) {
+                int end = source.indexOf("\"\"\"", i + 3);
+                end = end < 0 ? source.length() : end + 3;
+                out.append(source, i, end);
+                i = end;
+            } else if (c == '\'') {
+                int end = source.indexOf('\'', i + (source.startsWith("'\\", i) ? 3 : 2));
+                end = end < 0 ? source.length() : end + 1;
+                out.append(source, i, end);
+                i = end;
+            } else if (c == '"') {
+                int end = i + 1;
+                while (end < source.length() && source.charAt(end) != '"') {
+                    end += source.charAt(end) == '\\' ? 2 : 1;
+                }
+                out.append(source, i, Math.min(source.length(), end + 1));
+                i = end + 1;
+            } else if (source.startsWith("//", i)) {
+                int end = source.indexOf('\n', i);
+                i = end < 0 ? source.length() : end;
+            } else if (source.startsWith("/*", i)) {
+                int end = source.indexOf("*/", i + 2);
+                i = end < 0 ? source.length() : end + 2;
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
+    }
+}
