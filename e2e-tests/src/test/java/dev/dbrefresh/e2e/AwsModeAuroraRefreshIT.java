@@ -10,7 +10,7 @@ import dev.dbrefresh.local.LocalPostgres;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
-import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.aws.cluster.ClusterIdentifiers;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
@@ -197,7 +197,7 @@ class AwsModeAuroraRefreshIT {
         EventEnvelope start = EventEnvelope.create("e2e", runId, null, new RefreshRequested(plan, null, null, false, "test"),
                 Instant.now());
         moto.publishToTopic(start);
-        List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
+        List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(4), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
         assertThat(notification).as("notification of run %s (logs in %s)", runId, services.logDir()).isNotNull();

@@ -19,7 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.aws.Tables;
 import dev.dbrefresh.runtime.local.LocalAws;
 import org.junit.jupiter.api.AfterAll;
@@ -126,7 +126,7 @@ class LocalStackProcessesIT {
         try (LocalAws dynamo = LocalAws.startDynamoOnly(home.resolve("dynamodb"))) {
             var leases = dynamo.dynamoClient().scan(r -> r.tableName(Tables.LEASES)).items();
             assertThat(leases).as("leases left in %s", home).noneMatch(i -> runId.equals(i.get("owner").s()));
-            assertThat(new AuditLog(dynamo.dynamoClient(), Tables.AUDIT).entries(runId))
+            assertThat(new DynamoDbAuditLog(dynamo.dynamoClient(), Tables.AUDIT).entries(runId))
                     .anySatisfy(e -> assertThat(e.step()).isEqualTo("interrupted"));
         }
     }

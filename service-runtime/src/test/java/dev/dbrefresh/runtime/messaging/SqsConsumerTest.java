@@ -13,6 +13,7 @@ import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.aws.Tables;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.runtime.local.LocalAws;
@@ -86,7 +87,7 @@ class SqsConsumerTest {
                         AwsBasicCredentials.create(LocalAws.ACCESS_KEY, LocalAws.SECRET_KEY)))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         queueUrls = new QueueUrls(sqs);
-        audit = new AuditLog(dynamo, Tables.AUDIT);
+        audit = new DynamoDbAuditLog(dynamo, Tables.AUDIT);
         sqs.setQueueAttributes(r -> r.queueUrl(queueUrls.url(QUEUE)).attributes(
                 Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS))));
     }
