@@ -15,6 +15,7 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.aws.Tables;
+import dev.dbrefresh.runtime.idempotency.DynamoDbIdempotencyStore;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.runtime.local.LocalAws;
 import dev.dbrefresh.runtime.testing.TestMessagingSettings;
@@ -516,20 +517,32 @@ class SqsConsumerTest {
         return messages.get(0);
     }
 
-    /** The real store, noting what each claim found. */
-    private static final class RecordingIdempotencyStore extends IdempotencyStore {
+    /** The real (DynamoDB) store, noting what each claim found. */
+    private static final class RecordingIdempotencyStore implements IdempotencyStore {
 
         final List<IdempotencyStore.Claim> claims = new CopyOnWriteArrayList<>();
-
-        RecordingIdempotencyStore() {
-            super(dynamo, Tables.IDEMPOTENCY);
-        }
+        private final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
 
         @Override
         public Claim claim(String consumer, String eventId, Duration lockTime) {
-            Claim c = super.claim(consumer, eventId, lockTime);
+            Claim c = dynamoStore.claim(consumer, eventId, lockTime);
             claims.add(c);
             return c;
+        }
+
+        @Override
+        public void extend(String consumer, String eventId, Duration lockTime) {
+            dynamoStore.extend(consumer, eventId, lockTime);
+        }
+
+        @Override
+        public void complete(String consumer, String eventId) {
+            dynamoStore.complete(consumer, eventId);
+        }
+
+        @Override
+        public void release(String consumer, String eventId) {
+            dynamoStore.release(consumer, eventId);
         }
     }
 
