@@ -11,7 +11,7 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.aws.Tables;
-import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.lease.DynamoDbLeaseStore;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -125,7 +125,7 @@ public final class LocalStackRunner {
         Thread hook = new Thread(() -> {
             services.close();
             try {
-                int released = new LeaseStore(aws.dynamoClient(), Tables.LEASES).releaseRun(runId);
+                int released = new DynamoDbLeaseStore(aws.dynamoClient(), Tables.LEASES).releaseRun(runId);
                 String what = "run " + runId + " was interrupted; its services were stopped"
                         + (released > 0 ? " and its lease on " + plan.targetId() + " was released" : "");
                 new DynamoDbAuditLog(aws.dynamoClient(), Tables.AUDIT).record(new AuditEntry(runId, Instant.now() + "#dbrefresh-cli#"
