@@ -232,7 +232,9 @@ abstract class LeaseStoreContractTest {
             }
             Set<String> a = won.get(0).get(2, TimeUnit.MINUTES);
             Set<String> b = won.get(1).get(2, TimeUnit.MINUTES);
-            assertThat(a).doesNotContainAnyElementsOf(b);
+            Set<String> both = new HashSet<>(a);
+            both.retainAll(b); // one run may win every target: the other's set is then empty
+            assertThat(both).isEmpty();
             assertThat(a.size() + b.size()).isEqualTo(targets.size());
             for (String t : targets) {
                 assertThat(leases.holder(t)).contains(a.contains(t) ? RUN_A : RUN_B);
