@@ -12,6 +12,7 @@ import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.engine.rds.ClusterIdentifiers;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -197,7 +198,7 @@ class AwsModeAuroraRefreshIT {
         EventEnvelope start = EventEnvelope.create("e2e", runId, null, new RefreshRequested(plan, null, null, false, "test"),
                 Instant.now());
         moto.publishToTopic(start);
-        List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
+        List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(4), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
         assertThat(notification).as("notification of run %s (logs in %s)", runId, services.logDir()).isNotNull();

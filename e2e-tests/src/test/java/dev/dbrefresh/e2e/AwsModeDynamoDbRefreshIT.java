@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
-import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,7 +103,7 @@ class AwsModeDynamoDbRefreshIT {
         sqs.sendMessage(r -> r.queueUrl(startQueue).messageBody(event));
         String runId = "backup-" + job + "-orders";
 
-        List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(dynamo, "dbrefresh-audit"), runId,
+        List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(dynamo, "dbrefresh-audit"), runId,
                 Duration.ofMinutes(3), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(sqs, "dbrefresh-notifications", runId);
 

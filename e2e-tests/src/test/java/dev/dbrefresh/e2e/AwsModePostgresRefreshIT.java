@@ -10,7 +10,7 @@ import dev.dbrefresh.local.LocalPostgres;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
-import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +82,7 @@ class AwsModePostgresRefreshIT {
                 new RefreshRequested("aws-e2e", null, null, false, "test"), Instant.now());
         moto.publishToTopic(start);
 
-        List<AuditEntry> entries = LocalStackRunner.follow(new AuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
+        List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(moto.dynamo(), "dbrefresh-audit"), runId,
                 Duration.ofMinutes(3), System.out);
         JsonNode notification = LocalStackRunner.awaitNotification(moto.sqs(), "dbrefresh-notifications", runId);
 

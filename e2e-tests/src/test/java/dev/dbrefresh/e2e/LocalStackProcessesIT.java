@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.local.aws.LocalAws;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class LocalStackProcessesIT {
         try (LocalAws dynamo = LocalAws.startDynamoOnly(home.resolve("dynamodb"))) {
             var leases = dynamo.dynamoClient().scan(r -> r.tableName(Tables.LEASES)).items();
             assertThat(leases).as("leases left in %s", home).noneMatch(i -> runId.equals(i.get("owner").s()));
-            assertThat(new AuditLog(dynamo.dynamoClient(), Tables.AUDIT).entries(runId))
+            assertThat(new DynamoDbAuditLog(dynamo.dynamoClient(), Tables.AUDIT).entries(runId))
                     .anySatisfy(e -> assertThat(e.step()).isEqualTo("interrupted"));
         }
     }

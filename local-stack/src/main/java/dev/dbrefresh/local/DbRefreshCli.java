@@ -4,6 +4,7 @@ import dev.dbrefresh.local.aws.LocalAws;
 
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -223,11 +224,11 @@ public final class DbRefreshCli {
                     .region(Region.of(LocalAws.REGION)).httpClientBuilder(UrlConnectionHttpClient.builder())
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
                             LocalAws.SECRET_KEY))).build()) {
-                return query.apply(new AuditLog(dynamo, "dbrefresh-audit"));
+                return query.apply(new DynamoDbAuditLog(dynamo, "dbrefresh-audit"));
             }
         }
         try (LocalAws aws = LocalAws.startDynamoOnly(home.resolve("dynamodb"))) {
-            return query.apply(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"));
+            return query.apply(new DynamoDbAuditLog(aws.dynamoClient(), "dbrefresh-audit"));
         }
     }
 }

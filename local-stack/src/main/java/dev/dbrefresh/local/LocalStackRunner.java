@@ -11,6 +11,8 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.lease.LeaseStore;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
+import dev.dbrefresh.runtime.lease.DynamoDbLeaseStore;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -95,7 +97,7 @@ public final class LocalStackRunner {
                 publishStart(sqs, runId, new RefreshRequested(plan.name(), null, null, o.dryRun(), "cli", o.values()));
                 o.out().println("run " + runId + " of plan " + plan.name() + " started: " + plan.sourceId()
                         + " -> " + plan.targetId());
-                List<AuditEntry> entries = follow(new AuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),
+                List<AuditEntry> entries = follow(new DynamoDbAuditLog(aws.dynamoClient(), "dbrefresh-audit"), runId, o.timeout(),
                         o.out());
                 try {
                     Runtime.getRuntime().removeShutdownHook(interrupted);
@@ -124,10 +126,10 @@ public final class LocalStackRunner {
         Thread hook = new Thread(() -> {
             services.close();
             try {
-                int released = new LeaseStore(aws.dynamoClient(), Tables.LEASES).releaseRun(runId);
+                int released = new DynamoDbLeaseStore(aws.dynamoClient(), Tables.LEASES).releaseRun(runId);
                 String what = "run " + runId + " was interrupted; its services were stopped"
                         + (released > 0 ? " and its lease on " + plan.targetId() + " was released" : "");
-                new AuditLog(aws.dynamoClient(), Tables.AUDIT).record(new AuditEntry(runId, Instant.now() + "#dbrefresh-cli#"
+                new DynamoDbAuditLog(aws.dynamoClient(), Tables.AUDIT).record(new AuditEntry(runId, Instant.now() + "#dbrefresh-cli#"
                         + runId + "#interrupted#failed#final", Instant.now(), "dbrefresh-cli", "interrupted",
                         AuditEntry.FAILED, 0, what, "RUN_INTERRUPTED", null, plan.name()));
                 System.err.println("dbrefresh: " + what);

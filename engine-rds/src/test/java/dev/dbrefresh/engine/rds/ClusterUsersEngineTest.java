@@ -7,6 +7,7 @@ import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.InMemoryAuditLog;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
@@ -64,7 +65,7 @@ class ClusterUsersEngineTest {
     private static boolean myUp;
 
     private final FakeClusterApi api = new FakeClusterApi();
-    private final MemoryAuditLog audit = new MemoryAuditLog();
+    private final InMemoryAuditLog audit = new InMemoryAuditLog();
     private final ClusterUsersEngine engine = new ClusterUsersEngine(new ClusterApis(List.of(api)), SECRETS, audit);
 
     @BeforeAll
@@ -143,7 +144,7 @@ class ClusterUsersEngineTest {
             assertThat(a.rowsVerified()).isEqualTo(36);
         });
         assertThat(api.passwords).containsExactly("target-cluster=master-pw");
-        assertThat(audit.steps()).contains("master-password succeeded", "cluster-available succeeded",
+        assertThat(steps()).contains("master-password succeeded", "cluster-available succeeded",
                 "users succeeded", "verify succeeded");
     }
 
@@ -164,7 +165,7 @@ class ClusterUsersEngineTest {
 
         assertThat(third).isInstanceOf(UsersEngine.Applied.class);
         assertThat(api.passwords).hasSize(1);
-        assertThat(audit.steps()).containsSubsequence("master-password succeeded", "cluster-available failed",
+        assertThat(steps()).containsSubsequence("master-password succeeded", "cluster-available failed",
                 "master-password skipped", "cluster-available failed", "cluster-available succeeded", "verify succeeded");
     }
 
@@ -209,7 +210,7 @@ class ClusterUsersEngineTest {
 
         assertThat(outcome).isInstanceOf(UsersEngine.Applied.class);
         assertThat(api.passwords).isEmpty();
-        assertThat(audit.steps()).allMatch(s -> s.endsWith(" planned"));
+        assertThat(steps()).allMatch(s -> s.endsWith(" planned"));
     }
 
     @Test
@@ -262,39 +263,10 @@ class ClusterUsersEngineTest {
         return new StepContext(envelope, plan.name(), "users-service", attempt, audit, null, Clock.systemUTC());
     }
 
-    /** The audit log in memory: conditional writes by sort key, as DynamoDB does them. */
-    static final class MemoryAuditLog extends AuditLog {
-
-        private final List<AuditEntry> entries = Collections.synchronizedList(new ArrayList<>());
-
-        MemoryAuditLog() {
-            super(null, "memory");
-        }
-
-        @Override
-        public boolean record(AuditEntry entry) {
-            synchronized (entries) {
-                if (entries.stream().anyMatch(e -> e.runId().equals(entry.runId()) && e.sortKey().equals(entry.sortKey()))) {
-                    return false;
-                }
-                return entries.add(entry);
-            }
-        }
-
-        @Override
-        public List<AuditEntry> entries(String runId) {
-            synchronized (entries) {
-                return entries.stream().filter(e -> e.runId().equals(runId)).toList();
-            }
-        }
-
-        /** @return {@code step status} of every entry but {@code started}, in order */
-        List<String> steps() {
-            synchronized (entries) {
-                return entries.stream().filter(e -> !AuditEntry.STARTED.equals(e.status()))
-                        .map(e -> e.step().replaceAll("#.*", "") + " " + e.status()).toList();
-            }
-        }
+    /** @return {@code step status} of every audit entry written but {@code started}, in order */
+    private List<String> steps() {
+        return audit.written().stream().filter(e -> !AuditEntry.STARTED.equals(e.status()))
+                .map(e -> e.step().replaceAll("#.*", "") + " " + e.status()).toList();
     }
 
     /** A cluster API that knows one cluster; statuses queued in {@link #statuses} are reported first. */

@@ -1,148 +1,68 @@
 package dev.dbrefresh.runtime.audit;
 
-import io.micronaut.context.annotation.Value;
-import jakarta.inject.Singleton;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * The choreography audit log in DynamoDB: one item per step transition, partition key {@code runId},
- * sort key {@code sk} (see {@link AuditEntry#sortKey()}). Every service writes it; the command line's
- * {@code status} and the notifier read it.
+ * The choreography audit log: one entry per step transition, keyed by ({@code runId}, {@code sortKey}) (see
+ * {@link AuditEntry#sortKey()}). Every service writes it; the command line's {@code status} and the notifier read
+ * it.
+ *
+ * <p>A port with two implementations of one contract: {@link DynamoDbAuditLog} (the bean; a DynamoDB table) and
+ * {@link InMemoryAuditLog} (tests and single-process use). Implementations are thread-safe. An entry is never
+ * changed once written: a second write of its key is refused, which is what makes a redelivered event's step
+ * transitions harmless.
  */
-@Singleton
-public class AuditLog {
-
-    private final DynamoDbClient dynamo;
-    private final String table;
-
-    /**
-     * @param dynamo DynamoDB client
-     * @param table  table name, {@code dbrefresh.tables.audit}
-     */
-    public AuditLog(DynamoDbClient dynamo, @Value("${dbrefresh.tables.audit:dbrefresh-audit}") String table) {
-        this.dynamo = dynamo;
-        this.table = table;
-    }
+public interface AuditLog {
 
     /**
      * Longest {@code details} stored, in characters: far below DynamoDB's 400 KB item limit, so a step
      * that describes thousands of tables is cut, not lost.
      */
-    public static final int MAX_DETAILS_CHARS = 32_000;
+    int MAX_DETAILS_CHARS = 32_000;
 
     /**
      * Writes an entry unless an entry with the same key exists (conditional put); details longer than
-     * {@link #MAX_DETAILS_CHARS} are cut and say how much was cut.
+     * {@link #MAX_DETAILS_CHARS} are cut and say how much was cut: the first {@value #MAX_DETAILS_CHARS}
+     * characters followed by {@code "... (<n> more characters)"}. Every other field is stored as given.
      *
-     * @param entry the entry
-     * @return {@code true} when written, {@code false} when it was already there (a redelivery)
+     * @param entry the entry; {@code runId} and {@code sortKey} must be non-empty, and {@code at},
+     *              {@code service}, {@code step} and {@code status} non-null
+     * @return {@code true} when written, {@code false} when it was already there (a redelivery); the entry
+     *         already there is kept unchanged
+     * @throws RuntimeException when a required field is missing (nothing is written), or the store cannot be
+     *                          reached (DynamoDB: an {@code SdkException})
      */
-    public boolean record(AuditEntry entry) {
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put("runId", s(entry.runId()));
-        item.put("sk", s(entry.sortKey()));
-        item.put("at", s(entry.at().toString()));
-        item.put("service", s(entry.service()));
-        item.put("step", s(entry.step()));
-        item.put("status", s(entry.status()));
-        item.put("durationMs", AttributeValue.fromN(Long.toString(entry.durationMs())));
-        if (entry.details() != null) {
-            String d = entry.details();
-            item.put("details", s(d.length() <= MAX_DETAILS_CHARS ? d : d.substring(0, MAX_DETAILS_CHARS)
-                    + "... (" + (d.length() - MAX_DETAILS_CHARS) + " more characters)"));
-        }
-        if (entry.errorCode() != null) {
-            item.put("errorCode", s(entry.errorCode()));
-        }
-        if (entry.eventId() != null) {
-            item.put("eventId", s(entry.eventId()));
-        }
-        if (entry.plan() != null) {
-            item.put("plan", s(entry.plan()));
-        }
-        try {
-            dynamo.putItem(r -> r.tableName(table).item(item).conditionExpression("attribute_not_exists(sk)"));
-            return true;
-        } catch (ConditionalCheckFailedException duplicate) {
-            return false;
-        }
-    }
+    boolean record(AuditEntry entry);
 
     /**
      * @param runId a run id
-     * @return the run's entries in the order they happened
+     * @return the run's entries in the order they happened: by {@link AuditEntry#at()}, then by
+     *         {@link AuditEntry#sortKey()} ({@link String#compareTo}) for entries of the same instant; empty for an
+     *         unknown run; a new list the caller may change
      */
-    public List<AuditEntry> entries(String runId) {
-        List<AuditEntry> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            var builder = QueryRequest.builder().tableName(table).keyConditionExpression("runId = :r")
-                    .expressionAttributeValues(Map.of(":r", s(runId))).consistentRead(true);
-            if (start != null) {
-                builder.exclusiveStartKey(start);
-            }
-            QueryResponse page = dynamo.query(builder.build());
-            page.items().forEach(i -> out.add(fromItem(i)));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
-        out.sort(Comparator.comparing(AuditEntry::at).thenComparing(AuditEntry::sortKey));
-        return out;
-    }
+    List<AuditEntry> entries(String runId);
 
     /**
-     * Lists runs from a scan of the table (the audit log is small: a few dozen items per run).
+     * Lists runs with their first and last entry. A run's entries are ordered by {@link AuditEntry#at()}, entries
+     * of the same instant by sort key in code point order (the UTF-8 byte order DynamoDB sorts by): the first is
+     * the run's start, the last its latest entry, and the run's plan is the first non-null
+     * {@link AuditEntry#plan()} in that order.
      *
      * @param plan  only runs of this plan, or {@code null} for all
-     * @param limit at most this many runs, newest first
+     * @param limit at most this many runs, newest first (by {@link RunSummary#startedAt()}; runs that started at
+     *              the same instant come in no specified order); {@code 0} gives an empty list
      * @return per run: the first and last entry
+     * @throws IllegalArgumentException when {@code limit} is negative
      */
-    public List<RunSummary> runs(String plan, int limit) {
-        Map<String, List<AuditEntry>> byRun = new LinkedHashMap<>();
-        dynamo.scanPaginator(r -> r.tableName(table)).items()
-                .forEach(i -> byRun.computeIfAbsent(i.get("runId").s(), k -> new ArrayList<>()).add(fromItem(i)));
-        List<RunSummary> runs = new ArrayList<>();
-        byRun.forEach((run, entries) -> {
-            entries.sort(Comparator.comparing(AuditEntry::at));
-            String runPlan = entries.stream().map(AuditEntry::plan).filter(p -> p != null).findFirst().orElse(null);
-            if (plan == null || plan.equals(runPlan)) {
-                runs.add(new RunSummary(run, runPlan, entries.get(0).at(), entries.get(entries.size() - 1)));
-            }
-        });
-        runs.sort(Comparator.comparing(RunSummary::startedAt).reversed());
-        return runs.subList(0, Math.min(limit, runs.size()));
-    }
+    List<RunSummary> runs(String plan, int limit);
 
     /**
      * @param runId     run id
-     * @param plan      plan name
+     * @param plan      plan name, or {@code null} when no entry of the run names one
      * @param startedAt time of the run's first entry
      * @param last      the run's latest entry
      */
-    public record RunSummary(String runId, String plan, Instant startedAt, AuditEntry last) {
-    }
-
-    private static AuditEntry fromItem(Map<String, AttributeValue> i) {
-        return new AuditEntry(i.get("runId").s(), i.get("sk").s(), Instant.parse(i.get("at").s()), str(i, "service"),
-                str(i, "step"), str(i, "status"), i.containsKey("durationMs") ? Long.parseLong(i.get("durationMs").n()) : 0,
-                str(i, "details"), str(i, "errorCode"), str(i, "eventId"), str(i, "plan"));
-    }
-
-    private static String str(Map<String, AttributeValue> i, String k) {
-        return i.containsKey(k) ? i.get(k).s() : null;
-    }
-
-    private static AttributeValue s(String v) {
-        return AttributeValue.fromS(v);
+    record RunSummary(String runId, String plan, Instant startedAt, AuditEntry last) {
     }
 }

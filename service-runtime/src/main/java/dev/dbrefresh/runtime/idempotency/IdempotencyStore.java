@@ -1,50 +1,31 @@
 package dev.dbrefresh.runtime.idempotency;
 
-import dev.dbrefresh.contracts.Tables;
-import io.micronaut.context.annotation.Value;
-import jakarta.inject.Singleton;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 /**
- * Duplicate detection per (consumer, event id), after Powertools' idempotency utility: a conditional
- * put claims the key before the handler runs ({@code attribute_not_exists(id) OR (status = INPROGRESS
- * AND lockExpiry < :now)}), the key is marked COMPLETED after success, and released after a failure so
- * a retry can claim it again. Items expire through the table's TTL attribute {@code expiry} (seconds
- * since epoch).
+ * Duplicate detection per (consumer, event id), after Powertools' idempotency utility: a key is claimed before
+ * the handler runs, marked COMPLETED after success, and released after a failure so a retry can claim it again.
+ *
+ * <p>A key is in one of three states: absent, INPROGRESS (with a lock expiry) or COMPLETED. Time is read from the
+ * implementation's clock in whole seconds since the epoch, and durations count in whole seconds
+ * ({@link Duration#toSeconds()}). A lock taken at second {@code t} for {@code lockTime} holds through second
+ * {@code t + lockTime} and can be claimed again from the second after. A key is kept at least
+ * {@link #KEEP_COMPLETED} after its last claim or completion and may be forgotten after that (it becomes absent).
+ *
+ * <p>A port with two implementations of one contract: {@link DynamoDbIdempotencyStore} (the bean; a DynamoDB
+ * table) and {@link InMemoryIdempotencyStore} (tests and single-process use). Implementations are thread-safe and
+ * each call is atomic.
  */
-@Singleton
-public class IdempotencyStore {
-
-    /** How long a COMPLETED key is kept: longer than any SQS retention (14 days max). */
-    static final Duration KEEP_COMPLETED = Duration.ofDays(15);
-
-    private final DynamoDbClient dynamo;
-    private final String table;
-    private final Clock clock;
+public interface IdempotencyStore {
 
     /**
-     * @param dynamo DynamoDB client
-     * @param table  table name, {@code dbrefresh.tables.idempotency}
+     * How long a key is kept after its last claim or completion: longer than any SQS retention (14 days max), so a
+     * message cannot outlive the record that it was handled.
      */
-    @jakarta.inject.Inject
-    public IdempotencyStore(DynamoDbClient dynamo,
-            @Value("${dbrefresh.tables.idempotency:dbrefresh-idempotency}") String table) {
-        this(dynamo, table, Clock.systemUTC());
-    }
-
-    IdempotencyStore(DynamoDbClient dynamo, String table, Clock clock) {
-        this.dynamo = dynamo;
-        this.table = table;
-        this.clock = clock;
-    }
+    Duration KEEP_COMPLETED = Duration.ofDays(15);
 
     /** What {@link #claim} found. */
-    public enum Claim {
+    enum Claim {
         /** The key is ours: run the handler. */
         ACQUIRED,
         /** The event was handled before: acknowledge it without running the handler. */
@@ -54,29 +35,17 @@ public class IdempotencyStore {
     }
 
     /**
+     * Claims the key when it is absent or its INPROGRESS lock has expired: it becomes INPROGRESS with a lock until
+     * now + {@code lockTime}.
+     *
      * @param consumer  consumer id (service name)
      * @param eventId   event id
      * @param lockTime  how long the claim holds if this worker dies, normally the visibility timeout
-     * @return the outcome
+     * @return the outcome: {@link Claim#ACQUIRED} when claimed; {@link Claim#ALREADY_COMPLETED} for a COMPLETED key;
+     *         {@link Claim#IN_PROGRESS} while another claim's lock holds (also when that claim is released while
+     *         this one looks: retry later)
      */
-    public Claim claim(String consumer, String eventId, Duration lockTime) {
-        long now = clock.instant().getEpochSecond();
-        try {
-            dynamo.putItem(r -> r.tableName(table)
-                    .item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)), "status", AttributeValue.fromS("INPROGRESS"),
-                            "lockExpiry", n(now + lockTime.toSeconds()), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds())))
-                    .conditionExpression("attribute_not_exists(id) OR (#s = :inprogress AND lockExpiry < :now)")
-                    .expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"), ":now", n(now))));
-            return Claim.ACQUIRED;
-        } catch (ConditionalCheckFailedException taken) {
-            var item = dynamo.getItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
-                    .consistentRead(true)).item();
-            // The item is gone when the other claim was released between the put and this read: retry later.
-            AttributeValue status = item == null ? null : item.get("status");
-            return status != null && "COMPLETED".equals(status.s()) ? Claim.ALREADY_COMPLETED : Claim.IN_PROGRESS;
-        }
-    }
+    Claim claim(String consumer, String eventId, Duration lockTime);
 
     /**
      * Extends the lock of a claim whose handler is still running (called by the consumer's heartbeat), so
@@ -87,52 +56,23 @@ public class IdempotencyStore {
      * @param eventId  event id
      * @param lockTime how long the claim holds from now if this worker dies
      */
-    public void extend(String consumer, String eventId, Duration lockTime) {
-        long now = clock.instant().getEpochSecond();
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
-                    .updateExpression("SET lockExpiry = :lockExpiry").conditionExpression("#s = :inprogress")
-                    .expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"),
-                            ":lockExpiry", n(now + lockTime.toSeconds()))));
-        } catch (ConditionalCheckFailedException notInProgress) {
-            // completed or released: there is no lock to extend
-        }
-    }
+    void extend(String consumer, String eventId, Duration lockTime);
 
     /**
-     * Marks a claimed key as handled.
+     * Marks a claimed key as handled: it becomes COMPLETED whatever its state (the write is unconditional), and
+     * later claims answer {@link Claim#ALREADY_COMPLETED}.
      *
      * @param consumer consumer id
      * @param eventId  event id
      */
-    public void complete(String consumer, String eventId) {
-        long now = clock.instant().getEpochSecond();
-        dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)),
-                "status", AttributeValue.fromS("COMPLETED"), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds()))));
-    }
+    void complete(String consumer, String eventId);
 
     /**
-     * Releases a claim after a failed attempt so the retry can claim it.
+     * Releases a claim after a failed attempt so the retry can claim it: an INPROGRESS key becomes absent; a
+     * COMPLETED key is left alone (a completion is never undone).
      *
      * @param consumer consumer id
      * @param eventId  event id
      */
-    public void release(String consumer, String eventId) {
-        try {
-            dynamo.deleteItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
-                    .conditionExpression("#s = :inprogress").expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"))));
-        } catch (ConditionalCheckFailedException alreadyCompleted) {
-            // never undo a completion
-        }
-    }
-
-    private static String key(String consumer, String eventId) {
-        return consumer + "#" + eventId;
-    }
-
-    private static AttributeValue n(long v) {
-        return AttributeValue.fromN(Long.toString(v));
-    }
+    void release(String consumer, String eventId);
 }

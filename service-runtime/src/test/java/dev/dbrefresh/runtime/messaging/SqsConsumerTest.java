@@ -14,6 +14,8 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
+import dev.dbrefresh.runtime.idempotency.DynamoDbIdempotencyStore;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.TestMessagingSettings;
@@ -86,7 +88,7 @@ class SqsConsumerTest {
                         AwsBasicCredentials.create(LocalAws.ACCESS_KEY, LocalAws.SECRET_KEY)))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         queueUrls = new QueueUrls(sqs);
-        audit = new AuditLog(dynamo, Tables.AUDIT);
+        audit = new DynamoDbAuditLog(dynamo, Tables.AUDIT);
         sqs.setQueueAttributes(r -> r.queueUrl(queueUrls.url(QUEUE)).attributes(
                 Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(VISIBILITY_TIMEOUT_SECONDS))));
     }
@@ -515,20 +517,32 @@ class SqsConsumerTest {
         return messages.get(0);
     }
 
-    /** The real store, noting what each claim found. */
-    private static final class RecordingIdempotencyStore extends IdempotencyStore {
+    /** The real (DynamoDB) store, noting what each claim found. */
+    private static final class RecordingIdempotencyStore implements IdempotencyStore {
 
         final List<IdempotencyStore.Claim> claims = new CopyOnWriteArrayList<>();
-
-        RecordingIdempotencyStore() {
-            super(dynamo, Tables.IDEMPOTENCY);
-        }
+        private final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
 
         @Override
         public Claim claim(String consumer, String eventId, Duration lockTime) {
-            Claim c = super.claim(consumer, eventId, lockTime);
+            Claim c = dynamoStore.claim(consumer, eventId, lockTime);
             claims.add(c);
             return c;
+        }
+
+        @Override
+        public void extend(String consumer, String eventId, Duration lockTime) {
+            dynamoStore.extend(consumer, eventId, lockTime);
+        }
+
+        @Override
+        public void complete(String consumer, String eventId) {
+            dynamoStore.complete(consumer, eventId);
+        }
+
+        @Override
+        public void release(String consumer, String eventId) {
+            dynamoStore.release(consumer, eventId);
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.runtime.lease.DynamoDbLeaseStore;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import dev.dbrefresh.runtime.plan.PlanIdentities;
@@ -41,7 +42,7 @@ class PlanSchedulerTest {
     static void startAws() throws Exception {
         aws = LocalAws.start(0, 0, null, 5);
         sqs = aws.sqsClient();
-        leases = new LeaseStore(aws.dynamoClient(), "dbrefresh-leases");
+        leases = new DynamoDbLeaseStore(aws.dynamoClient(), "dbrefresh-leases");
         publisher = new EventPublisher(sqs, null, new QueueUrls(sqs), new Settings());
     }
 

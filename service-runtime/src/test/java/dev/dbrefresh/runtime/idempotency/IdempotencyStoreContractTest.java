@@ -18,41 +18,32 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-/** {@link IdempotencyStore} against DynamoDB Local, with a clock the test moves. */
-class IdempotencyStoreTest {
+/**
+ * The contract of {@link IdempotencyStore}, run against each implementation by a subclass, with a clock the test
+ * moves. The stored keys may be shared by the tests of a class (one DynamoDB table): each test uses an event id
+ * of its own.
+ */
+abstract class IdempotencyStoreContractTest {
 
-    private static final Duration LOCK = Duration.ofSeconds(60);
+    static final Duration LOCK = Duration.ofSeconds(60);
 
-    private static LocalAws aws;
-    private static DynamoDbClient dynamo;
+    MutableClock clock;
+    IdempotencyStore store;
+    String eventId;
 
-    private MutableClock clock;
-    private IdempotencyStore store;
-    private String eventId;
-
-    @BeforeAll
-    static void startDynamo() throws Exception {
-        aws = LocalAws.startDynamoOnly(null);
-        dynamo = aws.dynamoClient();
-    }
-
-    @AfterAll
-    static void stopDynamo() {
-        if (aws != null) {
-            aws.close();
-        }
-    }
+    /**
+     * @param clock the clock the store reads
+     * @return a store under test on that clock, empty or holding only other tests' keys
+     */
+    abstract IdempotencyStore store(Clock clock);
 
     @BeforeEach
     void newStore() {
         clock = new MutableClock(Instant.parse("2026-11-21T22:40:00Z"));
-        store = new IdempotencyStore(dynamo, Tables.IDEMPOTENCY, clock);
+        store = store(clock);
         eventId = UUID.randomUUID().toString();
     }
 
@@ -152,12 +143,12 @@ class IdempotencyStoreTest {
     void claim_shouldAnswer_whenCompetingClaimIsReleasedConcurrently() throws Exception {
         // Two workers claim and release the same key in a loop. A claim whose conditional put fails and
         // whose follow-up read then finds the key released must still answer (IN_PROGRESS: retry later).
-        IdempotencyStore other = new IdempotencyStore(dynamo, Tables.IDEMPOTENCY, Clock.systemUTC());
-        IdempotencyStore mine = new IdempotencyStore(dynamo, Tables.IDEMPOTENCY, Clock.systemUTC());
+        // One store serves both (a DynamoDB one holds no state of its own: two would do the same).
+        IdempotencyStore shared = store(Clock.systemUTC());
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             List<Future<Set<Claim>>> results = new ArrayList<>();
-            for (IdempotencyStore s : List.of(other, mine)) {
+            for (IdempotencyStore s : List.of(shared, shared)) {
                 results.add(pool.submit(() -> {
                     Set<Claim> seen = EnumSet.noneOf(Claim.class);
                     for (int i = 0; i < 300; i++) {
@@ -185,5 +176,68 @@ class IdempotencyStoreTest {
 
         assertThat(store.claim("notifier-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
         assertThat(store.claim("users-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void claim_shouldHoldTheLock_throughItsLastSecond() {
+        store.claim("cluster-service", eventId, LOCK);
+        clock.advance(LOCK);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void claim_shouldCountTheLockInWholeSeconds() {
+        clock.advance(Duration.ofMillis(900));
+        store.claim("cluster-service", eventId, Duration.ofMillis(1_999)); // a lock of 1 s, from second 0
+        clock.advance(Duration.ofMillis(1_050)); // second 1
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        clock.advance(Duration.ofSeconds(1)); // second 2
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void extend_shouldCountTheNewLockFromNow() {
+        store.claim("cluster-service", eventId, LOCK);
+        clock.advance(Duration.ofSeconds(30));
+        store.extend("cluster-service", eventId, LOCK);
+        clock.advance(LOCK);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void extend_shouldNotCreateAClaim_whenTheKeyIsUnknown() {
+        store.extend("cluster-service", eventId, LOCK);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void complete_shouldMarkTheKey_evenWithoutAClaim() {
+        store.complete("cluster-service", eventId);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+    }
+
+    @Test
+    void release_shouldDoNothing_whenTheKeyIsUnknown() {
+        store.release("cluster-service", eventId);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+    }
+
+    @Test
+    void claim_shouldReportCompleted_untilTheKeyMayBeForgotten() {
+        store.claim("cluster-service", eventId, LOCK);
+        store.complete("cluster-service", eventId);
+        clock.advance(IdempotencyStore.KEEP_COMPLETED);
+
+        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 }

@@ -5,46 +5,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MutableClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-/** {@link LeaseStore} against DynamoDB Local, with a clock the test moves. */
-class LeaseStoreTest {
+/**
+ * The contract of {@link LeaseStore}, run against each implementation by a subclass, with a clock the test moves.
+ * The leases may be shared by the tests of a class (one DynamoDB table): each test uses a target of its own.
+ */
+abstract class LeaseStoreContractTest {
 
-    private static final Duration TTL = Duration.ofHours(2);
-    private static final String RUN_A = "run-a";
-    private static final String RUN_B = "run-b";
+    static final Duration TTL = Duration.ofHours(2);
+    static final String RUN_A = "run-a";
+    static final String RUN_B = "run-b";
 
-    private static LocalAws aws;
-    private static DynamoDbClient dynamo;
+    MutableClock clock;
+    LeaseStore leases;
+    String target;
 
-    private MutableClock clock;
-    private LeaseStore leases;
-    private String target;
-
-    @BeforeAll
-    static void startDynamo() throws Exception {
-        aws = LocalAws.startDynamoOnly(null);
-        dynamo = aws.dynamoClient();
-    }
-
-    @AfterAll
-    static void stopDynamo() {
-        if (aws != null) {
-            aws.close();
-        }
-    }
+    /**
+     * @param clock the clock the store reads
+     * @return a store under test on that clock, empty or holding only other tests' leases
+     */
+    abstract LeaseStore store(Clock clock);
 
     @BeforeEach
     void newStore() {
         clock = new MutableClock(Instant.parse("2026-11-21T22:40:00Z"));
-        leases = new LeaseStore(dynamo, Tables.LEASES, clock);
+        leases = store(clock);
         target = "postgres://127.0.0.1:5432/acceptance_" + UUID.randomUUID();
     }
 
@@ -160,5 +160,89 @@ class LeaseStoreTest {
         assertThat(leases.holder(target)).isEmpty();
         assertThat(leases.holder(other)).contains(RUN_B);
         assertThat(leases.releaseRun(runA)).isZero();
+    }
+
+    @Test
+    void lease_shouldHoldThroughItsLastSecond_andBeFreeTheSecondAfter() {
+        leases.acquire(target, RUN_A, TTL);
+        clock.advance(TTL);
+
+        assertThat(leases.holder(target)).contains(RUN_A);
+        assertThat(leases.acquire(target, RUN_B, TTL)).contains(RUN_A);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(leases.holder(target)).isEmpty();
+        assertThat(leases.acquire(target, RUN_B, TTL)).isEmpty();
+    }
+
+    @Test
+    void renew_shouldSucceedInTheLeasesLastSecond_andNotTheSecondAfter() {
+        leases.acquire(target, RUN_A, TTL);
+        clock.advance(TTL);
+        assertThat(leases.renew(target, RUN_A, TTL)).isTrue();
+
+        clock.advance(TTL.plusSeconds(1));
+        assertThat(leases.renew(target, RUN_A, TTL)).isFalse();
+        assertThat(leases.holder(target)).isEmpty();
+    }
+
+    @Test
+    void renew_shouldRefuse_whenNoLeaseWasTaken() {
+        assertThat(leases.renew(target, RUN_A, TTL)).isFalse();
+        assertThat(leases.holder(target)).isEmpty();
+    }
+
+    @Test
+    void acquire_shouldSetTheNewTtl_whenSameRunAcquiresAgainWithAShorterOne() {
+        leases.acquire(target, RUN_A, TTL);
+        leases.acquire(target, RUN_A, Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(leases.holder(target)).isEmpty();
+        assertThat(leases.acquire(target, RUN_B, TTL)).isEmpty();
+    }
+
+    @Test
+    void releaseRun_shouldReleaseEveryLeaseOfTheRun_expiredOnesToo() {
+        String runA = RUN_A + "-" + UUID.randomUUID(); // other tests' leases share the table
+        String other = target + "-other";
+        leases.acquire(target, runA, TTL);
+        clock.advance(TTL.plusSeconds(1));
+        leases.acquire(other, runA, TTL);
+
+        assertThat(leases.releaseRun(runA)).isEqualTo(2);
+
+        assertThat(leases.holder(other)).isEmpty();
+        assertThat(leases.releaseRun(runA)).isZero();
+    }
+
+    @Test
+    void acquire_shouldGrantEachTargetToOneRun_whenRunsRace() throws Exception {
+        List<String> targets = IntStream.range(0, 20).mapToObj(i -> target + "-" + i).toList();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Set<String>>> won = new ArrayList<>();
+            for (String run : List.of(RUN_A, RUN_B)) {
+                won.add(pool.submit(() -> {
+                    Set<String> mine = new HashSet<>();
+                    for (String t : targets) {
+                        if (leases.acquire(t, run, TTL).isEmpty()) {
+                            mine.add(t);
+                        }
+                    }
+                    return mine;
+                }));
+            }
+            Set<String> a = won.get(0).get(2, TimeUnit.MINUTES);
+            Set<String> b = won.get(1).get(2, TimeUnit.MINUTES);
+            Set<String> both = new HashSet<>(a);
+            both.retainAll(b); // one run may win every target: the other's set is then empty
+            assertThat(both).isEmpty();
+            assertThat(a.size() + b.size()).isEqualTo(targets.size());
+            for (String t : targets) {
+                assertThat(leases.holder(t)).contains(a.contains(t) ? RUN_A : RUN_B);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
