@@ -33,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       {@code pg_restore} command in their code;</li>
  *   <li>a module depends on an engine module only where it hosts it: it consumes a step SPI that engine implements,
  *       or uses the engine's classes;</li>
+ *   <li>only the messaging layer's {@code EventPublisher} calls SNS Publish;</li>
  *   <li>the platform holds at most a third of all main code.</li>
  * </ul>
  */
@@ -121,6 +122,23 @@ class ArchitectureTest {
                 + " String s = \"pg_dump\"; /* x */ String t = \"\"\"\n  // kept\n  \"\"\";");
         assertTrue(code.contains("\"pg_dump\"") && !code.contains("pg_restore") && !code.contains("here")
                 && code.contains("// kept"), code);
+    }
+
+    @Test
+    void onlyTheMessagingLayerPublishesToSns() {
+        List<String> callers = new ArrayList<>();
+        for (String module : modules()) {
+            for (JavaClass c : classes(module)) {
+                for (JavaMethodCall call : c.getMethodCallsFromSelf()) {
+                    if (call.getTargetOwner().getName().equals("software.amazon.awssdk.services.sns.SnsClient")
+                            && call.getName().startsWith("publish")
+                            && !c.getName().startsWith("dev.dbrefresh.runtime.messaging.EventPublisher")) {
+                        callers.add(module + ": " + c.getName());
+                    }
+                }
+            }
+        }
+        assertTrue(callers.isEmpty(), "SNS Publish outside EventPublisher.publishToTopic: " + callers);
     }
 
     @Test

@@ -4,24 +4,24 @@ import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.notifier.domain.Notification;
 import jakarta.inject.Singleton;
 import java.util.Map;
-import software.amazon.awssdk.services.sns.SnsClient;
-import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
+import dev.dbrefresh.runtime.messaging.EventPublisher;
 
 /**
  * Publishes a run's notification to the plan's SNS topic ({@code notifications.topic-arn}) with
  * <a href="https://docs.aws.amazon.com/sns/latest/api/API_Publish.html">SNS Publish</a>: the message is
  * the {@link Notification} JSON, with message attributes {@code result} and {@code runId} (type
  * {@code String}) so subscriptions can filter, e.g. only failures. At-least-once: a redelivered event
- * publishes again, and subscribers tell duplicates apart by {@code runId} and {@code result}.
+ * publishes again, and subscribers tell duplicates apart by {@code runId} and {@code result}. The call itself is
+ * {@link EventPublisher#publishToTopic}, dbrefresh's one SNS adapter.
  */
 @Singleton
 public class TopicPublisher {
 
-    private final SnsClient sns;
+    private final EventPublisher publisher;
 
-    /** @param sns the SNS client */
-    public TopicPublisher(SnsClient sns) {
-        this.sns = sns;
+    /** @param publisher the messaging layer's publisher (SNS) */
+    public TopicPublisher(EventPublisher publisher) {
+        this.publisher = publisher;
     }
 
     /**
@@ -32,10 +32,7 @@ public class TopicPublisher {
      *                                                                {@code AuthorizationError}); retried by the consumer
      */
     public String publish(String topicArn, Notification notification) {
-        return sns.publish(r -> r.topicArn(topicArn).message(EventCodec.toJson(notification))
-                .messageAttributes(Map.of(
-                        "result", MessageAttributeValue.builder().dataType("String").stringValue(notification.result()).build(),
-                        "runId", MessageAttributeValue.builder().dataType("String").stringValue(notification.runId()).build())))
-                .messageId();
+        return publisher.publishToTopic(topicArn, EventCodec.toJson(notification),
+                Map.of("result", notification.result(), "runId", notification.runId()));
     }
 }

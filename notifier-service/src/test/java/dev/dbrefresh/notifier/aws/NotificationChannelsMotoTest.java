@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.notifier.domain.Notification;
+import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.params.SsmParameterStore;
 import dev.dbrefresh.runtime.testing.MotoServer;
 import io.micronaut.context.BeanProvider;
@@ -64,7 +65,7 @@ class NotificationChannelsMotoTest {
                 null, "refresh of plan acc-aurora succeeded", true, List.of("users-service/verify succeeded 5ms"),
                 Instant.parse("2026-11-21T23:00:00Z"), null);
 
-        String messageId = new TopicPublisher(sns).publish(topicArn, n);
+        String messageId = new TopicPublisher(new EventPublisher(null, sns, null, null)).publish(topicArn, n);
 
         List<Message> received = sqs.receiveMessage(r -> r.queueUrl(queueUrl).waitTimeSeconds(5)
                 .messageAttributeNames("All")).messages();

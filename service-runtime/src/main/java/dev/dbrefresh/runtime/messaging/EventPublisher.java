@@ -55,9 +55,7 @@ public class EventPublisher {
     public void publish(EventEnvelope event) {
         String body = EventCodec.encode(event);
         if ("sns".equals(settings.getMode())) {
-            sns.publish(r -> r.topicArn(settings.getTopicArn()).message(body).messageAttributes(Map.of("type",
-                    software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder().dataType("String")
-                            .stringValue(event.type()).build())));
+            publishToTopic(settings.getTopicArn(), body, Map.of("type", event.type()));
             return;
         }
         EventType type = EventType.fromTypeName(event.type()).orElseThrow();
@@ -77,6 +75,25 @@ public class EventPublisher {
      */
     public void sendDelayed(String queue, EventEnvelope event, int delaySeconds) {
         send(queue, EventCodec.encode(event), event.type(), Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)));
+    }
+
+    /**
+     * Publishes a body to an SNS topic with
+     * <a href="https://docs.aws.amazon.com/sns/latest/api/API_Publish.html">SNS Publish</a>: the one place dbrefresh
+     * calls SNS (the events' topic, and the plans' notification topics).
+     *
+     * @param topicArn   the topic's ARN
+     * @param body       message body
+     * @param attributes message attributes, all of data type {@code String} (what subscriptions filter on)
+     * @return SNS's message id
+     * @throws software.amazon.awssdk.services.sns.model.SnsException when SNS refuses (e.g. {@code NotFound},
+     *                                                                {@code AuthorizationError})
+     */
+    public String publishToTopic(String topicArn, String body, Map<String, String> attributes) {
+        Map<String, software.amazon.awssdk.services.sns.model.MessageAttributeValue> attrs = new java.util.TreeMap<>();
+        attributes.forEach((k, v) -> attrs.put(k, software.amazon.awssdk.services.sns.model.MessageAttributeValue
+                .builder().dataType("String").stringValue(v).build()));
+        return sns.publish(r -> r.topicArn(topicArn).message(body).messageAttributes(attrs)).messageId();
     }
 
     /**
