@@ -163,6 +163,38 @@ class ArchitectureTest {
         assertTrue(unjustified.isEmpty(), "modules that depend on an engine they neither host nor use: " + unjustified);
     }
 
+    /**
+     * Maven's nearest-wins mediation: a service that declares at test scope an artifact one of its engine modules
+     * needs at compile scope takes it out of the service's jar (its tests pass, the jar fails with
+     * {@code NoClassDefFoundError}, as {@code kms} did in snapshot-service).
+     */
+    @Test
+    void noServiceDemotesWhatItsEnginesNeedToTestScope() throws IOException {
+        Pattern dep = Pattern.compile("<dependency>\\s*(?:<!--.*?-->\\s*)?<groupId>([\\w.-]+)</groupId>\\s*"
+                + "<artifactId>([\\w.-]+)</artifactId>(.*?)</dependency>", Pattern.DOTALL);
+        Map<String, Set<String>> demoted = new TreeMap<>();
+        for (String module : modules()) {
+            Set<String> testScoped = new TreeSet<>();
+            Matcher m = dep.matcher(Files.readString(ROOT.resolve(module).resolve("pom.xml")));
+            while (m.find()) {
+                if (m.group(3).contains("<scope>test</scope>") && !m.group(3).contains("<type>")) {
+                    testScoped.add(m.group(1) + ":" + m.group(2));
+                }
+            }
+            for (String engine : directEngineDependencies(module)) {
+                Matcher e = dep.matcher(Files.readString(ROOT.resolve(engine).resolve("pom.xml")));
+                while (e.find()) {
+                    String ga = e.group(1) + ":" + e.group(2);
+                    if (!e.group(3).contains("<scope>") && testScoped.contains(ga)) {
+                        demoted.computeIfAbsent(module, k -> new TreeSet<>()).add(ga + " (needed by " + engine + ")");
+                    }
+                }
+            }
+        }
+        assertTrue(demoted.isEmpty(), "test-scoped dependencies that take an engine's runtime dependency out of the"
+                + " jar; remove them (the engine brings them): " + demoted);
+    }
+
     @Test
     void thePlatformHoldsAtMostAThirdOfMainCode() throws IOException {
         long platform = 0;
