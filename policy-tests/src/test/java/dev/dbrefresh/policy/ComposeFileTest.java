@@ -41,6 +41,7 @@ class ComposeFileTest {
     private static final Pattern ENV_REFERENCE = Pattern.compile("^env:([A-Za-z_][A-Za-z0-9_]*)$");
     private static final Pattern ENDPOINT = Pattern.compile("^(?:jdbc:)?[a-z]+://([A-Za-z0-9.-]+):(\\d+)(?:/.*)?$");
 
+    /** @return the compose file, its anchors, aliases and merge keys resolved */
     static JsonNode compose() throws IOException {
         return YamlAnchors.read(Files.readString(ROOT.resolve(FILE)));
     }

@@ -64,6 +64,9 @@ class K8sManifestsTest {
     /** The figure a Deployment's comment gives, e.g. {@code Measured peak RSS: 271 MiB}. */
     static final Pattern MEASURED = Pattern.compile("Measured peak RSS: (\\d+) MiB");
 
+    /** The resident memory after start that a Deployment's comment gives, e.g. {@code After start: VmRSS 253 MiB}. */
+    static final Pattern AFTER_START = Pattern.compile("After start: VmRSS (\\d+) MiB");
+
     private static final Pattern DOCS_MEMORY_ROW = Pattern.compile(
             "(?m)^\\| `([a-z-]+)` \\| (\\d+) MiB \\| (\\d+) MiB \\| `([0-9A-Za-z]+)` \\| `([0-9A-Za-z]+)` \\|$");
 
@@ -351,11 +354,15 @@ class K8sManifestsTest {
         Map<String, List<String>> rows = new LinkedHashMap<>();
         Matcher row = DOCS_MEMORY_ROW.matcher(aws);
         while (row.find()) {
-            rows.put(row.group(1), List.of(row.group(3), row.group(4), row.group(5)));
+            rows.put(row.group(1), List.of(row.group(2), row.group(3), row.group(4), row.group(5)));
         }
-        assertEquals(List.of(mib, request.toString(), limit.toString()), rows.get(service),
-                "docs/aws.md's memory table row for " + service + " (peak MiB, request, limit) is not " + doc.where()
-                        + "'s");
+        Matcher start = AFTER_START.matcher(doc.text());
+        assertTrue(start.find(), doc.where() + " has no comment \"After start: VmRSS <n> MiB\" beside its resources");
+        assertTrue(Long.parseLong(start.group(1)) <= Long.parseLong(mib), doc.where() + ": the figure after start is "
+                + "above the peak");
+        assertEquals(List.of(start.group(1), mib, request.toString(), limit.toString()), rows.get(service),
+                "docs/aws.md's memory table row for " + service + " (after start and peak in MiB, request, limit) is not "
+                        + doc.where() + "'s");
     }
 
     @Test
