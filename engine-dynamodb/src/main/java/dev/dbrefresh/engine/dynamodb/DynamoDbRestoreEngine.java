@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.dynamodb;
 
+import dev.dbrefresh.contracts.Tags;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.engine.spi.RestoreEngine;
@@ -40,13 +41,6 @@ import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
  */
 @Singleton
 public class DynamoDbRestoreEngine implements RestoreEngine {
-
-    /** Tag on every table dbrefresh restores: pruning deletes only tables carrying it. */
-    public static final String TAG_MANAGED = RestoredTables.TAG_MANAGED;
-    /** Tag with the plan name. */
-    public static final String TAG_PLAN = RestoredTables.TAG_PLAN;
-    /** Tag with the run id that restored the table. */
-    public static final String TAG_RUN = RestoredTables.TAG_RUN;
 
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HH-mm-ss").withZone(ZoneOffset.UTC);
 
@@ -197,10 +191,10 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
                 continue;
             }
             Map<String, String> tags = tables.tags(d.get().tableArn());
-            if (runId.equals(tags.get(TAG_RUN))) {
+            if (runId.equals(tags.get(Tags.RUN))) {
                 return d;
             }
-            if (byBackup == null && !tags.containsKey(TAG_RUN) && d.get().restoreSummary() != null
+            if (byBackup == null && !tags.containsKey(Tags.RUN) && d.get().restoreSummary() != null
                     && backupArn.equals(d.get().restoreSummary().sourceBackupArn())) {
                 byBackup = d.get();
             }
@@ -210,9 +204,9 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
 
     private static List<Tag> tags(RefreshPlan plan, String runId) {
         Map<String, String> all = new LinkedHashMap<>(plan.dynamodb().tags());
-        all.put(TAG_MANAGED, "true");
-        all.put(TAG_PLAN, plan.name());
-        all.put(TAG_RUN, runId);
+        all.put(Tags.MANAGED, "true");
+        all.put(Tags.PLAN, plan.name());
+        all.put(Tags.RUN, runId);
         return all.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
     }
 }

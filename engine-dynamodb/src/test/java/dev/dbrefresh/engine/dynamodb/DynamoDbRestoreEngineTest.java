@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.SnapshotReady;
@@ -139,8 +140,8 @@ class DynamoDbRestoreEngineTest {
         createTable(older);
         String olderArn = dynamo.describeTable(r -> r.tableName(older)).table().tableArn();
         dynamo.tagResource(r -> r.resourceArn(olderArn).tags(
-                t -> t.key(DynamoDbRestoreEngine.TAG_MANAGED).value("true"),
-                t -> t.key(DynamoDbRestoreEngine.TAG_PLAN).value(planName)));
+                t -> t.key(Tags.MANAGED).value("true"),
+                t -> t.key(Tags.PLAN).value(planName)));
 
         String runId = "run-" + UUID.randomUUID();
         RecordingContext rc = new RecordingContext(runId, planName, new SnapshotReady(planName, "dynamodb", backup, backup, 0,

@@ -1,6 +1,7 @@
 package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreEngine;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
@@ -52,13 +53,6 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 @Singleton
 public class ClusterRestoreEngine implements RestoreEngine {
 
-    /** Tag of the restored cluster: the run that restored it. */
-    public static final String TAG_RUN = TargetState.TAG_RUN;
-    /** Tag of the restored cluster: the snapshot it was restored from. */
-    public static final String TAG_SNAPSHOT = "dbrefresh:snapshot";
-    /** Tag of everything dbrefresh creates. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-
     /** Phase while the old target is renamed out of the way. */
     public static final String RENAMING = "renaming";
     /**
@@ -68,7 +62,6 @@ public class ClusterRestoreEngine implements RestoreEngine {
     public static final String DELETING = "deleting";
     /** Phase while the new cluster and its instances are created. */
     public static final String RESTORING = "restoring";
-
 
     private final ClusterApis apis;
     private final TargetPreflight preflight;
@@ -117,7 +110,7 @@ public class ClusterRestoreEngine implements RestoreEngine {
                 if (foreign.isPresent()) {
                     return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing"
                             + " was renamed, deleted or restored. Set the \"current\"/\"latest\" parameter to a copy"
-                            + " of a snapshot of the source (tag " + SnapshotOrigin.TAG_SOURCE + "), or correct the"
+                            + " of a snapshot of the source (tag " + Tags.SOURCE_SNAPSHOT + "), or correct the"
                             + " plan's source");
                 }
             }
@@ -130,7 +123,7 @@ public class ClusterRestoreEngine implements RestoreEngine {
                 }
                 if (isOwnRestore(cluster, ctx.runId(), snapshotId)) {
                     ctx.skipped("rename", "cluster " + cluster.id() + " is this run's own restore of " + snapshotId
-                            + " (tags " + TAG_RUN + ", " + TAG_SNAPSHOT + "); nothing renamed");
+                            + " (tags " + Tags.RUN + ", " + Tags.SNAPSHOT + "); nothing renamed");
                     ctx.markChanged();
                     return restoring(plan, snapshotId, cluster, api, ctx);
                 }
@@ -191,7 +184,7 @@ public class ClusterRestoreEngine implements RestoreEngine {
                 return restore(plan, poll.snapshotId(), api, ctx);
             }
             return new RestoreProgress.Refused(RESTORING, "TARGET_CHANGED", "cluster " + existing.get().id() + " is not"
-                    + " tagged as this run's restore (" + TAG_RUN + "=" + ctx.runId() + ", " + TAG_SNAPSHOT + "="
+                    + " tagged as this run's restore (" + Tags.RUN + "=" + ctx.runId() + ", " + Tags.SNAPSHOT + "="
                     + poll.snapshotId() + "); someone else created or replaced it while it was restored. Nothing more"
                     + " was changed (now: " + TargetState.read(api, plan.cluster().targetCluster(), ctx.runId())
                     .summary() + "); check the clusters and start a new run");
@@ -345,13 +338,13 @@ public class ClusterRestoreEngine implements RestoreEngine {
     }
 
     private static boolean isOwnRestore(ClusterInfo cluster, String runId, String snapshotId) {
-        return runId.equals(cluster.tags().get(TAG_RUN)) && snapshotId.equals(cluster.tags().get(TAG_SNAPSHOT));
+        return runId.equals(cluster.tags().get(Tags.RUN)) && snapshotId.equals(cluster.tags().get(Tags.SNAPSHOT));
     }
 
     private static ClusterApi.RestoreRequest restoreRequest(RefreshPlan plan, String snapshotId, String runId) {
         ClusterSettings c = plan.cluster();
         Map<String, String> tags = managedTags(plan, runId);
-        tags.put(TAG_SNAPSHOT, snapshotId);
+        tags.put(Tags.SNAPSHOT, snapshotId);
         return new ClusterApi.RestoreRequest(c.targetCluster(), snapshotId, plan.engine(), c.engineVersion(),
                 c.subnetGroup(), c.securityGroups(), c.kmsKeyId(), c.clusterParameterGroup(), c.port(), tags);
     }
@@ -373,8 +366,8 @@ public class ClusterRestoreEngine implements RestoreEngine {
             int eq = c.requiredTag().indexOf('=');
             tags.put(c.requiredTag().substring(0, eq), c.requiredTag().substring(eq + 1));
         }
-        tags.put(TAG_MANAGED, "true");
-        tags.put(TAG_RUN, runId);
+        tags.put(Tags.MANAGED, "true");
+        tags.put(Tags.RUN, runId);
         return tags;
     }
 
@@ -390,7 +383,6 @@ public class ClusterRestoreEngine implements RestoreEngine {
     static String instanceId(String cluster, int n) {
         return cluster + "-" + n;
     }
-
 
     private static RestoreProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, ClusterApi api,
             StepContext ctx) {

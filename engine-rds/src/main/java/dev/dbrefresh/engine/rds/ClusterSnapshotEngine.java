@@ -3,6 +3,7 @@ package dev.dbrefresh.engine.rds;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.aws.AwsArn;
 import dev.dbrefresh.engine.rds.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.messaging.StepContext;
@@ -39,7 +40,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * {@code SNAPSHOT_NOT_OF_SOURCE} before anything is shared or copied.
  *
  * <p>Idempotent: the copy's id is derived from the source snapshot ({@link #copyId}), and an existing manual
- * snapshot with that id whose {@value #TAG_SOURCE} tag is the source's ARN means the copy was made (by this
+ * snapshot with that id whose {@value Tags#SOURCE_SNAPSHOT} tag is the source's ARN means the copy was made (by this
  * run before a redelivery, or an earlier one) and is not made again. A snapshot of that name that is not such
  * a copy is never reused: the copy is then named {@link #copyIdOf} (with a hash of the source ARN), and when
  * that name is taken as well the run is refused with {@code COPY_NAME_TAKEN}. A DocumentDB snapshot shared from another account cannot be restored directly, so
@@ -51,13 +52,6 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  */
 @Singleton
 public class ClusterSnapshotEngine implements SnapshotEngine {
-
-    /** Tag on every copy dbrefresh makes: retention deletes only copies carrying it. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-    /** Tag with the plan name. */
-    public static final String TAG_PLAN = "dbrefresh:plan";
-    /** Tag with the ARN of the snapshot the copy was made from. */
-    public static final String TAG_SOURCE = SnapshotOrigin.TAG_SOURCE;
 
     private static final Set<String> FAILED = Set.of("failed", "error", "incompatible-restore", "deleting");
 
@@ -111,13 +105,14 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 String taken = copyId;
                 copyId = copyIdOf(source.id(), source.arn());
                 ctx.skipped("copy-name", taken + " exists but is not a copy of " + source.arn() + " (its "
-                        + TAG_SOURCE + " is " + existing.get().tags().get(TAG_SOURCE) + "); the copy is named " + copyId);
+                        + Tags.SOURCE_SNAPSHOT + " is " + existing.get().tags().get(Tags.SOURCE_SNAPSHOT)
+                        + "); the copy is named " + copyId);
                 existing = api.describeSnapshot(copyId);
                 if (existing.isPresent() && !isCopyOf(existing.get(), source)) {
                     return new SnapshotProgress.Refused("copy", "COPY_NAME_TAKEN", "the snapshots " + taken + " and "
-                            + copyId + " both exist and neither is a copy of " + source.arn() + " (tag " + TAG_SOURCE
-                            + "); nothing was shared or copied. Delete or rename the one that is not a dbrefresh copy,"
-                            + " then start a new run");
+                            + copyId + " both exist and neither is a copy of " + source.arn() + " (tag "
+                            + Tags.SOURCE_SNAPSHOT + "); nothing was shared or copied. Delete or rename the one that is"
+                            + " not a dbrefresh copy, then start a new run");
                 }
             }
             if (c.shareFromSource()) {
@@ -171,7 +166,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             if (foreign.isPresent()) {
                 throw new dev.dbrefresh.runtime.messaging.EventRejectedException("the copy it polls: " + foreign.get());
             }
-            return progress(copy.get(), copy.get().tags().get(TAG_SOURCE), true);
+            return progress(copy.get(), copy.get().tags().get(Tags.SOURCE_SNAPSHOT), true);
         } catch (AwsServiceException e) {
             return refuseOrRethrow(e, plan, ctx);
         }
@@ -213,9 +208,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 + " of the source cluster (snapshotId, source.snapshot), or correct the plan's source");
     }
 
-    /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value #TAG_SOURCE} = its ARN) */
+    /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value Tags#SOURCE_SNAPSHOT} = its ARN) */
     private static boolean isCopyOf(ClusterSnapshot copy, ClusterSnapshot source) {
-        String tag = copy.tags() == null ? null : copy.tags().get(TAG_SOURCE);
+        String tag = copy.tags() == null ? null : copy.tags().get(Tags.SOURCE_SNAPSHOT);
         Optional<AwsArn> tagged = AwsArn.parse(tag);
         return tagged.isPresent() ? tagged.equals(AwsArn.parse(source.arn())) : source.arn().equals(tag);
     }
@@ -236,7 +231,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 .filter(s -> notOfSource(c, s).isEmpty())
                 // A copy names the source cluster as its cluster; where copies and sources share an account
                 // (share-from-source), the newest "source" snapshot would otherwise be dbrefresh's own copy.
-                .filter(s -> !"true".equals(s.tags().get(TAG_MANAGED)))
+                .filter(s -> !"true".equals(s.tags().get(Tags.MANAGED)))
                 .filter(s -> request.date() == null
                         || Instant.parse(s.createdAt()).atZone(ZoneOffset.UTC).toLocalDate().equals(request.date()))
                 .max(Comparator.comparing(s -> Instant.parse(s.createdAt())));
@@ -262,9 +257,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
 
     private static Map<String, String> copyTags(RefreshPlan plan, ClusterSnapshot source) {
         Map<String, String> tags = new LinkedHashMap<>(plan.cluster().tags());
-        tags.put(TAG_MANAGED, "true");
-        tags.put(TAG_PLAN, plan.name());
-        tags.put(TAG_SOURCE, source.arn());
+        tags.put(Tags.MANAGED, "true");
+        tags.put(Tags.PLAN, plan.name());
+        tags.put(Tags.SOURCE_SNAPSHOT, source.arn());
         return tags;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.SnapshotReady;
@@ -102,7 +103,7 @@ class DocDbClusterRestoreEngineTest {
         assertThat(stub.lastCall("ModifyDBCluster").params()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "DBClusterIdentifier", "acc-docdb", "NewDBClusterIdentifier", oldName, "ApplyImmediately", "true"));
         assertThat(stub.clusterTags(oldName)).get().satisfies(tags -> assertThat(tags)
-                .containsEntry("dbrefresh:refresh-target", "true").doesNotContainKey(ClusterRestoreEngine.TAG_RUN));
+                .containsEntry("dbrefresh:refresh-target", "true").doesNotContainKey(Tags.RUN));
         assertThat(stub.clusterMembers(oldName)).contains(List.of(ClusterIdentifiers.oldInstance("acc-docdb-1", RUN_ID),
                 ClusterIdentifiers.oldInstance("acc-docdb-2", RUN_ID)));
         assertThat(stub.lastCall("RestoreDBClusterFromSnapshot").params())
@@ -118,8 +119,8 @@ class DocDbClusterRestoreEngineTest {
                 .containsEntry("Engine", "docdb"));
         assertThat(stub.clusterTags("acc-docdb")).get().satisfies(tags -> assertThat(tags)
                 .containsEntry("dbrefresh:refresh-target", "true")
-                .containsEntry(ClusterRestoreEngine.TAG_RUN, RUN_ID)
-                .containsEntry(ClusterRestoreEngine.TAG_SNAPSHOT, COPY_ID));
+                .containsEntry(Tags.RUN, RUN_ID)
+                .containsEntry(Tags.SNAPSHOT, COPY_ID));
         assertThat(stub.clusterMembers("acc-docdb")).contains(List.of("acc-docdb-1", "acc-docdb-2"));
         assertThat(stub.instanceStatus("acc-docdb-1")).contains("available");
         assertThat(stub.instanceStatus("acc-docdb-2")).contains("available");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -68,9 +69,9 @@ class DocDbClusterSnapshotEngineTest {
                 .containsEntry("KmsKeyId", KMS_KEY)
                 .doesNotContainKeys("SourceRegion", "PreSignedUrl");
         assertThat(stub.snapshotTags(copyId)).get().satisfies(tags -> assertThat(tags)
-                .containsEntry(ClusterSnapshotEngine.TAG_MANAGED, "true")
-                .containsEntry(ClusterSnapshotEngine.TAG_PLAN, plan.name())
-                .containsEntry(ClusterSnapshotEngine.TAG_SOURCE, newestArn)
+                .containsEntry(Tags.MANAGED, "true")
+                .containsEntry(Tags.PLAN, plan.name())
+                .containsEntry(Tags.SOURCE_SNAPSHOT, newestArn)
                 .containsEntry("team", "data"));
 
         SnapshotProgress polled = started;
