@@ -1,8 +1,10 @@
 package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.aws.AwsArn;
 import dev.dbrefresh.engine.rds.ClusterApi.ClusterSnapshot;
@@ -94,7 +96,8 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             ClusterSnapshot source = picked.get();
             Optional<String> foreign = notOfSource(c, source);
             if (foreign.isPresent()) {
-                return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE", foreign.get());
+                return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_OF_SOURCE,
+                        foreign.get());
             }
             String copyId = copyId(source.id());
             Optional<ClusterSnapshot> existing = api.describeSnapshot(copyId);
@@ -104,15 +107,15 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 // of the source ARN instead; the same on every delivery, so the copy is still found again.
                 String taken = copyId;
                 copyId = copyIdOf(source.id(), source.arn());
-                ctx.skipped("copy-name", taken + " exists but is not a copy of " + source.arn() + " (its "
+                ctx.skipped(StepName.COPY_NAME, taken + " exists but is not a copy of " + source.arn() + " (its "
                         + Tags.SOURCE_SNAPSHOT + " is " + existing.get().tags().get(Tags.SOURCE_SNAPSHOT)
                         + "); the copy is named " + copyId);
                 existing = api.describeSnapshot(copyId);
                 if (existing.isPresent() && !isCopyOf(existing.get(), source)) {
-                    return new SnapshotProgress.Refused("copy", "COPY_NAME_TAKEN", "the snapshots " + taken + " and "
-                            + copyId + " both exist and neither is a copy of " + source.arn() + " (tag "
-                            + Tags.SOURCE_SNAPSHOT + "); nothing was shared or copied. Delete or rename the one that is"
-                            + " not a dbrefresh copy, then start a new run");
+                    return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.COPY_NAME_TAKEN, "the snapshots "
+                            + taken + " and " + copyId + " both exist and neither is a copy of " + source.arn()
+                            + " (tag " + Tags.SOURCE_SNAPSHOT + "); nothing was shared or copied. Delete or rename the"
+                            + " one that is not a dbrefresh copy, then start a new run");
                 }
             }
             if (c.shareFromSource()) {
@@ -120,7 +123,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             }
             if (existing.isPresent()) {
                 ClusterSnapshot copy = existing.get();
-                ctx.skipped("copy", "copy " + copyId + " exists (status " + copy.status() + ", KMS key "
+                ctx.skipped(StepName.COPY, "copy " + copyId + " exists (status " + copy.status() + ", KMS key "
                         + copy.kmsKeyId() + "); not copied again");
                 return request.dryRun() ? new SnapshotProgress.Ready(copyId, source.arn(), 0, null, false)
                         : progress(copy, source.arn(), false);
@@ -128,13 +131,13 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             Map<String, String> tags = copyTags(plan, source);
             String sourceRegion = c.sourceRegion().equals(c.targetRegion()) ? null : c.sourceRegion();
             if (request.dryRun()) {
-                ctx.planned("copy", "CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=" + source.arn()
+                ctx.planned(StepName.COPY, "CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=" + source.arn()
                         + " TargetDBClusterSnapshotIdentifier=" + copyId + " KmsKeyId=" + c.kmsKeyId()
                         + (sourceRegion == null ? "" : " SourceRegion=" + sourceRegion) + " Tags=" + tags);
                 return new SnapshotProgress.Ready(copyId, source.arn(), 0, null, false);
             }
             String name = copyId;
-            ClusterSnapshot copy = ctx.step("copy", () -> api.copySnapshot(source.arn(), name, c.kmsKeyId(),
+            ClusterSnapshot copy = ctx.step(StepName.COPY, () -> api.copySnapshot(source.arn(), name, c.kmsKeyId(),
                     sourceRegion, tags), s -> "CopyDBClusterSnapshot " + source.arn() + " -> " + name + " (KMS key "
                     + c.kmsKeyId() + (sourceRegion == null ? "" : ", from " + sourceRegion) + "): " + s.status());
             return progress(copy, source.arn(), true);
@@ -156,9 +159,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         try {
             Optional<ClusterSnapshot> copy = api.describeSnapshot(poll.snapshotId());
             if (copy.isEmpty()) {
-                return new SnapshotProgress.Refused("copy", "SNAPSHOT_NOT_FOUND", "the snapshot copy " + poll.snapshotId()
-                        + " disappeared while it was being copied (deleted by hand?); nothing was deleted on the target."
-                        + " Start a new run");
+                return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.SNAPSHOT_NOT_FOUND, "the snapshot copy "
+                        + poll.snapshotId() + " disappeared while it was being copied (deleted by hand?); nothing was"
+                        + " deleted on the target. Start a new run");
             }
             // A poll message is as untrusted as any event: the copy it names must be a copy of the plan's
             // source before "latest" is set to it.
@@ -220,8 +223,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         String given = request.snapshotId() != null ? request.snapshotId() : c.sourceSnapshot();
         if (given != null) {
             Optional<ClusterSnapshot> found = api.describeSnapshot(given);
-            found.ifPresent(s -> ctx.skipped("pick-snapshot", (request.snapshotId() != null ? "using the requested"
-                    : "using the plan's") + " snapshot " + s.arn() + " (" + s.status() + ", taken " + s.createdAt() + ")"));
+            found.ifPresent(s -> ctx.skipped(StepName.PICK_SNAPSHOT, (request.snapshotId() != null
+                    ? "using the requested" : "using the plan's") + " snapshot " + s.arn() + " (" + s.status()
+                    + ", taken " + s.createdAt() + ")"));
             return found;
         }
         List<ClusterSnapshot> candidates = c.shareFromSource() ? api.manualSnapshots(c.sourceCluster())
@@ -235,9 +239,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 .filter(s -> request.date() == null
                         || Instant.parse(s.createdAt()).atZone(ZoneOffset.UTC).toLocalDate().equals(request.date()))
                 .max(Comparator.comparing(s -> Instant.parse(s.createdAt())));
-        newest.ifPresent(s -> ctx.skipped("pick-snapshot", "newest " + (c.shareFromSource() ? "manual" : "shared")
-                + " snapshot of " + c.sourceCluster() + (request.date() == null ? "" : " taken on " + request.date())
-                + ": " + s.arn() + " (taken " + s.createdAt() + ")"));
+        newest.ifPresent(s -> ctx.skipped(StepName.PICK_SNAPSHOT, "newest " + (c.shareFromSource() ? "manual"
+                : "shared") + " snapshot of " + c.sourceCluster() + (request.date() == null ? ""
+                : " taken on " + request.date()) + ": " + s.arn() + " (taken " + s.createdAt() + ")"));
         return newest;
     }
 
@@ -245,11 +249,11 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             throws Exception {
         String account = plan.cluster().targetAccount();
         if (dryRun) {
-            ctx.planned("share", "ModifyDBClusterSnapshotAttribute DBClusterSnapshotIdentifier=" + source.id()
+            ctx.planned(StepName.SHARE, "ModifyDBClusterSnapshotAttribute DBClusterSnapshotIdentifier=" + source.id()
                     + " AttributeName=restore ValuesToAdd=[" + account + "]");
             return;
         }
-        ctx.step("share", () -> {
+        ctx.step(StepName.SHARE, () -> {
             api.shareSnapshot(source.id(), account);
             return account;
         }, a -> "snapshot " + source.id() + " may be restored by account " + a + " (attribute restore)");
@@ -268,8 +272,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             return new SnapshotProgress.Ready(copy.id(), sourceArn, 0, null, copied);
         }
         if (FAILED.contains(copy.status())) {
-            return new SnapshotProgress.Refused("copy", "COPY_FAILED", "snapshot copy " + copy.id() + " is "
-                    + copy.status() + "; nothing was deleted on the target. Delete the copy and start a new run");
+            return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.COPY_FAILED, "snapshot copy " + copy.id()
+                    + " is " + copy.status() + "; nothing was deleted on the target. Delete the copy and start a"
+                    + " new run");
         }
         return new SnapshotProgress.Waiting(copy.id(), "snapshot copy " + copy.id() + " is " + copy.status());
     }
@@ -283,8 +288,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 : "no available " + (c.shareFromSource() ? "manual" : "shared") + " snapshot of cluster "
                 + c.sourceCluster() + (request.date() == null ? "" : " taken on " + request.date() + " (UTC)")
                 + " was found in " + c.targetRegion();
-        return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_FOUND", what + "; nothing was changed. Share"
-                + " the snapshot with the target account (ModifyDBClusterSnapshotAttribute restore), or name another one");
+        return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_FOUND, what + "; nothing was"
+                + " changed. Share the snapshot with the target account (ModifyDBClusterSnapshotAttribute restore),"
+                + " or name another one");
     }
 
     private static SnapshotProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, StepContext ctx) {
@@ -292,7 +298,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         if (problem.retryable()) {
             throw e;
         }
-        String step = ctx.currentStep() == null ? "copy" : ctx.currentStep();
+        StepName step = ctx.currentStep() == null ? StepName.COPY : ctx.currentStep();
         return new SnapshotProgress.Refused(step, problem.errorCode(), problem.message());
     }
 }

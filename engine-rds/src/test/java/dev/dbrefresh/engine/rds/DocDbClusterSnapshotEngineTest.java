@@ -8,6 +8,7 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
 import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.RecordingContext;
@@ -85,7 +86,7 @@ class DocDbClusterSnapshotEngineTest {
         SnapshotProgress second = engine.start(plan, request(plan), again.ctx);
 
         assertThat(second).isEqualTo(new SnapshotProgress.Ready(copyId, newestArn, 0, null, false));
-        assertThat(again.details(AuditEntry.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy " + copyId + " exists"));
+        assertThat(again.details(AuditStatus.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy " + copyId + " exists"));
         assertThat(stub.calls("CopyDBClusterSnapshot")).hasSize(1);
         assertThat(stub.calls("ModifyDBClusterSnapshotAttribute")).isEmpty();
     }

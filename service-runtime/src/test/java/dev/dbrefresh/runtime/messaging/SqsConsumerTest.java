@@ -14,6 +14,7 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.TestMessagingSettings;
@@ -140,7 +141,8 @@ class SqsConsumerTest {
         assertThat(messagesIn(DLQ)).isZero();
         List<AuditEntry> entries = audit.entries(runId);
         assertThat(entries).extracting(AuditEntry::step, AuditEntry::status)
-                .containsExactly(tuple("restore", AuditEntry.STARTED), tuple("restore", AuditEntry.SUCCEEDED));
+                .containsExactly(tuple("restore", AuditStatus.STARTED.id()), tuple("restore",
+                        AuditStatus.SUCCEEDED.id()));
         assertThat(entries).extracting(AuditEntry::sortKey).doesNotHaveDuplicates();
     }
 
@@ -164,7 +166,7 @@ class SqsConsumerTest {
         assertThat(idempotency.claims).contains(IdempotencyStore.Claim.IN_PROGRESS);
         assertThat(messagesIn(DLQ)).isZero();
         assertThat(audit.entries(runId)).extracting(AuditEntry::status)
-                .containsExactly(AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+                .containsExactly(AuditStatus.STARTED.id(), AuditStatus.SUCCEEDED.id());
     }
 
     @Test
@@ -241,12 +243,12 @@ class SqsConsumerTest {
 
         List<AuditEntry> entries = audit.entries(runId);
         assertThat(entries).filteredOn(e -> e.sortKey().endsWith("#failed#final")).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.FAILED);
+            assertThat(e.status()).isEqualTo(AuditStatus.FAILED.id());
             assertThat(e.step()).isEqualTo("restore");
             assertThat(e.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION");
             assertThat(e.eventId()).isEqualTo(eventId);
         });
-        assertThat(entries).filteredOn(e -> e.status().equals(AuditEntry.FAILED)).hasSize(MAX_RECEIVES + 1);
+        assertThat(entries).filteredOn(e -> e.status().equals(AuditStatus.FAILED.id())).hasSize(MAX_RECEIVES + 1);
     }
 
     @Test
@@ -267,8 +269,8 @@ class SqsConsumerTest {
         assertThat(messagesIn(DLQ)).isZero();
         assertThat(messagesIn(NOTIFIER)).isZero();
         List<AuditEntry> entries = audit.entries(runId);
-        assertThat(entries).extracting(AuditEntry::status).containsExactly(AuditEntry.STARTED, AuditEntry.FAILED,
-                AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+        assertThat(entries).extracting(AuditEntry::status).containsExactly(AuditStatus.STARTED.id(),
+                AuditStatus.FAILED.id(), AuditStatus.STARTED.id(), AuditStatus.SUCCEEDED.id());
         assertThat(entries).noneMatch(e -> e.sortKey().endsWith("#failed#final"));
     }
 
@@ -338,8 +340,8 @@ class SqsConsumerTest {
                 .contains("it names database orders").contains("nothing was changed");
         assertThat(messagesIn(NOTIFIER)).as("no refresh.failed for an event not trusted to be the run's").isZero();
         assertThat(audit.entries(runId)).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
-            assertThat(e.errorCode()).isEqualTo(EventRejectedException.ERROR_CODE);
+            assertThat(e.status()).isEqualTo(AuditStatus.REJECTED.id());
+            assertThat(e.errorCode()).isEqualTo(EventRejectedException.ERROR_CODE.code());
         });
     }
 
@@ -411,7 +413,7 @@ class SqsConsumerTest {
 
         assertThat(audit.entries(auditRunId)).filteredOn(e -> e.details() != null && e.details().contains(messageId))
                 .singleElement().satisfies(e -> {
-                    assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+                    assertThat(e.status()).isEqualTo(AuditStatus.REJECTED.id());
                     assertThat(e.service()).isEqualTo(SERVICE);
                     assertThat(e.errorCode()).isEqualTo("MALFORMED_MESSAGE");
                     assertThat(e.details()).contains(DLQ).contains(expectedReason);
