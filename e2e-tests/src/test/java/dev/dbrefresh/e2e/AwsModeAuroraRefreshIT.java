@@ -13,6 +13,7 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.engine.rds.ClusterIdentifiers;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,7 +162,7 @@ class AwsModeAuroraRefreshIT {
 
         assertThat(second.notification().path("result").asText()).as(second.toString()).isEqualTo("succeeded");
         assertThat(second.entries()).filteredOn(e -> "copy".equals(e.step()) || e.step().startsWith("copy"))
-                .extracting(AuditEntry::status).contains(AuditEntry.SKIPPED).doesNotContain(AuditEntry.SUCCEEDED);
+                .extracting(AuditEntry::status).contains(AuditStatus.SKIPPED.id()).doesNotContain(AuditStatus.SUCCEEDED.id());
 
         Result refused = run("untagged");
 
@@ -188,7 +189,7 @@ class AwsModeAuroraRefreshIT {
 
     private record Result(String runId, JsonNode notification, List<AuditEntry> entries) {
         List<String> succeeded() {
-            return entries.stream().filter(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+            return entries.stream().filter(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                     .map(e -> e.service() + "/" + e.step()).toList();
         }
     }

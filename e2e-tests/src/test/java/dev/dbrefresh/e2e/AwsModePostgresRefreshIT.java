@@ -11,6 +11,8 @@ import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +90,7 @@ class AwsModePostgresRefreshIT {
 
         assertThat(notification).as("notification of run %s; logs in %s", runId, services.logDir()).isNotNull();
         assertThat(notification.path("result").asText()).isEqualTo("succeeded");
-        assertThat(entries).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(entries).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .extracting(e -> e.service() + "/" + e.step())
                 .containsSubsequence("snapshot-service/dump", "snapshot-service/copy", "snapshot-service/parameter",
                         "cluster-service/promote", "cluster-service/restore", "users-service/verify", "notifier-service/notify");

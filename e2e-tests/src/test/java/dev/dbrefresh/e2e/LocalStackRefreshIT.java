@@ -6,6 +6,7 @@ import dev.dbrefresh.local.LocalPostgres;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.RunReport;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -110,7 +111,8 @@ class LocalStackRefreshIT {
         assertOnlyChanged(afterFirst, afterSecond, Set.of(), Set.of(TARGET));
         assertThat(afterSecond.get(TARGET)).as("oid of the replaced target").isNotEqualTo(afterFirst.get(TARGET));
         assertThat(snapshotOf(second)).isNotEqualTo(snapshotOf(first));
-        assertThat(second.entries()).filteredOn(e -> "restore".equals(e.step()) && AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(second.entries()).filteredOn(e -> "restore".equals(e.step())
+                && AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .singleElement().satisfies(e -> assertThat(e.details()).contains("pg_restore -j 1"));
         assertThat(second.entries()).filteredOn(e -> "plan-values".equals(e.step()))
                 .extracting(AuditEntry::service, AuditEntry::details)
@@ -125,9 +127,9 @@ class LocalStackRefreshIT {
 
         assertThat(dryRun.succeeded()).as(dryRun.toString()).isTrue();
         assertThat(dryRun.notification().path("result").asText()).isEqualTo("dry-run");
-        assertThat(dryRun.entries()).filteredOn(e -> AuditEntry.PLANNED.equals(e.status()))
+        assertThat(dryRun.entries()).filteredOn(e -> AuditStatus.PLANNED.id().equals(e.status()))
                 .extracting(AuditEntry::service).contains("snapshot-service", "cluster-service", "users-service");
-        assertThat(dryRun.entries()).noneMatch(e -> AuditEntry.SUCCEEDED.equals(e.status())
+        assertThat(dryRun.entries()).noneMatch(e -> AuditStatus.SUCCEEDED.id().equals(e.status())
                 && List.of("dump", "copy", "restore", "users").contains(e.step()));
         assertThat(pg.rowCounts(TARGET)).containsKey("public.written_before_dry_run");
         assertThat(snapshotCount()).isEqualTo(snapshotsBefore);
@@ -163,7 +165,7 @@ class LocalStackRefreshIT {
     }
 
     private static List<String> stepsOf(RunReport report) {
-        return report.entries().stream().filter(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        return report.entries().stream().filter(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .map(e -> e.service() + "/" + e.step()).toList();
     }
 

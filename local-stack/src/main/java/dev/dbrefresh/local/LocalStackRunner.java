@@ -1,5 +1,7 @@
 package dev.dbrefresh.local;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.local.aws.LocalAws;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +12,7 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.lease.DynamoDbLeaseStore;
@@ -130,8 +133,9 @@ public final class LocalStackRunner {
                 String what = "run " + runId + " was interrupted; its services were stopped"
                         + (released > 0 ? " and its lease on " + plan.targetId() + " was released" : "");
                 new DynamoDbAuditLog(aws.dynamoClient(), Tables.AUDIT).record(new AuditEntry(runId, Instant.now() + "#dbrefresh-cli#"
-                        + runId + "#interrupted#failed#final", Instant.now(), "dbrefresh-cli", "interrupted",
-                        AuditEntry.FAILED, 0, what, "RUN_INTERRUPTED", null, plan.name()));
+                        + runId + "#" + StepName.INTERRUPTED.id() + "#" + AuditStatus.FAILED.id() + "#final",
+                        Instant.now(), "dbrefresh-cli", StepName.INTERRUPTED.id(), AuditStatus.FAILED.id(), 0, what,
+                        ErrorCode.RUN_INTERRUPTED.code(), null, plan.name()));
                 System.err.println("dbrefresh: " + what);
             } catch (RuntimeException e) {
                 System.err.println("dbrefresh: run " + runId + " was interrupted; its lease could not be released ("
@@ -234,8 +238,9 @@ public final class LocalStackRunner {
                 if (seen.add(e.sortKey())) {
                     out.println("  " + line(e));
                 }
-                done |= "notifier-service".equals(e.service()) && e.step().startsWith("notify")
-                        && AuditEntry.SUCCEEDED.equals(e.status());
+                done |= "notifier-service".equals(e.service())
+                        && (e.isStep(StepName.NOTIFY) || e.isStep(StepName.NOTIFY_FAILURE))
+                        && e.is(AuditStatus.SUCCEEDED);
             }
             if (done) {
                 return entries;
@@ -252,7 +257,7 @@ public final class LocalStackRunner {
      */
     public static String line(AuditEntry e) {
         return String.format("%s  %-17s %-15s %-10s %s%s", CLOCK.format(e.at()), e.service(), e.step(), e.status(),
-                AuditEntry.STARTED.equals(e.status()) ? "" : e.durationMs() + " ms  ",
+                e.is(AuditStatus.STARTED) ? "" : e.durationMs() + " ms  ",
                 e.details() == null ? "" : e.details());
     }
 

@@ -2,6 +2,7 @@ package dev.dbrefresh.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ public record RunReport(String runId, String plan, boolean succeeded, List<Audit
                 dryRun ? "DRY-RUN, nothing changed" : succeeded ? "SUCCEEDED" : "FAILED", elapsed.toMillis() / 1000.0);
         out.printf("  %-18s %-15s %-10s %10s  %s%n", "service", "step", "status", "duration", "details");
         for (AuditEntry e : entries) {
-            if (!AuditEntry.STARTED.equals(e.status())) {
+            if (!e.is(AuditStatus.STARTED)) {
                 out.printf("  %-18s %-15s %-10s %7d ms  %s%n", e.service(), e.step(), e.status(), e.durationMs(),
                         e.details() == null ? "" : e.details());
             }

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  *
  * @param plan      plan name ({@code "unknown"} when the start message named none, or it was blank)
  * @param service   service that gave up, e.g. {@code cluster-service}
- * @param step      step that failed, e.g. {@code restore}
- * @param errorCode stable machine-readable code matching {@link #ERROR_CODE}, e.g. {@code GUARD_PROTECTED_TARGET}
+ * @param step      step that failed, a {@link StepName#id()} (or {@code <id>:<instance>}), e.g. {@code restore}
+ * @param errorCode stable machine-readable code matching {@link #ERROR_CODE}: an {@link ErrorCode#code()}, e.g.
+ *                  {@code GUARD_PROTECTED_TARGET}, or one derived from an exception's class
  * @param message   what was wrong and what to do, for people
  * @param changed   whether anything had been changed on the target before the failure
  */
@@ -25,9 +26,6 @@ public record RefreshFailed(String plan, String service, String step, String err
 
     /** The schema's pattern of {@code data.errorCode}: upper snake case, starting with a letter. */
     public static final Pattern ERROR_CODE = Pattern.compile("^[A-Z][A-Z0-9_]*$");
-
-    /** Code used when a failure came without any usable code. */
-    public static final String UNKNOWN_ERROR = "UNKNOWN_ERROR";
 
     /** Normalizes the fields the schema constrains; see the type's description. */
     public RefreshFailed {
@@ -47,12 +45,12 @@ public record RefreshFailed(String plan, String service, String step, String err
      * @return {@code code} itself when it matches {@link #ERROR_CODE}; else the code in upper snake case
      *         ({@code ResourceNotFoundException} → {@code RESOURCE_NOT_FOUND_EXCEPTION},
      *         {@code AWS.SimpleQueueService.NonExistentQueue} → {@code AWS_SIMPLE_QUEUE_SERVICE_NON_EXISTENT_QUEUE}),
-     *         prefixed with {@code E_} when it does not start with a letter; {@value #UNKNOWN_ERROR} when
+     *         prefixed with {@code E_} when it does not start with a letter; {@link ErrorCode#UNKNOWN_ERROR} when
      *         nothing usable is left
      */
     public static String normalizeErrorCode(String code) {
         if (code == null) {
-            return UNKNOWN_ERROR;
+            return ErrorCode.UNKNOWN_ERROR.code();
         }
         if (ERROR_CODE.matcher(code).matches()) {
             return code;
@@ -63,7 +61,7 @@ public record RefreshFailed(String plan, String service, String step, String err
                 .replaceAll("[^A-Z0-9]+", "_")
                 .replaceAll("^_+|_+$", "");
         if (snake.isEmpty()) {
-            return UNKNOWN_ERROR;
+            return ErrorCode.UNKNOWN_ERROR.code();
         }
         if (!Character.isLetter(snake.charAt(0))) {
             snake = "E_" + snake;

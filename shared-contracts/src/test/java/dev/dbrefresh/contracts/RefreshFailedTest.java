@@ -31,9 +31,9 @@ class RefreshFailedTest {
         assertThat(RefreshFailed.normalizeErrorCode("AWS.SimpleQueueService.NonExistentQueue"))
                 .isEqualTo("AWS_SIMPLE_QUEUE_SERVICE_NON_EXISTENT_QUEUE");
         assertThat(RefreshFailed.normalizeErrorCode("404")).isEqualTo("E_404");
-        assertThat(RefreshFailed.normalizeErrorCode("  ")).isEqualTo(RefreshFailed.UNKNOWN_ERROR);
-        assertThat(RefreshFailed.normalizeErrorCode(null)).isEqualTo(RefreshFailed.UNKNOWN_ERROR);
-        assertThat(RefreshFailed.normalizeErrorCode("é-ü")).isEqualTo(RefreshFailed.UNKNOWN_ERROR);
+        assertThat(RefreshFailed.normalizeErrorCode("  ")).isEqualTo(ErrorCode.UNKNOWN_ERROR.code());
+        assertThat(RefreshFailed.normalizeErrorCode(null)).isEqualTo(ErrorCode.UNKNOWN_ERROR.code());
+        assertThat(RefreshFailed.normalizeErrorCode("é-ü")).isEqualTo(ErrorCode.UNKNOWN_ERROR.code());
         assertThat(RefreshFailed.normalizeErrorCode("x".repeat(300))).matches(RefreshFailed.ERROR_CODE).hasSize(100);
     }
 

@@ -1,5 +1,7 @@
 package dev.dbrefresh.cluster.domain;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.spi.EngineRegistry;
 import dev.dbrefresh.engine.spi.RestoreEngine;
 import dev.dbrefresh.engine.spi.RestoreProgress;
@@ -65,8 +67,8 @@ public class RestoreStep {
         RefreshPlan plan = found.get().plan();
         RestoreEngine engine = engines.find(plan.engineType()).orElse(null);
         if (engine == null) {
-            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "cluster-service has no engine for '" + plan.engine()
-                    + "'; the target was not touched");
+            ctx.fail(StepName.PLAN, ErrorCode.ENGINE_NOT_AVAILABLE, "cluster-service has no engine for '"
+                    + plan.engine() + "'; the target was not touched");
             return;
         }
         // The snapshot to restore: "latest" when the plan promotes it, else whatever "current" holds
@@ -78,17 +80,17 @@ public class RestoreStep {
         }
         // A dry-run's snapshot was not taken or copied (only planned), so it cannot exist yet.
         if (chosen.isEmpty() || (!ready.dryRun() && !engine.snapshotExists(plan, chosen.get()))) {
-            ctx.fail("restore", "SNAPSHOT_NOT_FOUND", "parameter " + parameter + " = " + chosen.orElse("(not set)")
-                    + " names no snapshot available on the target side; the target was not touched. Set "
-                    + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");
+            ctx.fail(StepName.RESTORE, ErrorCode.SNAPSHOT_NOT_FOUND, "parameter " + parameter + " = "
+                    + chosen.orElse("(not set)") + " names no snapshot available on the target side; the target was not"
+                    + " touched. Set " + plan.currentParameter() + " to a copied snapshot id or enable promote-latest");
             return;
         }
         String snapshotId = chosen.get();
         if (plan.promoteLatest() && !ready.dryRun()) {
-            ctx.step("promote", () -> parameters.put(plan.currentParameter(), snapshotId),
+            ctx.step(StepName.PROMOTE, () -> parameters.put(plan.currentParameter(), snapshotId),
                     v -> plan.currentParameter() + " = " + snapshotId + " (from " + plan.latestParameter() + ", version " + v + ")");
         } else if (plan.promoteLatest()) {
-            ctx.planned("promote", plan.currentParameter() + " = " + snapshotId);
+            ctx.planned(StepName.PROMOTE, plan.currentParameter() + " = " + snapshotId);
         }
         Instant deadline = clock.instant().plus(Duration.ofMinutes(plan.waits().deadlineMinutes()));
         continueWith(plan, snapshotId, engine.start(plan, snapshotId, ready.dryRun(), ctx), 1, deadline, ready.dryRun(), ctx);
@@ -114,9 +116,9 @@ public class RestoreStep {
         RefreshPlan plan = found.get().plan();
         RestoreEngine engine = engines.find(plan.engineType()).orElseThrow();
         if (clock.instant().isAfter(poll.deadline())) {
-            ctx.fail(poll.phase(), "WAIT_DEADLINE_EXCEEDED", "the target " + plan.targetId() + " was still "
-                    + poll.phase() + " at " + poll.deadline() + " (" + poll.attempt() + " checks); look at it in the"
-                    + " console, raise wait.deadline-minutes, then start a new run");
+            ctx.fail(StepName.require(poll.phase()), ErrorCode.WAIT_DEADLINE_EXCEEDED, "the target " + plan.targetId()
+                    + " was still " + poll.phase() + " at " + poll.deadline() + " (" + poll.attempt() + " checks); look"
+                    + " at it in the console, raise wait.deadline-minutes, then start a new run");
             return;
         }
         continueWith(plan, poll.snapshotId(), engine.poll(plan, poll, ctx), poll.attempt() + 1, poll.deadline(), false, ctx);
@@ -148,8 +150,8 @@ public class RestoreStep {
         } else if (progress instanceof RestoreProgress.Waiting waiting) {
             int delay = plan.waits().pollDelaySeconds(nextAttempt);
             ctx.waiting(waiting.phase(), waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
-            ctx.publishDelayed(Routing.CLUSTER_QUEUE, new ClusterRestorePoll(plan.name(), snapshotId, waiting.phase(),
-                    nextAttempt, deadline), delay);
+            ctx.publishDelayed(Routing.CLUSTER_QUEUE, new ClusterRestorePoll(plan.name(), snapshotId,
+                    waiting.phase().id(), nextAttempt, deadline), delay);
         } else {
             RestoreProgress.Restored restored = (RestoreProgress.Restored) progress;
             ctx.publish(new ClusterRestored(plan.name(), plan.engine(), snapshotId, restored.endpoint(),

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.SnapshotReady;
 import dev.dbrefresh.engine.spi.RestoreEngine;
@@ -138,7 +139,7 @@ class RestoreStepTest {
 
     @Test
     void handle_shouldSendADelayedPoll_whenTheEngineWaits() throws Exception {
-        engine.answer = new RestoreProgress.Waiting("restoring", "table restore in progress");
+        engine.answer = new RestoreProgress.Waiting(StepName.RESTORING, "table restore in progress");
 
         RecordingContext rec = handle(ready("shop", "postgres", "snap-2"));
 

@@ -8,6 +8,7 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.params.ParameterStore;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 import dev.dbrefresh.runtime.testing.Inbox;
@@ -137,7 +138,7 @@ class ClusterServiceIntegrationTest {
         assertThat(comment(target)).contains(PgRestorer.marker(snapshot.snapshotId(), runId));
         assertThat(parameter("/dbrefresh/restore/snapshot/current")).contains(snapshot.snapshotId());
         assertThat(stack.leases().holder(display(target))).contains(runId);
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .allSatisfy(e -> assertThat(e.service()).isEqualTo(SERVICE))
                 .extracting(e -> e.step() + ": " + e.details())
                 .containsExactly("promote: /dbrefresh/restore/snapshot/current = " + snapshot.snapshotId()
@@ -163,7 +164,8 @@ class ClusterServiceIntegrationTest {
         assertThat(notifier.events(runId)).isEmpty();
         assertThat(dbs.queryLong(target, "SELECT count(*) FROM written_after_restore")).isEqualTo(1);
         assertThat(stack.auditOf(runId)).filteredOn(e -> "restore".equals(e.step()))
-                .extracting(AuditEntry::status).containsExactlyInAnyOrder(AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+                .extracting(AuditEntry::status).containsExactlyInAnyOrder(AuditStatus.STARTED.id(),
+                        AuditStatus.SUCCEEDED.id());
     }
 
     @Test
@@ -188,7 +190,7 @@ class ClusterServiceIntegrationTest {
                 .containsExactlyInAnyOrder(first.get("id").asText(), second.get("id").asText());
         assertThat(dbs.queryLong(target, "SELECT count(*) FROM written_after_restore")).isEqualTo(1);
         assertThat(stack.auditOf(runId))
-                .filteredOn(e -> "restore".equals(e.step()) && AuditEntry.SUCCEEDED.equals(e.status()))
+                .filteredOn(e -> "restore".equals(e.step()) && AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .extracting(AuditEntry::details).satisfiesExactlyInAnyOrder(
                         d -> assertThat(d).startsWith("restored "),
                         d -> assertThat(d).startsWith("already restored, nothing touched: "));
@@ -319,7 +321,7 @@ class ClusterServiceIntegrationTest {
         assertThat(notifier.events(runId)).hasSize(1);
         assertThat(users.events(runId)).isEmpty();
         assertThat(stack.auditOf(runId)).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.FAILED);
+            assertThat(e.status()).isEqualTo(AuditStatus.FAILED.id());
             assertThat(e.step()).isEqualTo(step);
             assertThat(e.errorCode()).isEqualTo(errorCode);
         });

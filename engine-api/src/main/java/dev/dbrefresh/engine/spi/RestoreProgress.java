@@ -1,5 +1,8 @@
 package dev.dbrefresh.engine.spi;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+
 /** What a {@link RestoreEngine} step ended with. */
 public sealed interface RestoreProgress {
 
@@ -15,21 +18,22 @@ public sealed interface RestoreProgress {
     }
 
     /**
-     * A delete or restore is in progress; check again later.
+     * A rename or restore is in progress; check again later.
      *
-     * @param phase {@code deleting} or {@code restoring}
+     * @param phase {@link StepName#RENAMING} or {@link StepName#RESTORING} ({@link StepName#DELETING} from older
+     *              versions' polls); the poll message carries its id
      * @param what  what is awaited, for the audit log
      */
-    record Waiting(String phase, String what) implements RestoreProgress {
+    record Waiting(StepName phase, String what) implements RestoreProgress {
     }
 
     /**
      * The run cannot go on.
      *
-     * @param step      step that refused
-     * @param errorCode stable error code, e.g. {@code GUARD_MISSING_TAG}
+     * @param step      step that refused, e.g. {@link StepName#RESTORE}
+     * @param errorCode stable error code, e.g. {@link ErrorCode#GUARD_MISSING_TAG}
      * @param message   what was wrong and what to do
      */
-    record Refused(String step, String errorCode, String message) implements RestoreProgress {
+    record Refused(StepName step, ErrorCode errorCode, String message) implements RestoreProgress {
     }
 }

@@ -1,5 +1,8 @@
 package dev.dbrefresh.engine.spi;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+
 /** What a {@link SnapshotEngine} step ended with. */
 public sealed interface SnapshotProgress {
 
@@ -28,10 +31,10 @@ public sealed interface SnapshotProgress {
     /**
      * The run cannot go on; nothing more is attempted.
      *
-     * @param step      step that refused
-     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}
+     * @param step      step that refused, e.g. {@link StepName#COPY}
+     * @param errorCode stable error code, e.g. {@link ErrorCode#SNAPSHOT_NOT_FOUND}
      * @param message   what was wrong and what to do
      */
-    record Refused(String step, String errorCode, String message) implements SnapshotProgress {
+    record Refused(StepName step, ErrorCode errorCode, String message) implements SnapshotProgress {
     }
 }

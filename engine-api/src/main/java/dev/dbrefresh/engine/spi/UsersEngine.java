@@ -1,6 +1,8 @@
 package dev.dbrefresh.engine.spi;
 
 import dev.dbrefresh.contracts.ClusterRestored;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -48,10 +50,10 @@ public interface UsersEngine extends EngineSpi {
     /**
      * The run cannot go on.
      *
-     * @param step      step that refused, e.g. {@code verify}
-     * @param errorCode e.g. {@code VERIFY_MISMATCH}
+     * @param step      step that refused, e.g. {@link StepName#VERIFY}
+     * @param errorCode stable error code, e.g. {@link ErrorCode#VERIFY_MISMATCH}
      * @param message   what was wrong and what to do
      */
-    record Refused(String step, String errorCode, String message) implements Outcome {
+    record Refused(StepName step, ErrorCode errorCode, String message) implements Outcome {
     }
 }

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.dynamodb;
 
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.engine.spi.CleanupEngine;
@@ -11,14 +12,11 @@ import java.util.Set;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * After a {@code dynamodb} plan's run: {@value #PRUNE_STEP} deletes the plan's restored tables beyond
+ * After a {@code dynamodb} plan's run: {@link StepName#PRUNE_TABLES} deletes the plan's restored tables beyond
  * {@code keep-tables}, never the one just verified ({@link RestoredTables#prune}); after a failure nothing is pruned.
  */
 @Singleton
 public class DynamoDbCleanup implements CleanupEngine {
-
-    /** Audit step of the table pruning after a verified refresh. */
-    public static final String PRUNE_STEP = "prune-tables";
 
     private final RestoredTables tables;
 
@@ -35,7 +33,7 @@ public class DynamoDbCleanup implements CleanupEngine {
     @Override
     public void afterSuccess(RefreshPlan plan, UsersApplied applied, StepContext ctx) throws Exception {
         String keep = AwsArn.parse(applied.endpoint()).map(AwsArn::resourceId).orElse(applied.endpoint());
-        ctx.step(PRUNE_STEP, () -> tables.prune(plan, keep), d -> "DeleteTable " + d + " (keep-tables "
+        ctx.step(StepName.PRUNE_TABLES, () -> tables.prune(plan, keep), d -> "DeleteTable " + d + " (keep-tables "
                 + plan.dynamodb().keepTables() + "; " + keep + " was verified)");
     }
 

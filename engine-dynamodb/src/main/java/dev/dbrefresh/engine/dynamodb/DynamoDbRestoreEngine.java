@@ -1,5 +1,8 @@
 package dev.dbrefresh.engine.dynamodb;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.contracts.Tags;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.engine.spi.RestoreEngine;
@@ -40,13 +43,6 @@ import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
  */
 @Singleton
 public class DynamoDbRestoreEngine implements RestoreEngine {
-
-    /** Tag on every table dbrefresh restores: pruning deletes only tables carrying it. */
-    public static final String TAG_MANAGED = RestoredTables.TAG_MANAGED;
-    /** Tag with the plan name. */
-    public static final String TAG_PLAN = RestoredTables.TAG_PLAN;
-    /** Tag with the run id that restored the table. */
-    public static final String TAG_RUN = RestoredTables.TAG_RUN;
 
     private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd-HH-mm-ss").withZone(ZoneOffset.UTC);
 
@@ -98,9 +94,9 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
     public RestoreProgress start(RefreshPlan plan, String snapshotId, boolean dryRun, StepContext ctx) throws Exception {
         Optional<TableDescription> existing = runTable(plan, snapshotId, ctx.runId());
         if (existing.isPresent()) {
-            ctx.skipped("restore", "table " + existing.get().tableName() + " was already restored by run " + ctx.runId()
-                    + " (status " + existing.get().tableStatusAsString() + "); not restored again");
-            return new RestoreProgress.Waiting("restoring", "table " + existing.get().tableName() + " is "
+            ctx.skipped(StepName.RESTORE, "table " + existing.get().tableName() + " was already restored by run "
+                    + ctx.runId() + " (status " + existing.get().tableStatusAsString() + "); not restored again");
+            return new RestoreProgress.Waiting(StepName.RESTORING, "table " + existing.get().tableName() + " is "
                     + existing.get().tableStatusAsString());
         }
         if (!dryRun) {
@@ -108,31 +104,33 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
                     .tableArn();
             Optional<String> foreign = BackupOrigin.problem(plan.dynamodb(), snapshotId, source);
             if (foreign.isPresent()) {
-                return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing was"
-                        + " restored or deleted. Set the \"current\"/\"latest\" parameter to a backup of the source"
-                        + " table, or correct the plan's source");
+                return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, foreign.get()
+                        + "; nothing was restored or deleted. Set the \"current\"/\"latest\" parameter to a backup of"
+                        + " the source table, or correct the plan's source");
             }
         }
         String table = tableName(plan, ctx.envelope().time());
         Optional<TableDescription> clash = tables.describe(table);
         if (clash.isPresent()) {
-            return new RestoreProgress.Refused("restore", "TARGET_EXISTS", "table " + table + " exists and was not"
-                    + " restored by run " + ctx.runId() + "; it was not touched. Start a new run");
+            return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.TARGET_EXISTS, "table " + table
+                    + " exists and was not restored by run " + ctx.runId() + "; it was not touched. Start a new run");
         }
         if (dryRun) {
-            ctx.planned("restore", "RestoreTableFromBackup BackupArn=" + snapshotId + " TargetTableName=" + table);
+            ctx.planned(StepName.RESTORE, "RestoreTableFromBackup BackupArn=" + snapshotId + " TargetTableName="
+                    + table);
             return new RestoreProgress.Restored(table, table, 443, table);
         }
-        ctx.step("restore", () -> dynamo.restoreTableFromBackup(r -> r.backupArn(snapshotId).targetTableName(table))
-                .tableDescription(), d -> "RestoreTableFromBackup " + snapshotId + " -> " + table + ": "
-                + d.tableStatusAsString());
+        ctx.step(StepName.RESTORE, () -> dynamo.restoreTableFromBackup(r -> r.backupArn(snapshotId)
+                .targetTableName(table)).tableDescription(), d -> "RestoreTableFromBackup " + snapshotId + " -> "
+                + table + ": " + d.tableStatusAsString());
         try {
             TableDescription d = dynamo.describeTable(r -> r.tableName(table)).table();
             dynamo.tagResource(r -> r.resourceArn(d.tableArn()).tags(tags(plan, ctx.runId())));
         } catch (RuntimeException e) {
             // Tagged again once the table is active; the poll also finds the table by its restore summary.
         }
-        return new RestoreProgress.Waiting("restoring", "table " + table + " is being restored from " + snapshotId);
+        return new RestoreProgress.Waiting(StepName.RESTORING, "table " + table + " is being restored from "
+                + snapshotId);
     }
 
     /** Waits for the table, then re-applies settings, sets the ARN parameter and prunes. */
@@ -141,26 +139,27 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
         DynamoDbSettings s = plan.dynamodb();
         Optional<TableDescription> found = runTable(plan, poll.snapshotId(), ctx.runId());
         if (found.isEmpty()) {
-            return new RestoreProgress.Refused("restore", "RESTORE_NOT_FOUND", "no table restored by run " + ctx.runId()
-                    + " from " + poll.snapshotId() + " (deleted by hand?); start a new run");
+            return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.RESTORE_NOT_FOUND, "no table restored by"
+                    + " run " + ctx.runId() + " from " + poll.snapshotId() + " (deleted by hand?); start a new run");
         }
         TableDescription t = found.get();
         if (t.tableStatus() != TableStatus.ACTIVE) {
-            return new RestoreProgress.Waiting("restoring", "table " + t.tableName() + " is " + t.tableStatusAsString());
+            return new RestoreProgress.Waiting(StepName.RESTORING, "table " + t.tableName() + " is "
+                    + t.tableStatusAsString());
         }
         String table = t.tableName();
         String arn = t.tableArn();
         if (s.ttlAttribute() != null) {
             var ttl = dynamo.describeTimeToLive(r -> r.tableName(table)).timeToLiveDescription();
             if (ttl == null || ttl.timeToLiveStatus() != TimeToLiveStatus.ENABLED) {
-                ctx.step("ttl", () -> dynamo.updateTimeToLive(r -> r.tableName(table)
+                ctx.step(StepName.TTL, () -> dynamo.updateTimeToLive(r -> r.tableName(table)
                         .timeToLiveSpecification(x -> x.attributeName(s.ttlAttribute()).enabled(true))),
                         x -> "UpdateTimeToLive " + table + " AttributeName=" + s.ttlAttribute());
             }
         }
         if (s.streamViewType() != null && (t.streamSpecification() == null
                 || !Boolean.TRUE.equals(t.streamSpecification().streamEnabled()))) {
-            ctx.step("stream", () -> dynamo.updateTable(r -> r.tableName(table).streamSpecification(x -> x
+            ctx.step(StepName.STREAM, () -> dynamo.updateTable(r -> r.tableName(table).streamSpecification(x -> x
                     .streamEnabled(true).streamViewType(StreamViewType.fromValue(s.streamViewType())))),
                     x -> "UpdateTable " + table + " StreamViewType=" + s.streamViewType());
         }
@@ -169,16 +168,16 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
             boolean on = pitr != null && pitr.pointInTimeRecoveryDescription() != null
                     && "ENABLED".equals(pitr.pointInTimeRecoveryDescription().pointInTimeRecoveryStatusAsString());
             if (!on) {
-                ctx.step("pitr", () -> dynamo.updateContinuousBackups(r -> r.tableName(table)
+                ctx.step(StepName.PITR, () -> dynamo.updateContinuousBackups(r -> r.tableName(table)
                         .pointInTimeRecoverySpecification(x -> x.pointInTimeRecoveryEnabled(true))),
                         x -> "UpdateContinuousBackups " + table + " PointInTimeRecoveryEnabled=true");
             }
         }
         List<Tag> tags = tags(plan, ctx.runId());
-        ctx.step("tags", () -> dynamo.tagResource(r -> r.resourceArn(arn).tags(tags)), x -> "TagResource " + arn + " "
-                + tags.stream().map(g -> g.key() + "=" + g.value()).toList());
+        ctx.step(StepName.TAGS, () -> dynamo.tagResource(r -> r.resourceArn(arn).tags(tags)), x -> "TagResource " + arn
+                + " " + tags.stream().map(g -> g.key() + "=" + g.value()).toList());
         if (s.tableArnParameter() != null) {
-            ctx.step("parameter", () -> parameters.put(s.tableArnParameter(), arn),
+            ctx.step(StepName.PARAMETER, () -> parameters.put(s.tableArnParameter(), arn),
                     v -> s.tableArnParameter() + " = " + arn + " (version " + v + ")");
         }
         // Older tables are pruned by notifier-service once users-service verified this one (users.applied):
@@ -197,10 +196,10 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
                 continue;
             }
             Map<String, String> tags = tables.tags(d.get().tableArn());
-            if (runId.equals(tags.get(TAG_RUN))) {
+            if (runId.equals(tags.get(Tags.RUN))) {
                 return d;
             }
-            if (byBackup == null && !tags.containsKey(TAG_RUN) && d.get().restoreSummary() != null
+            if (byBackup == null && !tags.containsKey(Tags.RUN) && d.get().restoreSummary() != null
                     && backupArn.equals(d.get().restoreSummary().sourceBackupArn())) {
                 byBackup = d.get();
             }
@@ -210,9 +209,9 @@ public class DynamoDbRestoreEngine implements RestoreEngine {
 
     private static List<Tag> tags(RefreshPlan plan, String runId) {
         Map<String, String> all = new LinkedHashMap<>(plan.dynamodb().tags());
-        all.put(TAG_MANAGED, "true");
-        all.put(TAG_PLAN, plan.name());
-        all.put(TAG_RUN, runId);
+        all.put(Tags.MANAGED, "true");
+        all.put(Tags.PLAN, plan.name());
+        all.put(Tags.RUN, runId);
         return all.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
     }
 }

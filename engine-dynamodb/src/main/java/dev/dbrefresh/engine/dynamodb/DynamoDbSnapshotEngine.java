@@ -1,5 +1,7 @@
 package dev.dbrefresh.engine.dynamodb;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.RefreshRequested;
@@ -57,12 +59,12 @@ public class DynamoDbSnapshotEngine implements SnapshotEngine {
         }
         Optional<BackupSummary> newest = newestBackup(d);
         if (newest.isEmpty()) {
-            return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_FOUND", "table " + d.sourceTable() + " ("
-                    + d.sourceId() + ") has no AVAILABLE backup (ListBackups); nothing was restored. Check the AWS"
-                    + " Backup plan of the table or start the run with a recovery point ARN");
+            return new SnapshotProgress.Refused(StepName.PICK, ErrorCode.SNAPSHOT_NOT_FOUND, "table " + d.sourceTable()
+                    + " (" + d.sourceId() + ") has no AVAILABLE backup (ListBackups); nothing was restored. Check the"
+                    + " AWS Backup plan of the table or start the run with a recovery point ARN");
         }
         BackupSummary b = newest.get();
-        ctx.skipped("pick", "newest available backup of " + d.sourceTable() + ": " + b.backupArn() + " ("
+        ctx.skipped(StepName.PICK, "newest available backup of " + d.sourceTable() + ": " + b.backupArn() + " ("
                 + b.backupCreationDateTime() + ", " + b.backupTypeAsString() + "); nothing to copy");
         return new SnapshotProgress.Ready(b.backupArn(), b.backupArn(), b.backupSizeBytes() == null ? 0
                 : b.backupSizeBytes(), null, false);
@@ -85,26 +87,28 @@ public class DynamoDbSnapshotEngine implements SnapshotEngine {
         try {
             source = dynamo.describeBackup(r -> r.backupArn(backupArn)).backupDescription().sourceTableDetails();
         } catch (BackupNotFoundException | ResourceNotFoundException e) {
-            return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_FOUND", "backup " + backupArn + " is not known to"
-                    + " DynamoDB in " + d.targetRegion() + " (DescribeBackup: " + e.awsErrorDetails().errorCode() + ");"
-                    + " nothing was restored. Name a DynamoDB backup ARN (arn:...:dynamodb:...:table/<table>/backup/<id>)"
-                    + " of table " + d.sourceTable());
+            return new SnapshotProgress.Refused(StepName.PICK, ErrorCode.SNAPSHOT_NOT_FOUND, "backup " + backupArn
+                    + " is not known to DynamoDB in " + d.targetRegion() + " (DescribeBackup: "
+                    + e.awsErrorDetails().errorCode() + "); nothing was restored. Name a DynamoDB backup ARN"
+                    + " (arn:...:dynamodb:...:table/<table>/backup/<id>) of table " + d.sourceTable());
         } catch (DynamoDbException e) {
             if (e.statusCode() == 400 && e.awsErrorDetails() != null
                     && "ValidationException".equals(e.awsErrorDetails().errorCode())) {
-                return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_FOUND", "'" + backupArn + "' is not a DynamoDB"
-                        + " backup ARN (DescribeBackup: " + e.awsErrorDetails().errorMessage() + "); nothing was restored."
-                        + " Name a backup of table " + d.sourceTable());
+                return new SnapshotProgress.Refused(StepName.PICK, ErrorCode.SNAPSHOT_NOT_FOUND, "'" + backupArn
+                        + "' is not a DynamoDB backup ARN (DescribeBackup: " + e.awsErrorDetails().errorMessage()
+                        + "); nothing was restored. Name a backup of table " + d.sourceTable());
             }
             throw e;
         }
         String tableArn = source == null ? null : source.tableArn();
         Optional<String> foreign = BackupOrigin.problem(d, backupArn, tableArn);
         if (foreign.isPresent()) {
-            return new SnapshotProgress.Refused("pick", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing was"
-                    + " restored or deleted. Name a backup of the source table, or correct the plan's source");
+            return new SnapshotProgress.Refused(StepName.PICK, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, foreign.get()
+                    + "; nothing was restored or deleted. Name a backup of the source table, or correct the plan's"
+                    + " source");
         }
-        ctx.skipped("pick", "backup " + backupArn + " of " + tableArn + " given by the start request; nothing to copy");
+        ctx.skipped(StepName.PICK, "backup " + backupArn + " of " + tableArn
+                + " given by the start request; nothing to copy");
         return new SnapshotProgress.Ready(backupArn, backupArn, 0, null, false);
     }
 

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.dynamodb;
 
+import dev.dbrefresh.contracts.StepName;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.ClusterRestored;
@@ -51,10 +52,10 @@ public class DynamoDbUsersEngine implements UsersEngine {
     public Outcome apply(RefreshPlan plan, ClusterRestored restored, StepContext ctx) throws Exception {
         String table = restored.database();
         if (restored.dryRun()) {
-            ctx.planned("verify", "DescribeTable " + table + " ItemCount");
+            ctx.planned(StepName.VERIFY, "DescribeTable " + table + " ItemCount");
             return new Applied(List.of(), List.of(), 0);
         }
-        long items = ctx.step("verify", () -> {
+        long items = ctx.step(StepName.VERIFY, () -> {
             Long count = dynamo.describeTable(r -> r.tableName(table)).table().itemCount();
             return count == null ? 0L : count;
         }, c -> "table " + table + " has " + c + " items (DescribeTable ItemCount)");

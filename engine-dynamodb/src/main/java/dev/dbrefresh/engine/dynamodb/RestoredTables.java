@@ -1,6 +1,7 @@
 package dev.dbrefresh.engine.dynamodb;
 
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,19 +17,13 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 /**
  * The tables a {@code dynamodb} plan restored: named {@code <replaced source name>-yyyyMMdd-HH-mm-ss}, tagged
- * {@value #TAG_MANAGED}{@code =true} and {@value #TAG_PLAN}{@code =<plan>}. cluster-service finds the run's own
+ * {@value Tags#MANAGED}{@code =true} and {@value Tags#PLAN}{@code =<plan>}. cluster-service finds the run's own
  * table among them; notifier-service prunes the older ones once a run's new table was verified. Calls
  * <a href="https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ListTables.html">ListTables</a>,
  * {@code DescribeTable}, {@code ListTagsOfResource} and {@code DeleteTable}.
  */
 public final class RestoredTables {
 
-    /** Tag on every table dbrefresh restores: pruning deletes only tables carrying it. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-    /** Tag with the plan name. */
-    public static final String TAG_PLAN = "dbrefresh:plan";
-    /** Tag with the run id that restored the table. */
-    public static final String TAG_RUN = "dbrefresh:run";
     /** The time suffix of a restored table's name. */
     public static final String SUFFIX_REGEX = "-\\d{8}-\\d{2}-\\d{2}-\\d{2}";
 
@@ -90,7 +85,7 @@ public final class RestoredTables {
                 continue;
             }
             Map<String, String> tags = tags(d.get().tableArn());
-            if ("true".equals(tags.get(TAG_MANAGED)) && plan.name().equals(tags.get(TAG_PLAN))) {
+            if ("true".equals(tags.get(Tags.MANAGED)) && plan.name().equals(tags.get(Tags.PLAN))) {
                 managed.add(d.get());
             }
         }

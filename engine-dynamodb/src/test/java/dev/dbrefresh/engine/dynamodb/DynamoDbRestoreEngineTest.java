@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.SnapshotReady;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.params.SsmParameterStore;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshGuard;
@@ -95,7 +98,7 @@ class DynamoDbRestoreEngineTest {
         assertThat(RefreshGuard.check(plan)).isEmpty();
         RefreshPlan same = plan("other", "orders-staging", 3);
         assertThat(RefreshGuard.check(same)).get().extracting(RefreshGuard.GuardViolation::errorCode)
-                .isEqualTo("GUARD_TARGET_IS_SOURCE");
+                .isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE);
     }
 
     @Test
@@ -113,7 +116,7 @@ class DynamoDbRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, foreign, false, rc.ctx);
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(refused.message()).contains(":table/" + other).contains(":table/" + source);
         assertThat(dynamo.listTables().tableNames()).noneMatch(t -> t.startsWith(plan.dynamodb().targetTable() + "-"));
         assertThat(rc.audit).noneMatch(e -> e.step().equals("restore"));
@@ -139,8 +142,8 @@ class DynamoDbRestoreEngineTest {
         createTable(older);
         String olderArn = dynamo.describeTable(r -> r.tableName(older)).table().tableArn();
         dynamo.tagResource(r -> r.resourceArn(olderArn).tags(
-                t -> t.key(DynamoDbRestoreEngine.TAG_MANAGED).value("true"),
-                t -> t.key(DynamoDbRestoreEngine.TAG_PLAN).value(planName)));
+                t -> t.key(Tags.MANAGED).value("true"),
+                t -> t.key(Tags.PLAN).value(planName)));
 
         String runId = "run-" + UUID.randomUUID();
         RecordingContext rc = new RecordingContext(runId, planName, new SnapshotReady(planName, "dynamodb", backup, backup, 0,
@@ -154,7 +157,7 @@ class DynamoDbRestoreEngineTest {
         // a redelivered start restores nothing again
         RestoreProgress again = engine.start(plan, backup, false, rc.ctx);
         assertThat(again).isInstanceOf(RestoreProgress.Waiting.class);
-        assertThat(rc.details("skipped")).anyMatch(d -> d.contains("already restored"));
+        assertThat(rc.details(AuditStatus.SKIPPED)).anyMatch(d -> d.contains("already restored"));
 
         RestoreProgress polled = engine.poll(plan, new ClusterRestorePoll(planName, backup, "restoring", 1,
                 Instant.now().plusSeconds(600)), rc.ctx);

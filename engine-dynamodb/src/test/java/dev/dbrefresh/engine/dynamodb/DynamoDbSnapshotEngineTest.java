@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
@@ -64,7 +65,7 @@ class DynamoDbSnapshotEngineTest {
         RecordingContext rc = new RecordingContext("run-1", "orders", new RefreshRequested("orders", null, null, false, "test"));
         SnapshotProgress none = engine.start(plan, new RefreshRequested("orders", null, null, false, "test"), rc.ctx);
         assertThat(none).isInstanceOf(SnapshotProgress.Refused.class);
-        assertThat(((SnapshotProgress.Refused) none).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+        assertThat(((SnapshotProgress.Refused) none).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_FOUND);
 
         dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS("a"))));
         dynamo.createBackup(r -> r.tableName(table).backupName("first"));
@@ -97,10 +98,10 @@ class DynamoDbSnapshotEngineTest {
                 rc.ctx);
 
         assertThat(ofOther).isInstanceOf(SnapshotProgress.Refused.class);
-        assertThat(((SnapshotProgress.Refused) ofOther).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(((SnapshotProgress.Refused) ofOther).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(((SnapshotProgress.Refused) ofOther).message()).contains(":table/" + other)
                 .contains(":table/" + table);
-        assertThat(((SnapshotProgress.Refused) missing).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+        assertThat(((SnapshotProgress.Refused) missing).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_FOUND);
     }
 
     @Test
@@ -120,8 +121,8 @@ class DynamoDbSnapshotEngineTest {
         SnapshotProgress given = engine.start(plan, new RefreshRequested("orders", backup, null, false, "aws-backup"), rc.ctx);
         SnapshotProgress newest = engine.start(plan, new RefreshRequested("orders", null, null, false, "test"), rc.ctx);
 
-        assertThat(((SnapshotProgress.Refused) given).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
-        assertThat(((SnapshotProgress.Refused) newest).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+        assertThat(((SnapshotProgress.Refused) given).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
+        assertThat(((SnapshotProgress.Refused) newest).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_FOUND);
     }
 
     private static String table(String prefix) {

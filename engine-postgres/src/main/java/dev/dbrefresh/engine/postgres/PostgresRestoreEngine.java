@@ -1,5 +1,7 @@
 package dev.dbrefresh.engine.postgres;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.engine.spi.RestoreEngine;
@@ -49,25 +51,26 @@ public class PostgresRestoreEngine implements RestoreEngine {
         SnapshotStore store = new SnapshotStore(plan.targetStore());
         var target = plan.target();
         if (dryRun) {
-            ctx.planned("restore", "pg_restore -j " + plan.restoreJobs() + " of snapshot " + snapshotId + " from "
-                    + store.root() + " into a staging database, then DROP DATABASE " + target.database()
+            ctx.planned(StepName.RESTORE, "pg_restore -j " + plan.restoreJobs() + " of snapshot " + snapshotId
+                    + " from " + store.root() + " into a staging database, then DROP DATABASE " + target.database()
                     + " and rename the staging database to it on " + target.host() + ":" + target.port());
             return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
         }
         var snapshot = store.find(snapshotId).orElseThrow();
         String source = identities.postgres(plan.source()).key();
         if (!snapshot.isOf(source)) {
-            return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", "snapshot " + snapshotId + " in "
-                    + store.root() + " was taken of " + (snapshot.sourceIdentity() == null ? "an unrecorded source ("
-                    + snapshot.source() + ")" : snapshot.sourceIdentity()) + ", not of plan '" + plan.name()
-                    + "''s source " + source + "; the target was not touched");
+            return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, "snapshot "
+                    + snapshotId + " in " + store.root() + " was taken of " + (snapshot.sourceIdentity() == null
+                    ? "an unrecorded source (" + snapshot.source() + ")" : snapshot.sourceIdentity()) + ", not of plan '"
+                    + plan.name() + "''s source " + source + "; the target was not touched");
         }
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try {
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
-            ctx.step("restore", () -> restorer.restore(target, password, store.dumpFile(snapshot), snapshot.snapshotId(),
-                    ctx.runId(), plan.restoreJobs()), r -> (r.restored() ? "restored " : "already restored, nothing touched: ")
-                    + plan.targetId() + " from " + snapshot.snapshotId() + " (pg_restore -j " + plan.restoreJobs() + ")");
+            ctx.step(StepName.RESTORE, () -> restorer.restore(target, password, store.dumpFile(snapshot),
+                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs()), r -> (r.restored() ? "restored "
+                    : "already restored, nothing touched: ") + plan.targetId() + " from " + snapshot.snapshotId()
+                    + " (pg_restore -j " + plan.restoreJobs() + ")");
             ctx.markChanged();
         } finally {
             if (password != null) {
@@ -79,7 +82,7 @@ public class PostgresRestoreEngine implements RestoreEngine {
 
     @Override
     public RestoreProgress poll(RefreshPlan plan, ClusterRestorePoll poll, StepContext ctx) {
-        return new RestoreProgress.Refused("restore", "UNEXPECTED_POLL", "the postgres engine restores synchronously"
-                + " and never polls; poll message for " + poll.snapshotId() + " ignored");
+        return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.UNEXPECTED_POLL, "the postgres engine restores"
+                + " synchronously and never polls; poll message for " + poll.snapshotId() + " ignored");
     }
 }

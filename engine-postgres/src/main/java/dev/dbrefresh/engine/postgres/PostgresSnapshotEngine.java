@@ -1,5 +1,7 @@
 package dev.dbrefresh.engine.postgres;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.RefreshRequested;
@@ -73,7 +75,7 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
             return notFound(plan, request, sourceStore);
         }
         if (!picked.get().isOf(source)) {
-            return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE", "snapshot "
+            return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, "snapshot "
                     + picked.get().snapshotId() + " in " + sourceStore.root() + " was taken of "
                     + Optional.ofNullable(picked.get().sourceIdentity()).orElse("an unrecorded source ("
                     + picked.get().source() + ")") + ", not of plan '" + plan.name() + "''s source " + source
@@ -81,12 +83,13 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         }
         String snapshotId = picked.get().snapshotId();
         if (request.dryRun()) {
-            ctx.planned("copy", "copy " + snapshotId + " from " + sourceStore.root() + " to " + targetStore.root()
-                    + (targetStore.find(snapshotId).isPresent() ? " (skipped: the copy exists)" : ""));
+            ctx.planned(StepName.COPY, "copy " + snapshotId + " from " + sourceStore.root() + " to "
+                    + targetStore.root() + (targetStore.find(snapshotId).isPresent() ? " (skipped: the copy exists)"
+                    : ""));
             return new SnapshotProgress.Ready(snapshotId, snapshotId, picked.get().sizeBytes(), picked.get().checksum(),
                     false);
         }
-        var copy = ctx.step("copy", () -> targetStore.copyFrom(sourceStore, snapshotId),
+        var copy = ctx.step(StepName.COPY, () -> targetStore.copyFrom(sourceStore, snapshotId),
                 r -> (r.copied() ? "copied " : "copy exists, checksum verified: ") + snapshotId + " ("
                         + r.manifest().sizeBytes() + " bytes) to " + targetStore.root());
         return new SnapshotProgress.Ready(snapshotId, snapshotId, copy.manifest().sizeBytes(), copy.manifest().checksum(),
@@ -95,8 +98,8 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
 
     @Override
     public SnapshotProgress poll(RefreshPlan plan, SnapshotCopyPoll poll, StepContext ctx) {
-        return new SnapshotProgress.Refused("copy", "UNEXPECTED_POLL", "the postgres engine copies synchronously and"
-                + " never polls; poll message for " + poll.snapshotId() + " ignored");
+        return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.UNEXPECTED_POLL, "the postgres engine copies"
+                + " synchronously and never polls; poll message for " + poll.snapshotId() + " ignored");
     }
 
     private Optional<SnapshotManifest> pick(RefreshPlan plan, RefreshRequested request, SnapshotStore store,
@@ -104,33 +107,35 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         if (request.snapshotId() != null) {
             Optional<SnapshotManifest> given = validId(request.snapshotId()) ? store.find(request.snapshotId())
                     : Optional.empty();
-            given.ifPresent(m -> ctx.skipped("pick-snapshot", "using the requested snapshot " + m.snapshotId()));
+            given.ifPresent(m -> ctx.skipped(StepName.PICK_SNAPSHOT, "using the requested snapshot " + m.snapshotId()));
             return given;
         }
         if (request.date() != null) {
             Optional<SnapshotManifest> onDate = list(store).filter(m -> m.isOf(source))
                     .filter(m -> m.createdAt().atZone(ZoneOffset.UTC).toLocalDate().equals(request.date()))
                     .max(Comparator.comparing(SnapshotManifest::createdAt));
-            onDate.ifPresent(m -> ctx.skipped("pick-snapshot", "newest snapshot of " + request.date() + ": " + m.snapshotId()));
+            onDate.ifPresent(m -> ctx.skipped(StepName.PICK_SNAPSHOT, "newest snapshot of " + request.date() + ": "
+                    + m.snapshotId()));
             return onDate;
         }
         if ("latest".equals(plan.snapshotMode())) {
             Optional<SnapshotManifest> newest = list(store).filter(m -> m.isOf(source))
                     .max(Comparator.comparing(SnapshotManifest::createdAt));
-            newest.ifPresent(m -> ctx.skipped("pick-snapshot", "newest snapshot " + m.snapshotId()));
+            newest.ifPresent(m -> ctx.skipped(StepName.PICK_SNAPSHOT, "newest snapshot " + m.snapshotId()));
             return newest;
         }
         String id = snapshotId(plan, ctx.envelope().time());
         if (request.dryRun()) {
-            ctx.planned("dump", "pg_dump -Fc of " + plan.source().display() + " into " + store.root().resolve(id));
+            ctx.planned(StepName.DUMP, "pg_dump -Fc of " + plan.source().display() + " into "
+                    + store.root().resolve(id));
             return Optional.of(new SnapshotManifest(id, Engine.POSTGRES.id(), plan.source().display(), Instant.now(),
                     "pg_dump-custom", "dump.pgdump", 0, null, java.util.List.of()).ofSource(plan.name(), source));
         }
         char[] password = plan.source().passwordSecret() == null ? null : secrets.resolve(plan.source().passwordSecret());
         try {
-            return Optional.of(ctx.step("dump", () -> snapshotter.snapshot(plan.source(), password, store, id, plan.name()),
-                    m -> "snapshot " + m.snapshotId() + " of " + m.source() + ": " + m.tables().size() + " tables, "
-                            + m.totalRows() + " rows, " + m.sizeBytes() + " bytes"));
+            return Optional.of(ctx.step(StepName.DUMP, () -> snapshotter.snapshot(plan.source(), password, store,
+                    id, plan.name()), m -> "snapshot " + m.snapshotId() + " of " + m.source() + ": "
+                    + m.tables().size() + " tables, " + m.totalRows() + " rows, " + m.sizeBytes() + " bytes"));
         } finally {
             if (password != null) {
                 Arrays.fill(password, '\0');
@@ -144,8 +149,8 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
                 : "plan '" + plan.name() + "' restores the newest snapshot of its source but there is none in";
         String hint = request.snapshotId() != null ? "Start without --snapshot to take a new one, or name an existing snapshot"
                 : request.date() != null ? "Pick another date" : "Set snapshot.mode: create to take one";
-        return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_FOUND", what + " the source snapshot store "
-                + store.root() + "; nothing was changed. " + hint);
+        return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_FOUND, what + " the source"
+                + " snapshot store " + store.root() + "; nothing was changed. " + hint);
     }
 
     /**

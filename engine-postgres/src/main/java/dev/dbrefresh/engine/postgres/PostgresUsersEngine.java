@@ -1,5 +1,7 @@
 package dev.dbrefresh.engine.postgres;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.ClusterRestored;
@@ -59,26 +61,27 @@ public class PostgresUsersEngine implements UsersEngine {
         DatabaseEndpoint target = plan.target();
         if (restored.dryRun()) {
             for (UserSpec u : plan.users()) {
-                ctx.planned("users", "create or update role " + u.name() + " with " + u.grants().size() + " grants on "
-                        + target.display());
+                ctx.planned(StepName.USERS, "create or update role " + u.name() + " with " + u.grants().size()
+                        + " grants on " + target.display());
             }
-            ctx.planned("verify", "compare every table's row count with the manifest of " + restored.snapshotId());
+            ctx.planned(StepName.VERIFY, "compare every table's row count with the manifest of "
+                    + restored.snapshotId());
             return new Applied(plan.users().stream().map(UserSpec::name).toList(), List.of(), 0);
         }
         Optional<SnapshotManifest> manifest = store.find(restored.snapshotId());
         if (manifest.isEmpty()) {
-            return new Refused("verify", "SNAPSHOT_NOT_FOUND", "manifest of snapshot " + restored.snapshotId()
-                    + " is not in " + store.root() + "; cannot verify the restored data");
+            return new Refused(StepName.VERIFY, ErrorCode.SNAPSHOT_NOT_FOUND, "manifest of snapshot "
+                    + restored.snapshotId() + " is not in " + store.root() + "; cannot verify the restored data");
         }
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try {
-            List<String> users = ctx.step("users", () -> applier.apply(target, password, plan.users()),
+            List<String> users = ctx.step(StepName.USERS, () -> applier.apply(target, password, plan.users()),
                     names -> names.isEmpty() ? "plan lists no users" : "applied users and grants: " + names);
-            var verification = ctx.step("verify", () -> verifier.verify(target, password, manifest.get()),
+            var verification = ctx.step(StepName.VERIFY, () -> verifier.verify(target, password, manifest.get()),
                     v -> v.ok() ? v.matched().size() + " tables, " + v.rowsVerified() + " rows match the manifest"
                             : "mismatches: " + describe(v.mismatches()));
             if (!verification.ok()) {
-                return new Refused("verify", "VERIFY_MISMATCH", "restored data of " + target.display()
+                return new Refused(StepName.VERIFY, ErrorCode.VERIFY_MISMATCH, "restored data of " + target.display()
                         + " differs from snapshot " + restored.snapshotId() + ": " + describe(verification.mismatches())
                         + "; the restore is incomplete or the target was written to during verification");
             }

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.postgres;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.PlanIdentities;
@@ -60,7 +61,7 @@ class PostgresIdentityTest {
 
         assertThat(RefreshGuard.check(plan)).as("by name the plan looks safe").isEmpty();
         assertThat(RefreshGuard.check(plan, IDENTITIES.of(plan))).hasValueSatisfying(v -> {
-            assertThat(v.errorCode()).isEqualTo("GUARD_TARGET_IS_SOURCE");
+            assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE);
             assertThat(v.message()).contains(TestDatabases.leaseKey(production));
         });
     }
@@ -71,7 +72,7 @@ class PostgresIdentityTest {
 
         assertThat(RefreshGuard.check(plan)).isEmpty();
         assertThat(RefreshGuard.check(plan, IDENTITIES.of(plan))).hasValueSatisfying(v ->
-                assertThat(v.errorCode()).isEqualTo("GUARD_TARGET_IS_SOURCE"));
+                assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.runtime.messaging.ErrorCodes;
 import java.util.Locale;
 import java.util.Optional;
@@ -53,12 +54,12 @@ public final class AwsErrors {
     /**
      * Classifies an AWS error.
      *
-     * @param e             the exception an RDS/DocumentDB call threw
+     * @param e             the AWS error an RDS/DocumentDB call threw
      * @param targetAccount the account that must be able to use the KMS key (the plan's target account),
      *                      or {@code null}
      * @return what it means, with a stable error code and a message that says what to change
      */
-    public static Problem classify(Throwable e, String targetAccount) {
+    public static Problem classify(AwsServiceException e, String targetAccount) {
         String code = code(e).orElse(null);
         String awsMessage = awsMessage(e);
         String lower = awsMessage.toLowerCase(Locale.ROOT);
@@ -66,33 +67,35 @@ public final class AwsErrors {
         if ("KMSKeyNotAccessibleFault".equals(code) || "KMSKeyNotAccessible".equals(code)
                 || ("InvalidParameterValue".equals(code) || "InvalidParameterCombination".equals(code))
                 && (lower.contains("kms") || lower.contains("key"))) {
-            return new Problem(code, "KMS_KEY_NOT_ACCESSIBLE", "AWS refused the KMS key (" + code + ": " + awsMessage
-                    + "). The target KMS key's policy must allow " + account + " (kms:CreateGrant, kms:Decrypt,"
-                    + " kms:DescribeKey); the default aws/rds key cannot be shared across accounts, so the source"
-                    + " snapshot must be encrypted with a customer managed key; give the key ARN, not its id or alias,"
-                    + " in target.kms-key-id", false);
+            return new Problem(code, ErrorCode.KMS_KEY_NOT_ACCESSIBLE, "AWS refused the KMS key (" + code + ": "
+                    + awsMessage + "). The target KMS key's policy must allow " + account + " (kms:CreateGrant,"
+                    + " kms:Decrypt, kms:DescribeKey); the default aws/rds key cannot be shared across accounts, so the"
+                    + " source snapshot must be encrypted with a customer managed key; give the key ARN, not its id or"
+                    + " alias, in target.kms-key-id", false);
         }
         if (code != null && QUOTA.contains(code) && (lower.contains("concurrent") || lower.contains("in progress")
                 || lower.contains("cross-region") || lower.contains("cross region"))) {
-            return new Problem(code, "COPY_LIMIT_REACHED", "RDS allows at most 5 concurrent cross-region snapshot copies"
+            return new Problem(code, ErrorCode.COPY_LIMIT_REACHED,
+                    "RDS allows at most 5 concurrent cross-region snapshot copies"
                     + " per destination region (" + code + ": " + awsMessage + "); retried later with backoff", true);
         }
         if (code != null && QUOTA.contains(code)) {
-            return new Problem(code, "SNAPSHOT_QUOTA_EXCEEDED", "the target account has reached its manual cluster"
+            return new Problem(code, ErrorCode.SNAPSHOT_QUOTA_EXCEEDED,
+                    "the target account has reached its manual cluster"
                     + " snapshot quota (" + code + ": " + awsMessage + "). Delete old copies (retention.keep-copies)"
                     + " or raise the quota in Service Quotas, then start a new run", false);
         }
-        String mapped = ErrorCodes.of(e);
-        if (ErrorCodes.AWS_THROTTLED.equals(mapped)) {
-            return new Problem(code, ErrorCodes.AWS_THROTTLED, "AWS throttled the call (" + code + "); the message is"
+        ErrorCode mapped = ErrorCodes.ofAws(e);
+        if (mapped == ErrorCode.AWS_THROTTLED) {
+            return new Problem(code, ErrorCode.AWS_THROTTLED, "AWS throttled the call (" + code + "); the message is"
                     + " retried with backoff", true);
         }
         if (code != null && NOT_FOUND.contains(code)) {
-            return new Problem(code, ErrorCodes.AWS_RESOURCE_NOT_FOUND, code + ": " + awsMessage + " (treated as"
+            return new Problem(code, ErrorCode.AWS_RESOURCE_NOT_FOUND, code + ": " + awsMessage + " (treated as"
                     + " already gone where a delete was asked for)", false);
         }
-        if (ErrorCodes.AWS_ACCESS_DENIED.equals(mapped)) {
-            return new Problem(code, ErrorCodes.AWS_ACCESS_DENIED, "the service's IAM role may not make this call ("
+        if (mapped == ErrorCode.AWS_ACCESS_DENIED) {
+            return new Problem(code, ErrorCode.AWS_ACCESS_DENIED, "the service's IAM role may not make this call ("
                     + code + ": " + awsMessage + "); grant it in the role's policy", false);
         }
         // Never the wire code itself: it would break the refresh.failed schema's pattern (issue 13).
@@ -111,15 +114,15 @@ public final class AwsErrors {
      * An AWS error, understood.
      *
      * @param awsCode   the AWS wire code, or {@code null}
-     * @param errorCode dbrefresh's stable code: {@code KMS_KEY_NOT_ACCESSIBLE}, {@code SNAPSHOT_QUOTA_EXCEEDED},
-     *                  {@code COPY_LIMIT_REACHED}, else the code of the error's class from
-     *                  {@link ErrorCodes#ofAws} ({@code AWS_THROTTLED}, {@code AWS_RESOURCE_NOT_FOUND},
-     *                  {@code AWS_ACCESS_DENIED}, {@code AWS_INVALID_STATE}, ..., {@code AWS_ERROR}); never the
-     *                  AWS code itself
+     * @param errorCode dbrefresh's stable code: {@link ErrorCode#KMS_KEY_NOT_ACCESSIBLE},
+     *                  {@link ErrorCode#SNAPSHOT_QUOTA_EXCEEDED}, {@link ErrorCode#COPY_LIMIT_REACHED}, else the code
+     *                  of the error's class from {@link ErrorCodes#ofAws} ({@code AWS_THROTTLED},
+     *                  {@code AWS_RESOURCE_NOT_FOUND}, {@code AWS_ACCESS_DENIED}, {@code AWS_INVALID_STATE}, ...,
+     *                  {@code AWS_ERROR}); never the AWS code itself
      * @param message   what happened and what to change
      * @param retryable whether redelivering the message can help (throttling, the concurrent copy limit,
      *                  unknown errors); {@code false} ends the run
      */
-    public record Problem(String awsCode, String errorCode, String message, boolean retryable) {
+    public record Problem(String awsCode, ErrorCode errorCode, String message, boolean retryable) {
     }
 }

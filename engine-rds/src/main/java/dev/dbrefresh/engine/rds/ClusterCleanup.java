@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.engine.spi.CleanupEngine;
@@ -13,23 +14,16 @@ import java.util.Set;
 /**
  * After a cluster plan's run:
  * <ul>
- *   <li>{@value #DELETE_OLD_STEP}: the old target that cluster-service renamed to {@code <target>-old-<run id>} is
+ *   <li>{@link StepName#DELETE_OLD_TARGET}: the old target that cluster-service renamed to {@code <target>-old-<run id>} is
  *       deleted now that the new one was verified ({@link OldTarget#deleteAfterSuccess});</li>
- *   <li>{@value #RETENTION_STEP}: with {@code retention.keep-copies > 0}, older tagged snapshot copies are deleted
+ *   <li>{@link StepName#RETENTION}: with {@code retention.keep-copies > 0}, older tagged snapshot copies are deleted
  *       ({@link SnapshotRetention});</li>
- *   <li>{@value #ROLL_BACK_STEP}: after a failure, the old target is renamed back where no new target took its name
+ *   <li>{@link StepName#ROLL_BACK}: after a failure, the old target is renamed back where no new target took its name
  *       ({@link OldTarget#rollBackAfterFailure}).</li>
  * </ul>
  */
 @Singleton
 public class ClusterCleanup implements CleanupEngine {
-
-    /** Audit step of the old target's delete after a verified refresh. */
-    public static final String DELETE_OLD_STEP = "delete-old-target";
-    /** Audit step of the snapshot retention. */
-    public static final String RETENTION_STEP = "retention";
-    /** Audit step of the old target's rename back after a failure. */
-    public static final String ROLL_BACK_STEP = "roll-back";
 
     private final OldTarget oldTarget;
     private final SnapshotRetention retention;
@@ -50,14 +44,14 @@ public class ClusterCleanup implements CleanupEngine {
 
     @Override
     public void afterSuccess(RefreshPlan plan, UsersApplied applied, StepContext ctx) throws Exception {
-        Optional<String> deleted = ctx.step(DELETE_OLD_STEP, () -> oldTarget.deleteAfterSuccess(plan, ctx.runId()),
+        Optional<String> deleted = ctx.step(StepName.DELETE_OLD_TARGET, () -> oldTarget.deleteAfterSuccess(plan, ctx.runId()),
                 d -> d.orElse("no old target of this run (none existed, or already deleted)"));
         if (deleted.isPresent()) {
             ctx.markChanged();
         }
         NotificationSettings n = plan.notifications() == null ? NotificationSettings.NONE : plan.notifications();
         if (n.keepCopies() > 0) {
-            ctx.step(RETENTION_STEP, () -> retention.prune(plan, applied.snapshotId()),
+            ctx.step(StepName.RETENTION, () -> retention.prune(plan, applied.snapshotId()),
                     r -> "kept " + r.kept() + ", deleted " + r.deleted() + " (keep-copies " + n.keepCopies() + ")");
         }
     }
@@ -65,7 +59,7 @@ public class ClusterCleanup implements CleanupEngine {
     @Override
     public String afterFailure(RefreshPlan plan, String runId, StepContext ctx) {
         try {
-            return ctx.step(ROLL_BACK_STEP, () -> oldTarget.rollBackAfterFailure(plan, runId), s -> s);
+            return ctx.step(StepName.ROLL_BACK, () -> oldTarget.rollBackAfterFailure(plan, runId), s -> s);
         } catch (Exception e) {
             return "unknown: the old target " + ClusterIdentifiers.oldCluster(plan.cluster().targetCluster(), runId)
                     + " and " + plan.cluster().targetCluster() + " could not be read (" + e.getMessage()

@@ -1,6 +1,9 @@
 package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreEngine;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
@@ -30,9 +33,10 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  *   <li>Rename the old target's instances ({@code ModifyDBInstance NewDBInstanceIdentifier}, see
  *       {@link ClusterIdentifiers#oldInstance}) and the old cluster to {@link ClusterIdentifiers#oldCluster}
  *       ({@code <target>-old-<run id>}; {@code ModifyDBCluster NewDBClusterIdentifier ApplyImmediately=true});
- *       phase {@value #RENAMING} until the target name and the instance names {@code <target>-<n>} are free.</li>
+ *       phase {@link StepName#RENAMING} until the target name and the instance names {@code <target>-<n>} are
+ *       free.</li>
  *   <li>{@code RestoreDBClusterFromSnapshot} under the target's name, then {@code CreateDBInstance}
- *       {@code <cluster>-1} .. {@code <cluster>-<instances>}; phase {@value #RESTORING} until all are
+ *       {@code <cluster>-1} .. {@code <cluster>-<instances>}; phase {@link StepName#RESTORING} until all are
  *       {@code available}.</li>
  * </ol>
  * Nothing is deleted here: notifier-service deletes the renamed old cluster after users-service verified the
@@ -52,23 +56,10 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 @Singleton
 public class ClusterRestoreEngine implements RestoreEngine {
 
-    /** Tag of the restored cluster: the run that restored it. */
-    public static final String TAG_RUN = TargetState.TAG_RUN;
-    /** Tag of the restored cluster: the snapshot it was restored from. */
-    public static final String TAG_SNAPSHOT = "dbrefresh:snapshot";
-    /** Tag of everything dbrefresh creates. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-
-    /** Phase while the old target is renamed out of the way. */
-    public static final String RENAMING = "renaming";
-    /**
-     * Phase of polls sent by versions that deleted the old target before the restore; such a poll is handled
-     * like {@value #RENAMING}: wait until the target name is free, then restore.
-     */
-    public static final String DELETING = "deleting";
-    /** Phase while the new cluster and its instances are created. */
-    public static final String RESTORING = "restoring";
-
+    /** AWS status of a cluster being renamed (not the phase {@link StepName#RENAMING}). */
+    private static final String AWS_RENAMING = "renaming";
+    /** AWS status of an instance being deleted. */
+    private static final String AWS_DELETING = "deleting";
 
     private final ClusterApis apis;
     private final TargetPreflight preflight;
@@ -115,9 +106,9 @@ public class ClusterRestoreEngine implements RestoreEngine {
             if (!dryRun) {
                 Optional<String> foreign = api.describeSnapshot(snapshotId).flatMap(s -> SnapshotOrigin.problem(c, s));
                 if (foreign.isPresent()) {
-                    return new RestoreProgress.Refused("restore", "SNAPSHOT_NOT_OF_SOURCE", foreign.get() + "; nothing"
-                            + " was renamed, deleted or restored. Set the \"current\"/\"latest\" parameter to a copy"
-                            + " of a snapshot of the source (tag " + SnapshotOrigin.TAG_SOURCE + "), or correct the"
+                    return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, foreign.get()
+                            + "; nothing was renamed, deleted or restored. Set the \"current\"/\"latest\" parameter to"
+                            + " a copy of a snapshot of the source (tag " + Tags.SOURCE_SNAPSHOT + "), or correct the"
                             + " plan's source");
                 }
             }
@@ -129,26 +120,27 @@ public class ClusterRestoreEngine implements RestoreEngine {
                     return refused.get();
                 }
                 if (isOwnRestore(cluster, ctx.runId(), snapshotId)) {
-                    ctx.skipped("rename", "cluster " + cluster.id() + " is this run's own restore of " + snapshotId
-                            + " (tags " + TAG_RUN + ", " + TAG_SNAPSHOT + "); nothing renamed");
+                    ctx.skipped(StepName.RENAME, "cluster " + cluster.id() + " is this run's own restore of "
+                            + snapshotId + " (tags " + Tags.RUN + ", " + Tags.SNAPSHOT + "); nothing renamed");
                     ctx.markChanged();
                     return restoring(plan, snapshotId, cluster, api, ctx);
                 }
             }
             List<TargetPreflight.Problem> problems = preflight.check(plan, api);
             if (!problems.isEmpty()) {
-                return new RestoreProgress.Refused("preflight", problems.get(0).code(), String.join("; ",
+                return new RestoreProgress.Refused(StepName.PREFLIGHT, problems.get(0).code(), String.join("; ",
                         problems.stream().map(TargetPreflight.Problem::message).toList()) + ". Nothing was renamed,"
                         + " deleted or restored (now: " + TargetState.read(api, c.targetCluster(), ctx.runId()).summary()
                         + "). Create or correct what is missing, then start a new run");
             }
-            ctx.skipped("preflight", TargetPreflight.checked(plan) + ": all present");
+            ctx.skipped(StepName.PREFLIGHT, TargetPreflight.checked(plan) + ": all present");
             if (dryRun) {
                 existing.ifPresent(cluster -> planRename(plan, cluster, ctx));
-                ctx.planned("restore", restoreCall(plan, snapshotId, ctx.runId()));
+                ctx.planned(StepName.RESTORE, restoreCall(plan, snapshotId, ctx.runId()));
                 planCreateInstances(plan, ctx);
-                existing.ifPresent(cluster -> ctx.planned("delete-old", "after users-service verified the new target:"
-                        + " notifier-service deletes " + ClusterIdentifiers.oldCluster(c.targetCluster(), ctx.runId())));
+                existing.ifPresent(cluster -> ctx.planned(StepName.DELETE_OLD, "after users-service verified the new"
+                        + " target: notifier-service deletes " + ClusterIdentifiers.oldCluster(c.targetCluster(),
+                        ctx.runId())));
                 return existing.<RestoreProgress>map(cluster -> new RestoreProgress.Restored(cluster.endpoint(),
                         cluster.readerEndpoint(), cluster.port(), c.database()))
                         .orElseGet(() -> new RestoreProgress.Restored("(dry-run: cluster " + c.targetCluster()
@@ -183,18 +175,20 @@ public class ClusterRestoreEngine implements RestoreEngine {
             if (existing.isPresent() && isOwnRestore(existing.get(), ctx.runId(), poll.snapshotId())) {
                 return restoring(plan, poll.snapshotId(), existing.get(), api, ctx);
             }
-            if (RENAMING.equals(poll.phase()) || DELETING.equals(poll.phase())) {
+            StepName phase = StepName.require(poll.phase());
+            if (phase == StepName.RENAMING || phase == StepName.DELETING) {
                 return renamed(plan, poll.snapshotId(), existing, api, ctx);
             }
             if (existing.isEmpty()) {
                 // The restore call was not made or its cluster vanished: make it (again).
                 return restore(plan, poll.snapshotId(), api, ctx);
             }
-            return new RestoreProgress.Refused(RESTORING, "TARGET_CHANGED", "cluster " + existing.get().id() + " is not"
-                    + " tagged as this run's restore (" + TAG_RUN + "=" + ctx.runId() + ", " + TAG_SNAPSHOT + "="
-                    + poll.snapshotId() + "); someone else created or replaced it while it was restored. Nothing more"
-                    + " was changed (now: " + TargetState.read(api, plan.cluster().targetCluster(), ctx.runId())
-                    .summary() + "); check the clusters and start a new run");
+            return new RestoreProgress.Refused(StepName.RESTORING, ErrorCode.TARGET_CHANGED, "cluster "
+                    + existing.get().id() + " is not tagged as this run's restore (" + Tags.RUN + "=" + ctx.runId()
+                    + ", " + Tags.SNAPSHOT + "=" + poll.snapshotId() + "); someone else created or replaced it while it"
+                    + " was restored. Nothing more was changed (now: " + TargetState.read(api,
+                    plan.cluster().targetCluster(), ctx.runId()).summary() + "); check the clusters and start a"
+                    + " new run");
         } catch (AwsServiceException e) {
             return refuseOrRethrow(e, plan, api, ctx);
         }
@@ -214,25 +208,26 @@ public class ClusterRestoreEngine implements RestoreEngine {
                 continue;
             }
             Optional<InstanceInfo> instance = api.describeInstance(member);
-            if (instance.isEmpty() || DELETING.equals(instance.get().status())) {
+            if (instance.isEmpty() || AWS_DELETING.equals(instance.get().status())) {
                 continue;
             }
             String to = ClusterIdentifiers.oldInstance(member, runId);
-            ctx.step("rename-instance:" + member, () -> {
+            ctx.step(StepName.RENAME_INSTANCE, member, () -> {
                 api.renameInstance(member, to);
                 return to;
             }, t -> "ModifyDBInstance " + member + " NewDBInstanceIdentifier=" + t + " ApplyImmediately=true");
             ctx.markChanged();
         }
-        if (!RENAMING.equals(cluster.status())) {
-            ctx.step("rename-cluster", () -> {
+        if (!AWS_RENAMING.equals(cluster.status())) {
+            ctx.step(StepName.RENAME_CLUSTER, () -> {
                 api.renameCluster(cluster.id(), oldName);
                 return oldName;
             }, o -> "ModifyDBCluster " + cluster.id() + " NewDBClusterIdentifier=" + o + " ApplyImmediately=true; the"
                     + " old target stays there until the new one is verified");
             ctx.markChanged();
         }
-        return new RestoreProgress.Waiting(RENAMING, "cluster " + cluster.id() + " is being renamed to " + oldName);
+        return new RestoreProgress.Waiting(StepName.RENAMING, "cluster " + cluster.id() + " is being renamed to "
+                + oldName);
     }
 
     /** Restores once the target's name and its instance names are free. */
@@ -244,16 +239,16 @@ public class ClusterRestoreEngine implements RestoreEngine {
             String oldName = ClusterIdentifiers.oldCluster(c.targetCluster(), ctx.runId());
             if (api.describeCluster(oldName).isPresent()) {
                 // The old target already carries its new name, yet a cluster holds the target's name: not ours.
-                return new RestoreProgress.Refused(RENAMING, "TARGET_CHANGED", "cluster " + cluster.id() + " was created"
-                        + " by someone else after the old target was renamed to " + oldName + "; it is not restored"
-                        + " over. Nothing more was changed (now: " + TargetState.read(api, c.targetCluster(),
-                        ctx.runId()).summary() + "); check both clusters and start a new run");
+                return new RestoreProgress.Refused(StepName.RENAMING, ErrorCode.TARGET_CHANGED, "cluster "
+                        + cluster.id() + " was created by someone else after the old target was renamed to " + oldName
+                        + "; it is not restored over. Nothing more was changed (now: " + TargetState.read(api,
+                        c.targetCluster(), ctx.runId()).summary() + "); check both clusters and start a new run");
             }
             Optional<RestoreProgress> refused = missingTag(plan, cluster);
             if (refused.isPresent()) {
                 return refused.get();
             }
-            return new RestoreProgress.Waiting(RENAMING, "cluster " + cluster.id() + " is " + cluster.status()
+            return new RestoreProgress.Waiting(StepName.RENAMING, "cluster " + cluster.id() + " is " + cluster.status()
                     + "; waiting for it to take the name " + ClusterIdentifiers.oldCluster(c.targetCluster(),
                     ctx.runId()));
         }
@@ -263,8 +258,8 @@ public class ClusterRestoreEngine implements RestoreEngine {
             api.describeInstance(id).ifPresent(i -> taken.add(id + " (" + i.status() + ")"));
         }
         if (!taken.isEmpty()) {
-            return new RestoreProgress.Waiting(RENAMING, "instances " + taken + " of the old target still carry the"
-                    + " names of the new instances");
+            return new RestoreProgress.Waiting(StepName.RENAMING, "instances " + taken + " of the old target still"
+                    + " carry the names of the new instances");
         }
         return restore(plan, snapshotId, api, ctx);
     }
@@ -272,27 +267,28 @@ public class ClusterRestoreEngine implements RestoreEngine {
     private RestoreProgress restore(RefreshPlan plan, String snapshotId, ClusterApi api, StepContext ctx)
             throws Exception {
         ClusterApi.RestoreRequest request = restoreRequest(plan, snapshotId, ctx.runId());
-        ctx.step("restore", () -> {
+        ctx.step(StepName.RESTORE, () -> {
             api.restoreCluster(request);
             return request;
         }, r -> restoreCall(plan, snapshotId, ctx.runId()));
         ctx.markChanged();
-        return new RestoreProgress.Waiting(RESTORING, "cluster " + request.clusterId() + " is being restored from "
-                + snapshotId);
+        return new RestoreProgress.Waiting(StepName.RESTORING, "cluster " + request.clusterId() + " is being restored"
+                + " from " + snapshotId);
     }
 
     private RestoreProgress restoring(RefreshPlan plan, String snapshotId, ClusterInfo cluster, ClusterApi api,
             StepContext ctx) throws Exception {
         ClusterSettings c = plan.cluster();
         if (!"available".equals(cluster.status())) {
-            return new RestoreProgress.Waiting(RESTORING, "cluster " + cluster.id() + " is " + cluster.status());
+            return new RestoreProgress.Waiting(StepName.RESTORING, "cluster " + cluster.id() + " is "
+                    + cluster.status());
         }
         List<String> pending = new ArrayList<>();
         for (int n = 1; n <= c.instances(); n++) {
             String id = instanceId(c.targetCluster(), n);
             Optional<InstanceInfo> instance = api.describeInstance(id);
             if (instance.isEmpty()) {
-                ctx.step("create-instance:" + id, () -> {
+                ctx.step(StepName.CREATE_INSTANCE, id, () -> {
                     api.createInstance(id, cluster.id(), c.instanceClass(), plan.engine(), instanceTags(plan, ctx.runId()));
                     return id;
                 }, i -> "CreateDBInstance " + i + " (" + c.instanceClass() + ") in cluster " + cluster.id());
@@ -302,27 +298,29 @@ public class ClusterRestoreEngine implements RestoreEngine {
             }
         }
         if (!pending.isEmpty()) {
-            return new RestoreProgress.Waiting(RESTORING, "instances " + pending + " of cluster " + cluster.id()
-                    + " are not available yet");
+            return new RestoreProgress.Waiting(StepName.RESTORING, "instances " + pending + " of cluster "
+                    + cluster.id() + " are not available yet");
         }
         return new RestoreProgress.Restored(cluster.endpoint(), cluster.readerEndpoint(), cluster.port(), c.database());
     }
 
     private static void planRename(RefreshPlan plan, ClusterInfo cluster, StepContext ctx) {
         for (String member : cluster.members()) {
-            ctx.planned("rename-instance", "ModifyDBInstance DBInstanceIdentifier=" + member + " NewDBInstanceIdentifier="
-                    + ClusterIdentifiers.oldInstance(member, ctx.runId()) + " ApplyImmediately=true");
+            ctx.planned(StepName.RENAME_INSTANCE, "ModifyDBInstance DBInstanceIdentifier=" + member
+                    + " NewDBInstanceIdentifier=" + ClusterIdentifiers.oldInstance(member, ctx.runId())
+                    + " ApplyImmediately=true");
         }
-        ctx.planned("rename-cluster", "ModifyDBCluster DBClusterIdentifier=" + cluster.id() + " NewDBClusterIdentifier="
-                + ClusterIdentifiers.oldCluster(cluster.id(), ctx.runId()) + " ApplyImmediately=true");
+        ctx.planned(StepName.RENAME_CLUSTER, "ModifyDBCluster DBClusterIdentifier=" + cluster.id()
+                + " NewDBClusterIdentifier=" + ClusterIdentifiers.oldCluster(cluster.id(), ctx.runId())
+                + " ApplyImmediately=true");
     }
 
     private static void planCreateInstances(RefreshPlan plan, StepContext ctx) {
         ClusterSettings c = plan.cluster();
         for (int n = 1; n <= c.instances(); n++) {
-            ctx.planned("create-instance", "CreateDBInstance DBInstanceIdentifier=" + instanceId(c.targetCluster(), n)
-                    + " DBClusterIdentifier=" + c.targetCluster() + " DBInstanceClass=" + c.instanceClass() + " Engine="
-                    + plan.engine());
+            ctx.planned(StepName.CREATE_INSTANCE, "CreateDBInstance DBInstanceIdentifier="
+                    + instanceId(c.targetCluster(), n) + " DBClusterIdentifier=" + c.targetCluster()
+                    + " DBInstanceClass=" + c.instanceClass() + " Engine=" + plan.engine());
         }
     }
 
@@ -337,21 +335,21 @@ public class ClusterRestoreEngine implements RestoreEngine {
         if (value.equals(cluster.tags().get(key))) {
             return Optional.empty();
         }
-        return Optional.of(new RestoreProgress.Refused("guard", "GUARD_MISSING_TAG", "target cluster " + cluster.id()
-                + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires before replacing it"
-                + " (it has " + (cluster.tags().containsKey(key) ? key + "=" + cluster.tags().get(key) : "no " + key)
-                + "); nothing was renamed or deleted. Tag the cluster if it really is the refresh target, or correct"
-                + " target.cluster"));
+        return Optional.of(new RestoreProgress.Refused(StepName.GUARD, ErrorCode.GUARD_MISSING_TAG, "target cluster "
+                + cluster.id() + " does not carry the tag " + required + " that plan '" + plan.name() + "' requires"
+                + " before replacing it (it has " + (cluster.tags().containsKey(key) ? key + "="
+                + cluster.tags().get(key) : "no " + key) + "); nothing was renamed or deleted. Tag the cluster if it"
+                + " really is the refresh target, or correct target.cluster"));
     }
 
     private static boolean isOwnRestore(ClusterInfo cluster, String runId, String snapshotId) {
-        return runId.equals(cluster.tags().get(TAG_RUN)) && snapshotId.equals(cluster.tags().get(TAG_SNAPSHOT));
+        return runId.equals(cluster.tags().get(Tags.RUN)) && snapshotId.equals(cluster.tags().get(Tags.SNAPSHOT));
     }
 
     private static ClusterApi.RestoreRequest restoreRequest(RefreshPlan plan, String snapshotId, String runId) {
         ClusterSettings c = plan.cluster();
         Map<String, String> tags = managedTags(plan, runId);
-        tags.put(TAG_SNAPSHOT, snapshotId);
+        tags.put(Tags.SNAPSHOT, snapshotId);
         return new ClusterApi.RestoreRequest(c.targetCluster(), snapshotId, plan.engine(), c.engineVersion(),
                 c.subnetGroup(), c.securityGroups(), c.kmsKeyId(), c.clusterParameterGroup(), c.port(), tags);
     }
@@ -373,8 +371,8 @@ public class ClusterRestoreEngine implements RestoreEngine {
             int eq = c.requiredTag().indexOf('=');
             tags.put(c.requiredTag().substring(0, eq), c.requiredTag().substring(eq + 1));
         }
-        tags.put(TAG_MANAGED, "true");
-        tags.put(TAG_RUN, runId);
+        tags.put(Tags.MANAGED, "true");
+        tags.put(Tags.RUN, runId);
         return tags;
     }
 
@@ -391,14 +389,13 @@ public class ClusterRestoreEngine implements RestoreEngine {
         return cluster + "-" + n;
     }
 
-
     private static RestoreProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, ClusterApi api,
             StepContext ctx) {
         AwsErrors.Problem problem = AwsErrors.classify(e, plan.cluster().targetAccount());
         if (problem.retryable()) {
             throw e;
         }
-        String step = ctx.currentStep() == null ? "restore" : ctx.currentStep();
+        StepName step = ctx.currentStep() == null ? StepName.RESTORE : ctx.currentStep();
         return new RestoreProgress.Refused(step, problem.errorCode(), problem.message() + " (now: "
                 + TargetState.read(api, plan.cluster().targetCluster(), ctx.runId()).summary() + ")");
     }

@@ -1,8 +1,11 @@
 package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.aws.AwsArn;
 import dev.dbrefresh.engine.rds.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.messaging.StepContext;
@@ -39,7 +42,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * {@code SNAPSHOT_NOT_OF_SOURCE} before anything is shared or copied.
  *
  * <p>Idempotent: the copy's id is derived from the source snapshot ({@link #copyId}), and an existing manual
- * snapshot with that id whose {@value #TAG_SOURCE} tag is the source's ARN means the copy was made (by this
+ * snapshot with that id whose {@value Tags#SOURCE_SNAPSHOT} tag is the source's ARN means the copy was made (by this
  * run before a redelivery, or an earlier one) and is not made again. A snapshot of that name that is not such
  * a copy is never reused: the copy is then named {@link #copyIdOf} (with a hash of the source ARN), and when
  * that name is taken as well the run is refused with {@code COPY_NAME_TAKEN}. A DocumentDB snapshot shared from another account cannot be restored directly, so
@@ -51,13 +54,6 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  */
 @Singleton
 public class ClusterSnapshotEngine implements SnapshotEngine {
-
-    /** Tag on every copy dbrefresh makes: retention deletes only copies carrying it. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-    /** Tag with the plan name. */
-    public static final String TAG_PLAN = "dbrefresh:plan";
-    /** Tag with the ARN of the snapshot the copy was made from. */
-    public static final String TAG_SOURCE = SnapshotOrigin.TAG_SOURCE;
 
     private static final Set<String> FAILED = Set.of("failed", "error", "incompatible-restore", "deleting");
 
@@ -100,7 +96,8 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             ClusterSnapshot source = picked.get();
             Optional<String> foreign = notOfSource(c, source);
             if (foreign.isPresent()) {
-                return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_OF_SOURCE", foreign.get());
+                return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_OF_SOURCE,
+                        foreign.get());
             }
             String copyId = copyId(source.id());
             Optional<ClusterSnapshot> existing = api.describeSnapshot(copyId);
@@ -110,14 +107,15 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 // of the source ARN instead; the same on every delivery, so the copy is still found again.
                 String taken = copyId;
                 copyId = copyIdOf(source.id(), source.arn());
-                ctx.skipped("copy-name", taken + " exists but is not a copy of " + source.arn() + " (its "
-                        + TAG_SOURCE + " is " + existing.get().tags().get(TAG_SOURCE) + "); the copy is named " + copyId);
+                ctx.skipped(StepName.COPY_NAME, taken + " exists but is not a copy of " + source.arn() + " (its "
+                        + Tags.SOURCE_SNAPSHOT + " is " + existing.get().tags().get(Tags.SOURCE_SNAPSHOT)
+                        + "); the copy is named " + copyId);
                 existing = api.describeSnapshot(copyId);
                 if (existing.isPresent() && !isCopyOf(existing.get(), source)) {
-                    return new SnapshotProgress.Refused("copy", "COPY_NAME_TAKEN", "the snapshots " + taken + " and "
-                            + copyId + " both exist and neither is a copy of " + source.arn() + " (tag " + TAG_SOURCE
-                            + "); nothing was shared or copied. Delete or rename the one that is not a dbrefresh copy,"
-                            + " then start a new run");
+                    return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.COPY_NAME_TAKEN, "the snapshots "
+                            + taken + " and " + copyId + " both exist and neither is a copy of " + source.arn()
+                            + " (tag " + Tags.SOURCE_SNAPSHOT + "); nothing was shared or copied. Delete or rename the"
+                            + " one that is not a dbrefresh copy, then start a new run");
                 }
             }
             if (c.shareFromSource()) {
@@ -125,7 +123,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             }
             if (existing.isPresent()) {
                 ClusterSnapshot copy = existing.get();
-                ctx.skipped("copy", "copy " + copyId + " exists (status " + copy.status() + ", KMS key "
+                ctx.skipped(StepName.COPY, "copy " + copyId + " exists (status " + copy.status() + ", KMS key "
                         + copy.kmsKeyId() + "); not copied again");
                 return request.dryRun() ? new SnapshotProgress.Ready(copyId, source.arn(), 0, null, false)
                         : progress(copy, source.arn(), false);
@@ -133,13 +131,13 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             Map<String, String> tags = copyTags(plan, source);
             String sourceRegion = c.sourceRegion().equals(c.targetRegion()) ? null : c.sourceRegion();
             if (request.dryRun()) {
-                ctx.planned("copy", "CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=" + source.arn()
+                ctx.planned(StepName.COPY, "CopyDBClusterSnapshot SourceDBClusterSnapshotIdentifier=" + source.arn()
                         + " TargetDBClusterSnapshotIdentifier=" + copyId + " KmsKeyId=" + c.kmsKeyId()
                         + (sourceRegion == null ? "" : " SourceRegion=" + sourceRegion) + " Tags=" + tags);
                 return new SnapshotProgress.Ready(copyId, source.arn(), 0, null, false);
             }
             String name = copyId;
-            ClusterSnapshot copy = ctx.step("copy", () -> api.copySnapshot(source.arn(), name, c.kmsKeyId(),
+            ClusterSnapshot copy = ctx.step(StepName.COPY, () -> api.copySnapshot(source.arn(), name, c.kmsKeyId(),
                     sourceRegion, tags), s -> "CopyDBClusterSnapshot " + source.arn() + " -> " + name + " (KMS key "
                     + c.kmsKeyId() + (sourceRegion == null ? "" : ", from " + sourceRegion) + "): " + s.status());
             return progress(copy, source.arn(), true);
@@ -161,9 +159,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         try {
             Optional<ClusterSnapshot> copy = api.describeSnapshot(poll.snapshotId());
             if (copy.isEmpty()) {
-                return new SnapshotProgress.Refused("copy", "SNAPSHOT_NOT_FOUND", "the snapshot copy " + poll.snapshotId()
-                        + " disappeared while it was being copied (deleted by hand?); nothing was deleted on the target."
-                        + " Start a new run");
+                return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.SNAPSHOT_NOT_FOUND, "the snapshot copy "
+                        + poll.snapshotId() + " disappeared while it was being copied (deleted by hand?); nothing was"
+                        + " deleted on the target. Start a new run");
             }
             // A poll message is as untrusted as any event: the copy it names must be a copy of the plan's
             // source before "latest" is set to it.
@@ -171,7 +169,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             if (foreign.isPresent()) {
                 throw new dev.dbrefresh.runtime.messaging.EventRejectedException("the copy it polls: " + foreign.get());
             }
-            return progress(copy.get(), copy.get().tags().get(TAG_SOURCE), true);
+            return progress(copy.get(), copy.get().tags().get(Tags.SOURCE_SNAPSHOT), true);
         } catch (AwsServiceException e) {
             return refuseOrRethrow(e, plan, ctx);
         }
@@ -213,9 +211,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 + " of the source cluster (snapshotId, source.snapshot), or correct the plan's source");
     }
 
-    /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value #TAG_SOURCE} = its ARN) */
+    /** @return whether {@code copy} is tagged as a copy of {@code source} ({@value Tags#SOURCE_SNAPSHOT} = its ARN) */
     private static boolean isCopyOf(ClusterSnapshot copy, ClusterSnapshot source) {
-        String tag = copy.tags() == null ? null : copy.tags().get(TAG_SOURCE);
+        String tag = copy.tags() == null ? null : copy.tags().get(Tags.SOURCE_SNAPSHOT);
         Optional<AwsArn> tagged = AwsArn.parse(tag);
         return tagged.isPresent() ? tagged.equals(AwsArn.parse(source.arn())) : source.arn().equals(tag);
     }
@@ -225,8 +223,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         String given = request.snapshotId() != null ? request.snapshotId() : c.sourceSnapshot();
         if (given != null) {
             Optional<ClusterSnapshot> found = api.describeSnapshot(given);
-            found.ifPresent(s -> ctx.skipped("pick-snapshot", (request.snapshotId() != null ? "using the requested"
-                    : "using the plan's") + " snapshot " + s.arn() + " (" + s.status() + ", taken " + s.createdAt() + ")"));
+            found.ifPresent(s -> ctx.skipped(StepName.PICK_SNAPSHOT, (request.snapshotId() != null
+                    ? "using the requested" : "using the plan's") + " snapshot " + s.arn() + " (" + s.status()
+                    + ", taken " + s.createdAt() + ")"));
             return found;
         }
         List<ClusterSnapshot> candidates = c.shareFromSource() ? api.manualSnapshots(c.sourceCluster())
@@ -236,13 +235,13 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 .filter(s -> notOfSource(c, s).isEmpty())
                 // A copy names the source cluster as its cluster; where copies and sources share an account
                 // (share-from-source), the newest "source" snapshot would otherwise be dbrefresh's own copy.
-                .filter(s -> !"true".equals(s.tags().get(TAG_MANAGED)))
+                .filter(s -> !"true".equals(s.tags().get(Tags.MANAGED)))
                 .filter(s -> request.date() == null
                         || Instant.parse(s.createdAt()).atZone(ZoneOffset.UTC).toLocalDate().equals(request.date()))
                 .max(Comparator.comparing(s -> Instant.parse(s.createdAt())));
-        newest.ifPresent(s -> ctx.skipped("pick-snapshot", "newest " + (c.shareFromSource() ? "manual" : "shared")
-                + " snapshot of " + c.sourceCluster() + (request.date() == null ? "" : " taken on " + request.date())
-                + ": " + s.arn() + " (taken " + s.createdAt() + ")"));
+        newest.ifPresent(s -> ctx.skipped(StepName.PICK_SNAPSHOT, "newest " + (c.shareFromSource() ? "manual"
+                : "shared") + " snapshot of " + c.sourceCluster() + (request.date() == null ? ""
+                : " taken on " + request.date()) + ": " + s.arn() + " (taken " + s.createdAt() + ")"));
         return newest;
     }
 
@@ -250,11 +249,11 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             throws Exception {
         String account = plan.cluster().targetAccount();
         if (dryRun) {
-            ctx.planned("share", "ModifyDBClusterSnapshotAttribute DBClusterSnapshotIdentifier=" + source.id()
+            ctx.planned(StepName.SHARE, "ModifyDBClusterSnapshotAttribute DBClusterSnapshotIdentifier=" + source.id()
                     + " AttributeName=restore ValuesToAdd=[" + account + "]");
             return;
         }
-        ctx.step("share", () -> {
+        ctx.step(StepName.SHARE, () -> {
             api.shareSnapshot(source.id(), account);
             return account;
         }, a -> "snapshot " + source.id() + " may be restored by account " + a + " (attribute restore)");
@@ -262,9 +261,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
 
     private static Map<String, String> copyTags(RefreshPlan plan, ClusterSnapshot source) {
         Map<String, String> tags = new LinkedHashMap<>(plan.cluster().tags());
-        tags.put(TAG_MANAGED, "true");
-        tags.put(TAG_PLAN, plan.name());
-        tags.put(TAG_SOURCE, source.arn());
+        tags.put(Tags.MANAGED, "true");
+        tags.put(Tags.PLAN, plan.name());
+        tags.put(Tags.SOURCE_SNAPSHOT, source.arn());
         return tags;
     }
 
@@ -273,8 +272,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
             return new SnapshotProgress.Ready(copy.id(), sourceArn, 0, null, copied);
         }
         if (FAILED.contains(copy.status())) {
-            return new SnapshotProgress.Refused("copy", "COPY_FAILED", "snapshot copy " + copy.id() + " is "
-                    + copy.status() + "; nothing was deleted on the target. Delete the copy and start a new run");
+            return new SnapshotProgress.Refused(StepName.COPY, ErrorCode.COPY_FAILED, "snapshot copy " + copy.id()
+                    + " is " + copy.status() + "; nothing was deleted on the target. Delete the copy and start a"
+                    + " new run");
         }
         return new SnapshotProgress.Waiting(copy.id(), "snapshot copy " + copy.id() + " is " + copy.status());
     }
@@ -288,8 +288,9 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
                 : "no available " + (c.shareFromSource() ? "manual" : "shared") + " snapshot of cluster "
                 + c.sourceCluster() + (request.date() == null ? "" : " taken on " + request.date() + " (UTC)")
                 + " was found in " + c.targetRegion();
-        return new SnapshotProgress.Refused("pick-snapshot", "SNAPSHOT_NOT_FOUND", what + "; nothing was changed. Share"
-                + " the snapshot with the target account (ModifyDBClusterSnapshotAttribute restore), or name another one");
+        return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_FOUND, what + "; nothing was"
+                + " changed. Share the snapshot with the target account (ModifyDBClusterSnapshotAttribute restore),"
+                + " or name another one");
     }
 
     private static SnapshotProgress refuseOrRethrow(AwsServiceException e, RefreshPlan plan, StepContext ctx) {
@@ -297,7 +298,7 @@ public class ClusterSnapshotEngine implements SnapshotEngine {
         if (problem.retryable()) {
             throw e;
         }
-        String step = ctx.currentStep() == null ? "copy" : ctx.currentStep();
+        StepName step = ctx.currentStep() == null ? StepName.COPY : ctx.currentStep();
         return new SnapshotProgress.Refused(step, problem.errorCode(), problem.message());
     }
 }

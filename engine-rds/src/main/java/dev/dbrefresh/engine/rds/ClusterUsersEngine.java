@@ -1,5 +1,8 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import java.util.Set;
 import dev.dbrefresh.contracts.Engine;
 import com.mongodb.client.MongoClient;
@@ -35,13 +38,13 @@ import java.util.Optional;
  * {@code docdb}), after cluster-service restored the target cluster.
  *
  * <ol>
- *   <li>{@value #MASTER_STEP}: the restored cluster carries the production master password (a restore
+ *   <li>{@code master-password}: the restored cluster carries the production master password (a restore
  *       keeps the snapshot's credentials), so the target's own password (plan
  *       {@code target.master-password-secret}) is set with {@code ModifyDBCluster MasterUserPassword}
  *       ({@link ClusterApi#modifyMasterPassword}). Once per run: when this run's audit log already holds
- *       a succeeded {@value #MASTER_STEP} step, a redelivery records {@code skipped} instead of resetting
+ *       a succeeded {@code master-password} step, a redelivery records {@code skipped} instead of resetting
  *       again (each reset sends the cluster through {@code resetting-master-credentials} once more).</li>
- *   <li>{@value #AVAILABLE_STEP}: {@code DescribeDBClusters} must report {@code available}; otherwise
+ *   <li>{@code cluster-available}: {@code DescribeDBClusters} must report {@code available}; otherwise
  *       {@link ClusterNotAvailableException} is thrown, the consumer backs off and the event comes back.</li>
  *   <li>{@code users}: connects to the restored writer endpoint of the {@code cluster.restored} event (or,
  *       in tests, to what {@code test-endpoint-overrides} maps that host to) as the master user and applies
@@ -55,11 +58,6 @@ import java.util.Optional;
  */
 @Singleton
 public class ClusterUsersEngine implements UsersEngine {
-
-    /** Audit step of the master password reset. */
-    public static final String MASTER_STEP = "master-password";
-    /** Audit step of the availability check. */
-    public static final String AVAILABLE_STEP = "cluster-available";
 
     private final ClusterApis clusterApis;
     private final SecretResolver secrets;
@@ -111,25 +109,25 @@ public class ClusterUsersEngine implements UsersEngine {
         ClusterSettings cs = plan.cluster();
         String database = cs.database();
         if (database == null && plan.engineType() != Engine.DOCDB) {
-            return new Refused("users", "DATABASE_MISSING", "plan " + plan.name() + " (" + plan.engine() + ") names no"
-                    + " target.database and the restore event carries none; set target.database to the database"
-                    + " the users and the verification use");
+            return new Refused(StepName.USERS, ErrorCode.DATABASE_MISSING, "plan " + plan.name() + " (" + plan.engine()
+                    + ") names no target.database and the restore event carries none; set target.database to the"
+                    + " database the users and the verification use");
         }
         if (cs.masterPasswordSecret() == null) {
-            return new Refused(MASTER_STEP, "MASTER_SECRET_MISSING", "plan " + plan.name() + " has no"
-                    + " target.master-password-secret; the restored cluster keeps the production master password"
+            return new Refused(StepName.MASTER_PASSWORD, ErrorCode.MASTER_SECRET_MISSING, "plan " + plan.name()
+                    + " has no target.master-password-secret; the restored cluster keeps the production master password"
                     + " until it is reset, so a secret reference for the target's own one is required");
         }
         HostPort endpoint = HostPort.of(restored.endpoint(), restored.port(), cs.endpointOverrides()); // dry-run only
         List<String> names = plan.users().stream().map(UserSpec::name).toList();
         if (restored.dryRun()) {
-            ctx.planned(MASTER_STEP, "ModifyDBCluster " + cs.targetCluster() + " MasterUserPassword from "
+            ctx.planned(StepName.MASTER_PASSWORD, "ModifyDBCluster " + cs.targetCluster() + " MasterUserPassword from "
                     + cs.masterPasswordSecret() + " ApplyImmediately=true");
             for (UserSpec u : plan.users()) {
-                ctx.planned("users", "create or update user " + u.name() + " with " + u.grants().size()
+                ctx.planned(StepName.USERS, "create or update user " + u.name() + " with " + u.grants().size()
                         + " grants on " + endpoint + (database == null ? "" : "/" + database));
             }
-            ctx.planned("verify", "count the rows of every user table on " + endpoint);
+            ctx.planned(StepName.VERIFY, "count the rows of every user table on " + endpoint);
             return new Applied(names, List.of(), 0);
         }
 
@@ -137,7 +135,7 @@ public class ClusterUsersEngine implements UsersEngine {
         char[] master = secrets.resolve(cs.masterPasswordSecret());
         try {
             resetMasterPassword(api, cs, ctx, master);
-            ClusterInfo cluster = ctx.step(AVAILABLE_STEP, () -> requireAvailable(api, cs.targetCluster()),
+            ClusterInfo cluster = ctx.step(StepName.CLUSTER_AVAILABLE, () -> requireAvailable(api, cs.targetCluster()),
                     c -> "cluster " + c.id() + " is available at " + c.endpoint() + ":" + c.port());
             // The plan's cluster says where it is; the event's endpoint is never connected to.
             endpoint = HostPort.of(cluster.endpoint(), cluster.port(), cs.endpointOverrides());
@@ -148,10 +146,11 @@ public class ClusterUsersEngine implements UsersEngine {
                 default -> throw new IllegalStateException("engine " + plan.engine() + " is not a cluster engine");
             };
             if (counts.isEmpty()) {
-                return new Refused("verify", "VERIFY_EMPTY", "the restored " + plan.engine() + " cluster "
-                        + cs.targetCluster() + " has no user " + (plan.engineType() == Engine.DOCDB ? "collections"
-                        : "tables") + (database == null ? "" : " in database " + database) + ": the restore produced"
-                        + " nothing; check the snapshot and the plan's database");
+                return new Refused(StepName.VERIFY, ErrorCode.VERIFY_EMPTY, "the restored " + plan.engine()
+                        + " cluster " + cs.targetCluster() + " has no user "
+                        + (plan.engineType() == Engine.DOCDB ? "collections" : "tables")
+                        + (database == null ? "" : " in database " + database) + ": the restore produced nothing; check"
+                        + " the snapshot and the plan's database");
             }
             return new Applied(names, counts, counts.stream().mapToLong(TableRowCount::rows).sum());
         } finally {
@@ -162,14 +161,14 @@ public class ClusterUsersEngine implements UsersEngine {
     private void resetMasterPassword(ClusterApi api, ClusterSettings cs, StepContext ctx, char[] master)
             throws Exception {
         Optional<AuditEntry> done = audit.entries(ctx.runId()).stream()
-                .filter(e -> MASTER_STEP.equals(e.step()) && AuditEntry.SUCCEEDED.equals(e.status()))
+                .filter(e -> e.isStep(StepName.MASTER_PASSWORD) && e.is(AuditStatus.SUCCEEDED))
                 .findFirst();
         if (done.isPresent()) {
-            ctx.skipped(MASTER_STEP, "master password of cluster " + cs.targetCluster() + " was already reset in this run"
-                    + " at " + done.get().at());
+            ctx.skipped(StepName.MASTER_PASSWORD, "master password of cluster " + cs.targetCluster() + " was already"
+                    + " reset in this run at " + done.get().at());
             return;
         }
-        ctx.step(MASTER_STEP, () -> {
+        ctx.step(StepName.MASTER_PASSWORD, () -> {
             api.modifyMasterPassword(cs.targetCluster(), master);
             ctx.markChanged();
             return cs.targetCluster();
@@ -190,25 +189,28 @@ public class ClusterUsersEngine implements UsersEngine {
             StepContext ctx) throws Exception {
         DatabaseEndpoint target = new DatabaseEndpoint(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 null);
-        ctx.step("users", () -> pgApplier.apply(target, master, plan.users()), ClusterUsersEngine::describeUsers);
-        return ctx.step("verify", () -> pgCounts.count(target, master), ClusterUsersEngine::describeCounts);
+        ctx.step(StepName.USERS, () -> pgApplier.apply(target, master, plan.users()),
+                ClusterUsersEngine::describeUsers);
+        return ctx.step(StepName.VERIFY, () -> pgCounts.count(target, master), ClusterUsersEngine::describeCounts);
     }
 
     private List<TableRowCount> mysql(RefreshPlan plan, HostPort ep, String database, char[] master, StepContext ctx)
             throws Exception {
         MySqlTarget target = new MySqlTarget(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 plan.cluster().tls());
-        ctx.step("users", () -> mySqlApplier.apply(target, master, plan.users()), ClusterUsersEngine::describeUsers);
-        return ctx.step("verify", () -> mySqlVerifier.count(target, master), ClusterUsersEngine::describeCounts);
+        ctx.step(StepName.USERS, () -> mySqlApplier.apply(target, master, plan.users()),
+                ClusterUsersEngine::describeUsers);
+        return ctx.step(StepName.VERIFY, () -> mySqlVerifier.count(target, master), ClusterUsersEngine::describeCounts);
     }
 
     private List<TableRowCount> docdb(RefreshPlan plan, HostPort ep, String database, char[] master, StepContext ctx)
             throws Exception {
         String user = plan.cluster().masterUsername();
         try (MongoClient client = MongoConnections.open(ep.host(), ep.port(), user, master, plan.cluster().tls())) {
-            ctx.step("users", () -> mongoApplier.apply(client, database, user, plan.users()),
+            ctx.step(StepName.USERS, () -> mongoApplier.apply(client, database, user, plan.users()),
                     ClusterUsersEngine::describeUsers);
-            return ctx.step("verify", () -> mongoVerifier.count(client, database), ClusterUsersEngine::describeCounts);
+            return ctx.step(StepName.VERIFY, () -> mongoVerifier.count(client, database),
+                    ClusterUsersEngine::describeCounts);
         }
     }
 

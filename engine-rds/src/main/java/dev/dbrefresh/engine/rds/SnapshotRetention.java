@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.rds.ClusterApi.ClusterSnapshot;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import jakarta.inject.Singleton;
@@ -10,18 +11,13 @@ import java.util.List;
 /**
  * Retention of the snapshot copies dbrefresh made for a cluster plan ({@code retention.keep-copies}):
  * lists the account's manual cluster snapshots ({@link ClusterApi#manualSnapshots}), keeps only those
- * tagged {@value #TAG_MANAGED}{@code =true} and {@value #TAG_PLAN}{@code =<plan>}, and deletes all but the
+ * tagged {@value Tags#MANAGED}{@code =true} and {@value Tags#PLAN}{@code =<plan>}, and deletes all but the
  * newest {@code keepCopies} of them ({@code DeleteDBClusterSnapshot}). A snapshot without both tags is
  * never deleted, whoever made it; neither is the snapshot the run just restored, nor one that is not
  * {@code available} (a copy still in progress). Idempotent: a redelivery finds the old copies gone.
  */
 @Singleton
 public class SnapshotRetention {
-
-    /** Tag on every snapshot copy dbrefresh makes. */
-    public static final String TAG_MANAGED = "dbrefresh:managed";
-    /** Tag naming the plan that made a copy. */
-    public static final String TAG_PLAN = "dbrefresh:plan";
 
     private final ClusterApis clusterApis;
 
@@ -44,8 +40,8 @@ public class SnapshotRetention {
         }
         ClusterApi api = clusterApis.forEngine(plan.engine());
         List<ClusterSnapshot> ours = new ArrayList<>(api.manualSnapshots(null).stream()
-                .filter(s -> s.tags() != null && "true".equals(s.tags().get(TAG_MANAGED))
-                        && plan.name().equals(s.tags().get(TAG_PLAN)))
+                .filter(s -> s.tags() != null && "true".equals(s.tags().get(Tags.MANAGED))
+                        && plan.name().equals(s.tags().get(Tags.PLAN)))
                 .toList());
         // ISO-8601 instants sort chronologically as text; a snapshot without a time counts as newest.
         ours.sort(Comparator.comparing((ClusterSnapshot s) -> s.createdAt() == null ? "9999" : s.createdAt())

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.runtime.plan.ClusterSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import jakarta.inject.Singleton;
@@ -58,11 +59,12 @@ public class TargetPreflight {
     /**
      * One missing or unusable prerequisite.
      *
-     * @param code    {@code PREFLIGHT_SUBNET_GROUP}, {@code PREFLIGHT_SECURITY_GROUPS}, {@code PREFLIGHT_KMS_KEY},
-     *                {@code PREFLIGHT_PARAMETER_GROUP} or {@code PREFLIGHT_INSTANCE_CLASS}
+     * @param code    {@link ErrorCode#PREFLIGHT_SUBNET_GROUP}, {@link ErrorCode#PREFLIGHT_SECURITY_GROUPS},
+     *                {@link ErrorCode#PREFLIGHT_KMS_KEY}, {@link ErrorCode#PREFLIGHT_PARAMETER_GROUP} or
+     *                {@link ErrorCode#PREFLIGHT_INSTANCE_CLASS}
      * @param message what is missing and which plan key names it
      */
-    public record Problem(String code, String message) {
+    public record Problem(ErrorCode code, String message) {
     }
 
     /**
@@ -74,21 +76,21 @@ public class TargetPreflight {
         ClusterSettings c = plan.cluster();
         List<Problem> problems = new ArrayList<>();
         if (!api.subnetGroupExists(c.subnetGroup())) {
-            problems.add(new Problem("PREFLIGHT_SUBNET_GROUP", "DB subnet group '" + c.subnetGroup()
+            problems.add(new Problem(ErrorCode.PREFLIGHT_SUBNET_GROUP, "DB subnet group '" + c.subnetGroup()
                     + "' (target.subnet-group) does not exist in the target account and region"));
         }
         Set<String> missing = missingSecurityGroups(c.securityGroups());
         if (!missing.isEmpty()) {
-            problems.add(new Problem("PREFLIGHT_SECURITY_GROUPS", "VPC security groups " + missing
+            problems.add(new Problem(ErrorCode.PREFLIGHT_SECURITY_GROUPS, "VPC security groups " + missing
                     + " (target.security-groups) do not exist in the target account and region"));
         }
-        keyProblem(c.kmsKeyId()).ifPresent(m -> problems.add(new Problem("PREFLIGHT_KMS_KEY", m)));
+        keyProblem(c.kmsKeyId()).ifPresent(m -> problems.add(new Problem(ErrorCode.PREFLIGHT_KMS_KEY, m)));
         if (c.clusterParameterGroup() != null && !api.clusterParameterGroupExists(c.clusterParameterGroup())) {
-            problems.add(new Problem("PREFLIGHT_PARAMETER_GROUP", "DB cluster parameter group '"
+            problems.add(new Problem(ErrorCode.PREFLIGHT_PARAMETER_GROUP, "DB cluster parameter group '"
                     + c.clusterParameterGroup() + "' (target.cluster-parameter-group) does not exist"));
         }
         if (!api.instanceClassOrderable(plan.engine(), c.engineVersion(), c.instanceClass())) {
-            problems.add(new Problem("PREFLIGHT_INSTANCE_CLASS", "instance class " + c.instanceClass()
+            problems.add(new Problem(ErrorCode.PREFLIGHT_INSTANCE_CLASS, "instance class " + c.instanceClass()
                     + " (target.instance-class) is not orderable for " + plan.engine()
                     + (c.engineVersion() == null ? "" : " " + c.engineVersion()) + " in this region"));
         }

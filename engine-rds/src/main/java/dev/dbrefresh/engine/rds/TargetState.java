@@ -1,12 +1,13 @@
 package dev.dbrefresh.engine.rds;
 
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.rds.ClusterApi.ClusterInfo;
 import java.util.Optional;
 
 /**
  * What exists of a cluster target during and after a run, read with {@code DescribeDBClusters}: the old target
  * under its own name or renamed to {@link ClusterIdentifiers#oldCluster}, and the new target restored by the
- * run (tagged {@value #TAG_RUN}{@code =<run id>}). Failure messages and notifications carry {@link #summary()},
+ * run (tagged {@value Tags#RUN}{@code =<run id>}). Failure messages and notifications carry {@link #summary()},
  * so whoever reads them knows where the old data is.
  *
  * @param targetCluster the plan's {@code target.cluster}
@@ -17,9 +18,6 @@ import java.util.Optional;
  */
 public record TargetState(String targetCluster, String oldCluster, Optional<ClusterInfo> target,
         Optional<ClusterInfo> old, String runId) {
-
-    /** Tag of a cluster restored by dbrefresh: the run that restored it. */
-    public static final String TAG_RUN = "dbrefresh:run";
 
     /**
      * @param api           the engine's control plane in the target account
@@ -35,7 +33,7 @@ public record TargetState(String targetCluster, String oldCluster, Optional<Clus
 
     /** @return whether the cluster named like the target was restored by this run */
     public boolean newTargetPresent() {
-        return target.isPresent() && runId.equals(target.get().tags().get(TAG_RUN));
+        return target.isPresent() && runId.equals(target.get().tags().get(Tags.RUN));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.dbrefresh.engine.rds;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.services.rds.model.RdsException;
@@ -13,7 +14,7 @@ class AwsErrorsTest {
     void classify_shouldExplainKeyPolicy_whenKmsKeyNotAccessible() {
         AwsErrors.Problem p = AwsErrors.classify(error("KMSKeyNotAccessibleFault", "key not accessible"), "222222222222");
 
-        assertThat(p.errorCode()).isEqualTo("KMS_KEY_NOT_ACCESSIBLE");
+        assertThat(p.errorCode()).isEqualTo(ErrorCode.KMS_KEY_NOT_ACCESSIBLE);
         assertThat(p.retryable()).isFalse();
         assertThat(p.message()).contains("must allow account 222222222222").contains("aws/rds").contains("key ARN");
     }
@@ -21,9 +22,9 @@ class AwsErrorsTest {
     @Test
     void classify_shouldTreatInvalidParameterAboutKmsAsKmsProblem() {
         assertThat(AwsErrors.classify(error("InvalidParameterValue", "The KMS key is invalid"), null).errorCode())
-                .isEqualTo("KMS_KEY_NOT_ACCESSIBLE");
+                .isEqualTo(ErrorCode.KMS_KEY_NOT_ACCESSIBLE);
         assertThat(AwsErrors.classify(error("InvalidParameterValue", "Port out of range"), null).errorCode())
-                .isEqualTo("AWS_INVALID_REQUEST");
+                .isEqualTo(ErrorCode.AWS_INVALID_REQUEST);
     }
 
     @Test
@@ -32,9 +33,9 @@ class AwsErrorsTest {
                 "Cannot have more than 5 concurrent cross-region copies in progress"), null);
         AwsErrors.Problem quota = AwsErrors.classify(error("SnapshotQuotaExceeded", "Maximum 100 snapshots"), null);
 
-        assertThat(limit.errorCode()).isEqualTo("COPY_LIMIT_REACHED");
+        assertThat(limit.errorCode()).isEqualTo(ErrorCode.COPY_LIMIT_REACHED);
         assertThat(limit.retryable()).isTrue();
-        assertThat(quota.errorCode()).isEqualTo("SNAPSHOT_QUOTA_EXCEEDED");
+        assertThat(quota.errorCode()).isEqualTo(ErrorCode.SNAPSHOT_QUOTA_EXCEEDED);
         assertThat(quota.retryable()).isFalse();
     }
 
@@ -42,7 +43,7 @@ class AwsErrorsTest {
     void classify_shouldRetry_whenThrottled() {
         assertThat(AwsErrors.classify(error("Throttling", "Rate exceeded"), null).retryable()).isTrue();
         assertThat(AwsErrors.classify(error("ThrottlingException", "Rate exceeded"), null).errorCode())
-                .isEqualTo("AWS_THROTTLED");
+                .isEqualTo(ErrorCode.AWS_THROTTLED);
     }
 
     @Test

@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.SnapshotReady;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.AwsCallRecorder;
@@ -95,13 +98,13 @@ class ClusterRestoreEngineTest {
 
         assertThat(progress).isInstanceOf(RestoreProgress.Refused.class);
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("GUARD_MISSING_TAG");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.GUARD_MISSING_TAG);
         assertThat(refused.message()).contains(REQUIRED_TAG).contains("nothing was renamed or deleted");
         assertThat(cluster(target)).isPresent();
         assertThat(cluster(target).get().status()).isEqualTo("available");
         assertThat(instances(target)).extracting(DBInstance::dbInstanceStatus).containsExactly("available", "available");
         assertThat(rc.ctx.changed()).isFalse();
-        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditEntry.STARTED));
+        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditStatus.STARTED.id()));
     }
 
     @Test
@@ -117,9 +120,9 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, snapshot, false, first.ctx);
 
         assertThat(progress).isInstanceOf(RestoreProgress.Waiting.class);
-        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo("renaming");
+        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo(StepName.RENAMING);
         assertThat(first.ctx.changed()).isTrue();
-        assertThat(first.audit).filteredOn(e -> e.status().equals(AuditEntry.SUCCEEDED)).extracting(AuditEntry::step)
+        assertThat(first.audit).filteredOn(e -> e.status().equals(AuditStatus.SUCCEEDED.id())).extracting(AuditEntry::step)
                 .containsExactly("rename-instance:" + target + "-1", "rename-instance:" + target + "-2",
                         "rename-cluster");
         ModifyDbClusterRequest rename = (ModifyDbClusterRequest) CALLS.requests("ModifyDBCluster").get(0);
@@ -170,7 +173,7 @@ class ClusterRestoreEngineTest {
         RestoreProgress again = engine.start(plan, snapshot, false, redelivery.ctx);
 
         // moto renames at once: the redelivered start finds the name free and the old cluster renamed
-        assertThat(((RestoreProgress.Waiting) again).phase()).isEqualTo("restoring");
+        assertThat(((RestoreProgress.Waiting) again).phase()).isEqualTo(StepName.RESTORING);
         assertThat(CALLS.operations()).doesNotContain("ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster",
                 "DeleteDBInstance").containsOnlyOnce("RestoreDBClusterFromSnapshot");
         assertThat(cluster(ClusterIdentifiers.oldCluster(target, runId))).isPresent();
@@ -192,7 +195,7 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = engine.poll(plan, poll(plan, snapshot, "renaming"), context(runId, plan, snapshot).ctx);
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("TARGET_CHANGED");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.TARGET_CHANGED);
         assertThat(refused.message()).contains("old target intact, renamed as " + ClusterIdentifiers.oldCluster(target,
                 runId));
         assertThat(CALLS.operations()).doesNotContain("RestoreDBClusterFromSnapshot", "ModifyDBCluster", "DeleteDBCluster");
@@ -207,8 +210,8 @@ class ClusterRestoreEngineTest {
         String runId = "run-" + UUID.randomUUID();
         RestoreProgress progress = engine.start(plan, snapshot, false, context(runId, plan, snapshot).ctx);
         // poll until the restore call was made
-        while (progress instanceof RestoreProgress.Waiting w && w.phase().equals("renaming")) {
-            progress = engine.poll(plan, poll(plan, snapshot, w.phase()), context(runId, plan, snapshot).ctx);
+        while (progress instanceof RestoreProgress.Waiting w && w.phase() == StepName.RENAMING) {
+            progress = engine.poll(plan, poll(plan, snapshot, w.phase().id()), context(runId, plan, snapshot).ctx);
         }
         String restoredArn = cluster(target).orElseThrow().dbClusterArn();
         CALLS.clear();
@@ -217,9 +220,9 @@ class ClusterRestoreEngineTest {
         RestoreProgress again = engine.start(plan, snapshot, false, redelivery.ctx);
 
         assertThat(again).isInstanceOf(RestoreProgress.Waiting.class);
-        assertThat(((RestoreProgress.Waiting) again).phase()).isEqualTo("restoring");
+        assertThat(((RestoreProgress.Waiting) again).phase()).isEqualTo(StepName.RESTORING);
         assertThat(cluster(target).orElseThrow().dbClusterArn()).isEqualTo(restoredArn);
-        assertThat(redelivery.details(AuditEntry.SKIPPED)).anyMatch(d -> d.contains("this run's own restore"));
+        assertThat(redelivery.details(AuditStatus.SKIPPED)).anyMatch(d -> d.contains("this run's own restore"));
         assertThat(CALLS.operations()).doesNotContain("ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster",
                 "DeleteDBInstance", "RestoreDBClusterFromSnapshot");
     }
@@ -243,7 +246,7 @@ class ClusterRestoreEngineTest {
         assertThat(after.dbClusterArn()).isEqualTo(before.dbClusterArn());
         assertThat(instances(target)).extracting(DBInstance::dbInstanceIdentifier)
                 .containsExactlyInAnyOrder(target + "-1", target + "-2");
-        List<String> planned = rc.details(AuditEntry.PLANNED);
+        List<String> planned = rc.details(AuditStatus.PLANNED);
         assertThat(planned).hasSize(7);
         assertThat(planned).filteredOn(d -> d.contains("ModifyDBInstance") && d.contains("NewDBInstanceIdentifier="))
                 .hasSize(2);
@@ -254,7 +257,7 @@ class ClusterRestoreEngineTest {
         assertThat(planned).filteredOn(d -> d.contains("CreateDBInstance") && d.contains("DBInstanceClass=db.r6g.large"))
                 .hasSize(2);
         assertThat(planned).anyMatch(d -> d.startsWith("delete-old: ") && d.contains("notifier-service"));
-        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditEntry.STARTED));
+        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditStatus.STARTED.id()));
         assertThat(rc.ctx.changed()).isFalse();
     }
 
@@ -291,7 +294,7 @@ class ClusterRestoreEngineTest {
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) engine.start(plan, snapshot, false, rc.ctx);
 
-        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(refused.message()).contains(named).contains("nothing was renamed, deleted or restored");
         assertThat(CALLS.operations()).doesNotContain("ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster",
                 "DeleteDBInstance", "RestoreDBClusterFromSnapshot", "CreateDBInstance");
@@ -351,8 +354,8 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, snapshot, false, rc.ctx);
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.step()).isEqualTo("preflight");
-        assertThat(refused.errorCode()).isEqualTo(code);
+        assertThat(refused.step()).isEqualTo(StepName.PREFLIGHT);
+        assertThat(refused.errorCode().code()).isEqualTo(code);
         assertThat(refused.message()).contains(named).contains("Nothing was renamed, deleted or restored")
                 .contains("old target " + target + " intact under its name");
         assertThat(CALLS.operations()).doesNotContain("ModifyDBCluster", "ModifyDBInstance", "DeleteDBCluster",
@@ -373,7 +376,7 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, snapshot, false, context(runId, plan, snapshot).ctx);
 
         assertThat(progress).isInstanceOf(RestoreProgress.Waiting.class);
-        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo("restoring");
+        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo(StepName.RESTORING);
         assertThat(pollUntilDone(plan, runId, snapshot, progress, new ArrayList<>()).port()).isEqualTo(5433);
         assertThat(instances(target)).hasSize(2);
     }
@@ -399,7 +402,7 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = fake.poll(plan, poll(plan, "copy-x", "renaming"), context(plan, "copy-x").ctx);
 
         assertThat(calls).containsExactly("describeCluster", "describeInstance", "describeInstance", "restoreCluster");
-        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo("restoring");
+        assertThat(((RestoreProgress.Waiting) progress).phase()).isEqualTo(StepName.RESTORING);
     }
 
     @Test
@@ -412,8 +415,8 @@ class ClusterRestoreEngineTest {
         RestoreProgress progress = fake.poll(plan, poll(plan, "copy-x", "renaming"), context(plan, "copy-x").ctx);
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.step()).isEqualTo("restore");
-        assertThat(refused.errorCode()).isEqualTo("KMS_KEY_NOT_ACCESSIBLE");
+        assertThat(refused.step()).isEqualTo(StepName.RESTORE);
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.KMS_KEY_NOT_ACCESSIBLE);
         assertThat(refused.message()).contains("must allow account 222222222222")
                 .contains("(now: no cluster named acc or acc-old-run-");
     }
@@ -433,9 +436,9 @@ class ClusterRestoreEngineTest {
     private static RestoreProgress.Restored pollUntilDone(RefreshPlan plan, String runId, String snapshot,
             RestoreProgress progress, List<String> phases) throws Exception {
         for (int i = 0; i < 20 && progress instanceof RestoreProgress.Waiting w; i++) {
-            phases.add(w.phase());
+            phases.add(w.phase().id());
             RecordingContext rc = context(runId, plan, snapshot);
-            progress = engine.poll(plan, poll(plan, snapshot, w.phase()), rc.ctx);
+            progress = engine.poll(plan, poll(plan, snapshot, w.phase().id()), rc.ctx);
             assertThat(rc.ctx.changed()).isTrue();
         }
         assertThat(progress).isInstanceOf(RestoreProgress.Restored.class);

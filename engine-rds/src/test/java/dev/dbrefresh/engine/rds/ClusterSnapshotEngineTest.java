@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.AwsCallRecorder;
@@ -86,7 +89,7 @@ class ClusterSnapshotEngineTest {
         withRole.start(plan, request(plan, null, null, false), rc.ctx);
 
         assertThat(ownCredentials).isInstanceOf(SnapshotProgress.Refused.class);
-        assertThat(rc.details(AuditEntry.SKIPPED)).anyMatch(d -> d.contains(source + "-one"));
+        assertThat(rc.details(AuditStatus.SKIPPED)).anyMatch(d -> d.contains(source + "-one"));
         var attributes = production.describeDBClusterSnapshotAttributes(r -> r.dbClusterSnapshotIdentifier(source + "-one"))
                 .dbClusterSnapshotAttributesResult().dbClusterSnapshotAttributes();
         assertThat(attributes).filteredOn(a -> "restore".equals(a.attributeName()))
@@ -119,7 +122,7 @@ class ClusterSnapshotEngineTest {
         assertThat(copy.snapshotType()).isEqualTo("manual");
         assertThat(tags(copy)).containsEntry("dbrefresh:managed", "true").containsEntry("dbrefresh:plan", plan.name())
                 .containsEntry("dbrefresh:source-snapshot", arn(newest)).containsEntry("team", "data");
-        assertThat(rc.audit).filteredOn(e -> e.status().equals(AuditEntry.SUCCEEDED)).extracting(AuditEntry::step)
+        assertThat(rc.audit).filteredOn(e -> e.status().equals(AuditStatus.SUCCEEDED.id())).extracting(AuditEntry::step)
                 .containsExactly("share", "copy");
     }
 
@@ -134,8 +137,9 @@ class ClusterSnapshotEngineTest {
 
         assertThat(progress).isEqualTo(new SnapshotProgress.Ready("copy-" + source + "-one", arn(source + "-one"), 0,
                 null, false));
-        assertThat(again.details(AuditEntry.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy copy-" + source + "-one exists"));
-        assertThat(again.audit).noneMatch(e -> e.step().equals("copy") && e.status().equals(AuditEntry.STARTED));
+        assertThat(again.details(AuditStatus.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy copy-" + source
+                + "-one exists"));
+        assertThat(again.audit).noneMatch(e -> e.step().equals("copy") && e.status().equals(AuditStatus.STARTED.id()));
         // moto appends a duplicate account on every ModifyDBClusterSnapshotAttribute; one entry means no second call
         assertThat(restoreAttribute(source + "-one")).containsExactly(TARGET_ACCOUNT);
         assertThat(rds.describeDBClusterSnapshots(r -> r.snapshotType("manual")).dbClusterSnapshots())
@@ -155,13 +159,13 @@ class ClusterSnapshotEngineTest {
         assertThat(rds.describeDBClusterSnapshots(r -> r.snapshotType("manual")).dbClusterSnapshots())
                 .noneMatch(s -> s.dbClusterSnapshotIdentifier().equals("copy-" + source + "-one"));
         assertThat(restoreAttribute(source + "-one")).isEmpty();
-        assertThat(rc.details(AuditEntry.PLANNED)).hasSize(2)
+        assertThat(rc.details(AuditStatus.PLANNED)).hasSize(2)
                 .anyMatch(d -> d.startsWith("share: ") && d.contains("ModifyDBClusterSnapshotAttribute")
                         && d.contains("ValuesToAdd=[" + TARGET_ACCOUNT + "]"))
                 .anyMatch(d -> d.startsWith("copy: ") && d.contains("CopyDBClusterSnapshot")
                         && d.contains("TargetDBClusterSnapshotIdentifier=copy-" + source + "-one")
                         && d.contains("KmsKeyId=" + kmsKey) && d.contains("dbrefresh:managed=true"));
-        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditEntry.STARTED));
+        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditStatus.STARTED.id()));
     }
 
     @Test
@@ -188,7 +192,7 @@ class ClusterSnapshotEngineTest {
         SnapshotProgress onDate = engine.start(plan, request(plan, null, today, false), context(plan).ctx);
 
         assertThat(other).isInstanceOf(SnapshotProgress.Refused.class);
-        assertThat(((SnapshotProgress.Refused) other).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
+        assertThat(((SnapshotProgress.Refused) other).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_FOUND);
         assertThat(((SnapshotProgress.Ready) onDate).snapshotId()).isEqualTo("copy-" + source + "-today");
     }
 
@@ -200,8 +204,8 @@ class ClusterSnapshotEngineTest {
         SnapshotProgress progress = engine.start(plan, request(plan, null, null, false), rc.ctx);
 
         assertThat(progress).isInstanceOf(SnapshotProgress.Refused.class);
-        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo("SNAPSHOT_NOT_FOUND");
-        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditEntry.STARTED));
+        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_FOUND);
+        assertThat(rc.audit).noneMatch(e -> e.status().equals(AuditStatus.STARTED.id()));
     }
 
     @Test
@@ -253,7 +257,7 @@ class ClusterSnapshotEngineTest {
 
         assertThat(progress).isInstanceOf(SnapshotProgress.Refused.class);
         SnapshotProgress.Refused refused = (SnapshotProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(refused.message()).contains(other).contains("not of the plan's source cluster " + source);
         assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot",
                 "DeleteDBClusterSnapshot");
@@ -270,7 +274,7 @@ class ClusterSnapshotEngineTest {
 
         SnapshotProgress progress = engine.start(plan, request(plan, null, null, false), context(plan).ctx);
 
-        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot");
     }
 
@@ -286,7 +290,7 @@ class ClusterSnapshotEngineTest {
                 context(plan).ctx);
 
         SnapshotProgress.Refused refused = (SnapshotProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("SNAPSHOT_NOT_OF_SOURCE");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.SNAPSHOT_NOT_OF_SOURCE);
         assertThat(refused.message()).contains("in account " + MotoServer.ACCOUNT).contains("in account 111111111111");
         assertThat(CALLS.operations()).doesNotContain("ModifyDBClusterSnapshotAttribute", "CopyDBClusterSnapshot");
         assertThat(manualIds()).doesNotContain("copy-" + sameName + "-one");
@@ -310,7 +314,7 @@ class ClusterSnapshotEngineTest {
         assertThat(progress).isEqualTo(new SnapshotProgress.Ready(hashed, arn(source + "-one"), 0, null, true));
         assertThat(tags(describe(hashed))).containsEntry("dbrefresh:source-snapshot", arn(source + "-one"));
         assertThat(tags(describe(plainName))).doesNotContainKey("dbrefresh:source-snapshot");
-        assertThat(rc.details(AuditEntry.SKIPPED)).anyMatch(d -> d.startsWith("copy-name: " + plainName
+        assertThat(rc.details(AuditStatus.SKIPPED)).anyMatch(d -> d.startsWith("copy-name: " + plainName
                 + " exists but is not a copy of"));
         // a redelivery finds the hashed copy and does not copy again
         assertThat(again).isEqualTo(new SnapshotProgress.Ready(hashed, arn(source + "-one"), 0, null, false));
@@ -340,8 +344,8 @@ class ClusterSnapshotEngineTest {
 
         assertThat(progress).isInstanceOf(SnapshotProgress.Refused.class);
         SnapshotProgress.Refused refused = (SnapshotProgress.Refused) progress;
-        assertThat(refused.step()).isEqualTo("copy");
-        assertThat(refused.errorCode()).isEqualTo("KMS_KEY_NOT_ACCESSIBLE");
+        assertThat(refused.step()).isEqualTo(StepName.COPY);
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.KMS_KEY_NOT_ACCESSIBLE);
         assertThat(refused.message()).contains("must allow account " + TARGET_ACCOUNT).contains("aws/rds")
                 .contains("key ARN");
     }
@@ -354,7 +358,7 @@ class ClusterSnapshotEngineTest {
 
         SnapshotProgress progress = failing.start(plan, request(plan, null, null, false), context(plan).ctx);
 
-        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo("SNAPSHOT_QUOTA_EXCEEDED");
+        assertThat(((SnapshotProgress.Refused) progress).errorCode()).isEqualTo(ErrorCode.SNAPSHOT_QUOTA_EXCEEDED);
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.dbrefresh.engine.rds;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.ClusterRestored;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.InMemoryAuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
@@ -178,7 +180,7 @@ class ClusterUsersEngineTest {
         UsersEngine.Outcome outcome = engine.apply(plan, restored(plan, PG_EMPTY_DB), context(plan, "run-empty", 1));
 
         assertThat(outcome).isInstanceOfSatisfying(UsersEngine.Refused.class, r -> {
-            assertThat(r.errorCode()).isEqualTo("VERIFY_EMPTY");
+            assertThat(r.errorCode()).isEqualTo(ErrorCode.VERIFY_EMPTY);
             assertThat(r.message()).contains("target-cluster", PG_EMPTY_DB);
         });
     }
@@ -265,7 +267,7 @@ class ClusterUsersEngineTest {
 
     /** @return {@code step status} of every audit entry written but {@code started}, in order */
     private List<String> steps() {
-        return audit.written().stream().filter(e -> !AuditEntry.STARTED.equals(e.status()))
+        return audit.written().stream().filter(e -> !AuditStatus.STARTED.id().equals(e.status()))
                 .map(e -> e.step().replaceAll("#.*", "") + " " + e.status()).toList();
     }
 

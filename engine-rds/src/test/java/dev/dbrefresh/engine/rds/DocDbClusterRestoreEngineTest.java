@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.SnapshotReady;
@@ -88,7 +90,7 @@ class DocDbClusterRestoreEngineTest {
 
         RestoreProgress progress = engine.start(plan, COPY_ID, false, context(plan).ctx);
         for (int attempt = 1; attempt <= 40 && progress instanceof RestoreProgress.Waiting waiting; attempt++) {
-            progress = engine.poll(plan, new ClusterRestorePoll(plan.name(), COPY_ID, waiting.phase(), attempt,
+            progress = engine.poll(plan, new ClusterRestorePoll(plan.name(), COPY_ID, waiting.phase().id(), attempt,
                     Instant.now().plusSeconds(3600)), context(plan).ctx);
         }
 
@@ -102,7 +104,7 @@ class DocDbClusterRestoreEngineTest {
         assertThat(stub.lastCall("ModifyDBCluster").params()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "DBClusterIdentifier", "acc-docdb", "NewDBClusterIdentifier", oldName, "ApplyImmediately", "true"));
         assertThat(stub.clusterTags(oldName)).get().satisfies(tags -> assertThat(tags)
-                .containsEntry("dbrefresh:refresh-target", "true").doesNotContainKey(ClusterRestoreEngine.TAG_RUN));
+                .containsEntry("dbrefresh:refresh-target", "true").doesNotContainKey(Tags.RUN));
         assertThat(stub.clusterMembers(oldName)).contains(List.of(ClusterIdentifiers.oldInstance("acc-docdb-1", RUN_ID),
                 ClusterIdentifiers.oldInstance("acc-docdb-2", RUN_ID)));
         assertThat(stub.lastCall("RestoreDBClusterFromSnapshot").params())
@@ -118,8 +120,8 @@ class DocDbClusterRestoreEngineTest {
                 .containsEntry("Engine", "docdb"));
         assertThat(stub.clusterTags("acc-docdb")).get().satisfies(tags -> assertThat(tags)
                 .containsEntry("dbrefresh:refresh-target", "true")
-                .containsEntry(ClusterRestoreEngine.TAG_RUN, RUN_ID)
-                .containsEntry(ClusterRestoreEngine.TAG_SNAPSHOT, COPY_ID));
+                .containsEntry(Tags.RUN, RUN_ID)
+                .containsEntry(Tags.SNAPSHOT, COPY_ID));
         assertThat(stub.clusterMembers("acc-docdb")).contains(List.of("acc-docdb-1", "acc-docdb-2"));
         assertThat(stub.instanceStatus("acc-docdb-1")).contains("available");
         assertThat(stub.instanceStatus("acc-docdb-2")).contains("available");
@@ -133,7 +135,7 @@ class DocDbClusterRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, COPY_ID, false, context(plan).ctx);
 
         RestoreProgress.Refused refused = (RestoreProgress.Refused) progress;
-        assertThat(refused.errorCode()).isEqualTo("PREFLIGHT_INSTANCE_CLASS");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.PREFLIGHT_INSTANCE_CLASS);
         assertThat(refused.message()).contains("db.r6g.4xlarge").contains("old target acc-docdb intact under its name");
         assertThat(stub.lastCall("DescribeOrderableDBInstanceOptions").params())
                 .containsEntry("Engine", "docdb").containsEntry("DBInstanceClass", "db.r6g.4xlarge");
@@ -150,7 +152,7 @@ class DocDbClusterRestoreEngineTest {
         RestoreProgress.Refused refused = (RestoreProgress.Refused) engine.start(plan, COPY_ID, false,
                 context(plan).ctx);
 
-        assertThat(refused.errorCode()).isEqualTo("PREFLIGHT_SUBNET_GROUP");
+        assertThat(refused.errorCode()).isEqualTo(ErrorCode.PREFLIGHT_SUBNET_GROUP);
         assertThat(refused.message()).contains("no-such-subnets").contains("no-such-params");
         assertThat(stub.calls()).extracting(DocDbStub.Call::action).doesNotContain("ModifyDBCluster", "ModifyDBInstance",
                 "DeleteDBInstance", "DeleteDBCluster", "RestoreDBClusterFromSnapshot");
@@ -164,7 +166,7 @@ class DocDbClusterRestoreEngineTest {
         RestoreProgress progress = engine.start(plan, COPY_ID, false, context(plan).ctx);
 
         assertThat(progress).isInstanceOf(RestoreProgress.Refused.class);
-        assertThat(((RestoreProgress.Refused) progress).errorCode()).isEqualTo("GUARD_MISSING_TAG");
+        assertThat(((RestoreProgress.Refused) progress).errorCode()).isEqualTo(ErrorCode.GUARD_MISSING_TAG);
         assertThat(stub.calls()).extracting(DocDbStub.Call::action).doesNotContain("DeleteDBInstance", "DeleteDBCluster",
                 "ModifyDBCluster", "ModifyDBInstance");
     }

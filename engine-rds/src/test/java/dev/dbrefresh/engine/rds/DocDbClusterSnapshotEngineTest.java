@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
+import dev.dbrefresh.contracts.Tags;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.RecordingContext;
@@ -68,9 +70,9 @@ class DocDbClusterSnapshotEngineTest {
                 .containsEntry("KmsKeyId", KMS_KEY)
                 .doesNotContainKeys("SourceRegion", "PreSignedUrl");
         assertThat(stub.snapshotTags(copyId)).get().satisfies(tags -> assertThat(tags)
-                .containsEntry(ClusterSnapshotEngine.TAG_MANAGED, "true")
-                .containsEntry(ClusterSnapshotEngine.TAG_PLAN, plan.name())
-                .containsEntry(ClusterSnapshotEngine.TAG_SOURCE, newestArn)
+                .containsEntry(Tags.MANAGED, "true")
+                .containsEntry(Tags.PLAN, plan.name())
+                .containsEntry(Tags.SOURCE_SNAPSHOT, newestArn)
                 .containsEntry("team", "data"));
 
         SnapshotProgress polled = started;
@@ -84,7 +86,7 @@ class DocDbClusterSnapshotEngineTest {
         SnapshotProgress second = engine.start(plan, request(plan), again.ctx);
 
         assertThat(second).isEqualTo(new SnapshotProgress.Ready(copyId, newestArn, 0, null, false));
-        assertThat(again.details(AuditEntry.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy " + copyId + " exists"));
+        assertThat(again.details(AuditStatus.SKIPPED)).anyMatch(d -> d.startsWith("copy: copy " + copyId + " exists"));
         assertThat(stub.calls("CopyDBClusterSnapshot")).hasSize(1);
         assertThat(stub.calls("ModifyDBClusterSnapshotAttribute")).isEmpty();
     }

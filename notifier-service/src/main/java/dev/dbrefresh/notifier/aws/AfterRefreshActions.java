@@ -1,5 +1,6 @@
 package dev.dbrefresh.notifier.aws;
 
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.NotificationSettings;
@@ -14,9 +15,9 @@ import java.util.Optional;
  * What a plan asks for after a successful refresh, each an audited step of its own and each skipped when
  * the plan does not ask for it:
  * <ol>
- *   <li>{@value #PARAMETER_STEP}: the new endpoint into {@code notifications.endpoint-parameter}
+ *   <li>{@link StepName#ENDPOINT_PARAMETER}: the new endpoint into {@code notifications.endpoint-parameter}
  *       ({@link EndpointParameterWriter});</li>
- *   <li>{@value #PIPELINE_STEP}: {@code StartPipelineExecution} of {@code notifications.pipeline}
+ *   <li>{@link StepName#START_PIPELINE}: {@code StartPipelineExecution} of {@code notifications.pipeline}
  *       ({@link PipelineStarter});</li>
  *   <li>the plan's engine's clean-up ({@link CleanupEngine#afterSuccess}): the cluster engines delete the old
  *       target and old snapshot copies, {@code dynamodb} prunes older tables; postgres has none.</li>
@@ -28,11 +29,6 @@ import java.util.Optional;
  */
 @Singleton
 public class AfterRefreshActions {
-
-    /** Audit step of the endpoint parameter. */
-    public static final String PARAMETER_STEP = "endpoint-parameter";
-    /** Audit step of the pipeline start. */
-    public static final String PIPELINE_STEP = "start-pipeline";
 
     private final EndpointParameterWriter parameters;
     private final PipelineStarter pipelines;
@@ -59,11 +55,11 @@ public class AfterRefreshActions {
     public void run(RefreshPlan plan, UsersApplied applied, StepContext ctx) throws Exception {
         NotificationSettings n = plan.notifications() == null ? NotificationSettings.NONE : plan.notifications();
         if (n.endpointParameter() != null) {
-            ctx.step(PARAMETER_STEP, () -> parameters.write(n.endpointParameter(), applied.endpoint()),
+            ctx.step(StepName.ENDPOINT_PARAMETER, () -> parameters.write(n.endpointParameter(), applied.endpoint()),
                     v -> n.endpointParameter() + " = " + applied.endpoint() + " (version " + v + ")");
         }
         if (n.pipeline() != null) {
-            ctx.step(PIPELINE_STEP, () -> pipelines.start(n.pipeline(), ctx.runId()),
+            ctx.step(StepName.START_PIPELINE, () -> pipelines.start(n.pipeline(), ctx.runId()),
                     id -> "started pipeline " + n.pipeline() + ", execution " + id);
         }
         Optional<CleanupEngine> cleanup = cleanups.find(plan.engineType());

@@ -1,5 +1,7 @@
 package dev.dbrefresh.notifier.domain;
 
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.RefreshCompleted;
 import dev.dbrefresh.contracts.RefreshFailed;
@@ -73,7 +75,7 @@ public class NotifyStep {
                     + " was changed; the calls a refresh would make are the 'planned' steps of run " + ctx.runId();
             Notification n = new Notification(ctx.runId(), applied.plan(), "dry-run", applied.snapshotId(),
                     applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now(), null);
-            ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
+            ctx.step(StepName.NOTIFY, () -> send(plan, n), q -> "sent to " + q);
             return;
         }
         if (plan.isPresent()) {
@@ -85,7 +87,7 @@ public class NotifyStep {
         Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
                 applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
                 steps(ctx.runId()), Instant.now(), null);
-        ctx.step("notify", () -> send(plan, n), q -> "sent to " + q);
+        ctx.step(StepName.NOTIFY, () -> send(plan, n), q -> "sent to " + q);
         ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
         leases.releaseRun(ctx.runId());
     }
@@ -106,7 +108,7 @@ public class NotifyStep {
                 + (state == null ? "" : " [now: " + state + "]");
         Notification n = new Notification(ctx.runId(), failed.plan(), "failed", null, null, 0, List.of(), failed.step(),
                 failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now(), state);
-        ctx.step("notify-failure", () -> send(plan, n), q -> "sent to " + q);
+        ctx.step(StepName.NOTIFY_FAILURE, () -> send(plan, n), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
         // By run id, so the target need not be reachable to be released.
         leases.releaseRun(ctx.runId());
@@ -130,7 +132,7 @@ public class NotifyStep {
                 + plan.map(RefreshPlan::notifications).map(s -> s.topicArn()).map(t -> " / " + t).orElse("");
         String why = "the failure notification (" + failed.errorCode() + " in " + failed.service() + " step "
                 + failed.step() + ") could not be sent to " + channel + ": " + ErrorCodes.describe(failure);
-        ctx.step("release-lease", () -> {
+        ctx.step(StepName.RELEASE_LEASE, () -> {
             int released = leases.releaseRun(ctx.runId());
             return why + "; " + (released == 0 ? "the run held no lease" : "the run's lease on "
                     + plan.map(RefreshPlan::targetId).orElse("its target") + " was released");
@@ -151,7 +153,7 @@ public class NotifyStep {
 
     private List<String> steps(String runId) {
         return audit.entries(runId).stream()
-                .filter(e -> !AuditEntry.STARTED.equals(e.status()) && !AuditEntry.RECORDED.equals(e.status()))
+                .filter(e -> !e.is(AuditStatus.STARTED) && !e.is(AuditStatus.RECORDED))
                 .map(e -> e.service() + "/" + e.step() + " " + e.status() + " " + e.durationMs() + "ms")
                 .toList();
     }

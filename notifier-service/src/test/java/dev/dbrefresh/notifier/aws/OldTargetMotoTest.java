@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.UsersApplied;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.engine.rds.ClusterApis;
@@ -96,7 +97,7 @@ class OldTargetMotoTest {
         });
         assertThat(rds.describeDBClusterSnapshots(r -> r.snapshotType("manual")).dbClusterSnapshots())
                 .anyMatch(s -> s.dbClusterSnapshotIdentifier().equals(ClusterIdentifiers.finalSnapshot(target, runId)));
-        assertThat(rc.details("succeeded")).anyMatch(d -> d.startsWith("delete-old-target: ")
+        assertThat(rc.details(AuditStatus.SUCCEEDED)).anyMatch(d -> d.startsWith("delete-old-target: ")
                 && d.contains("DeleteDBCluster " + old));
 
         CALLS.clear();

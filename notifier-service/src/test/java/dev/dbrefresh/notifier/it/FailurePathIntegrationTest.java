@@ -1,13 +1,16 @@
 package dev.dbrefresh.notifier.it;
 
+import dev.dbrefresh.contracts.StepName;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.runtime.messaging.ErrorCodes;
 import dev.dbrefresh.runtime.messaging.EventConsumer;
@@ -52,25 +55,25 @@ class FailurePathIntegrationTest {
     private static final Map<String, String> AWS_ERRORS = new LinkedHashMap<>();
 
     static {
-        AWS_ERRORS.put("Throttling", ErrorCodes.AWS_THROTTLED);
-        AWS_ERRORS.put("ThrottlingException", ErrorCodes.AWS_THROTTLED);
-        AWS_ERRORS.put("RequestLimitExceeded", ErrorCodes.AWS_THROTTLED);
-        AWS_ERRORS.put("TooManyRequestsException", ErrorCodes.AWS_THROTTLED);
-        AWS_ERRORS.put("ResourceNotFoundException", ErrorCodes.AWS_RESOURCE_NOT_FOUND);
-        AWS_ERRORS.put("ParameterNotFound", ErrorCodes.AWS_RESOURCE_NOT_FOUND);
-        AWS_ERRORS.put("DBClusterNotFoundFault", ErrorCodes.AWS_RESOURCE_NOT_FOUND);
-        AWS_ERRORS.put("AWS.SimpleQueueService.NonExistentQueue", ErrorCodes.AWS_RESOURCE_NOT_FOUND);
-        AWS_ERRORS.put("AccessDeniedException", ErrorCodes.AWS_ACCESS_DENIED);
-        AWS_ERRORS.put("AuthorizationError", ErrorCodes.AWS_ACCESS_DENIED);
-        AWS_ERRORS.put("UnrecognizedClientException", ErrorCodes.AWS_AUTH_FAILED);
-        AWS_ERRORS.put("InvalidDBClusterStateFault", ErrorCodes.AWS_INVALID_STATE);
-        AWS_ERRORS.put("ResourceInUseException", ErrorCodes.AWS_INVALID_STATE);
-        AWS_ERRORS.put("DBClusterAlreadyExistsFault", ErrorCodes.AWS_ALREADY_EXISTS);
-        AWS_ERRORS.put("SnapshotQuotaExceeded", ErrorCodes.AWS_QUOTA_EXCEEDED);
-        AWS_ERRORS.put("InvalidParameterValue", ErrorCodes.AWS_INVALID_REQUEST);
-        AWS_ERRORS.put("KMSKeyNotAccessibleFault", ErrorCodes.AWS_KMS_ERROR);
-        AWS_ERRORS.put("InternalFailure", ErrorCodes.AWS_SERVICE_UNAVAILABLE);
-        AWS_ERRORS.put("SomeCodeAddedNextYear", ErrorCodes.AWS_ERROR);
+        AWS_ERRORS.put("Throttling", ErrorCode.AWS_THROTTLED.code());
+        AWS_ERRORS.put("ThrottlingException", ErrorCode.AWS_THROTTLED.code());
+        AWS_ERRORS.put("RequestLimitExceeded", ErrorCode.AWS_THROTTLED.code());
+        AWS_ERRORS.put("TooManyRequestsException", ErrorCode.AWS_THROTTLED.code());
+        AWS_ERRORS.put("ResourceNotFoundException", ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
+        AWS_ERRORS.put("ParameterNotFound", ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
+        AWS_ERRORS.put("DBClusterNotFoundFault", ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
+        AWS_ERRORS.put("AWS.SimpleQueueService.NonExistentQueue", ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
+        AWS_ERRORS.put("AccessDeniedException", ErrorCode.AWS_ACCESS_DENIED.code());
+        AWS_ERRORS.put("AuthorizationError", ErrorCode.AWS_ACCESS_DENIED.code());
+        AWS_ERRORS.put("UnrecognizedClientException", ErrorCode.AWS_AUTH_FAILED.code());
+        AWS_ERRORS.put("InvalidDBClusterStateFault", ErrorCode.AWS_INVALID_STATE.code());
+        AWS_ERRORS.put("ResourceInUseException", ErrorCode.AWS_INVALID_STATE.code());
+        AWS_ERRORS.put("DBClusterAlreadyExistsFault", ErrorCode.AWS_ALREADY_EXISTS.code());
+        AWS_ERRORS.put("SnapshotQuotaExceeded", ErrorCode.AWS_QUOTA_EXCEEDED.code());
+        AWS_ERRORS.put("InvalidParameterValue", ErrorCode.AWS_INVALID_REQUEST.code());
+        AWS_ERRORS.put("KMSKeyNotAccessibleFault", ErrorCode.AWS_KMS_ERROR.code());
+        AWS_ERRORS.put("InternalFailure", ErrorCode.AWS_SERVICE_UNAVAILABLE.code());
+        AWS_ERRORS.put("SomeCodeAddedNextYear", ErrorCode.AWS_ERROR.code());
     }
 
     /** Plan name for the SDK client error case (no AWS code at all). */
@@ -123,7 +126,7 @@ class FailurePathIntegrationTest {
 
         runs.forEach((plan, runId) -> {
             JsonNode n = Inbox.json(notifications.first(runId));
-            String expected = plan.equals(CLIENT_ERROR_PLAN) ? ErrorCodes.AWS_CLIENT_ERROR : AWS_ERRORS.get(awsCode(plan));
+            String expected = plan.equals(CLIENT_ERROR_PLAN) ? ErrorCode.AWS_CLIENT_ERROR.code() : AWS_ERRORS.get(awsCode(plan));
             assertThat(n.path("result").asText()).isEqualTo("failed");
             assertThat(n.path("errorCode").asText()).as("code of %s", plan).isEqualTo(expected)
                     .matches(RefreshFailed.ERROR_CODE);
@@ -155,14 +158,16 @@ class FailurePathIntegrationTest {
 
         List<AuditEntry> audit = stack.auditOf(runId);
         // one attempt per receive the redrive policy allows, then no new failure event: the path did not loop
-        assertThat(audit).filteredOn(e -> e.step().equals("notify-failure") && e.status().equals(AuditEntry.STARTED))
+        assertThat(audit).filteredOn(e -> e.step().equals("notify-failure")
+                && e.status().equals(AuditStatus.STARTED.id()))
                 .hasSize(MAX_RECEIVES);
         assertThat(audit).filteredOn(e -> e.sortKey().endsWith("#notify-failure#failed#final")).singleElement()
                 .satisfies(e -> {
-                    assertThat(e.errorCode()).isEqualTo(ErrorCodes.AWS_RESOURCE_NOT_FOUND);
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
                     assertThat(e.details()).contains("no further refresh.failed");
                 });
-        assertThat(audit).filteredOn(e -> e.step().equals("release-lease") && e.status().equals(AuditEntry.SUCCEEDED))
+        assertThat(audit).filteredOn(e -> e.step().equals("release-lease")
+                && e.status().equals(AuditStatus.SUCCEEDED.id()))
                 .singleElement().satisfies(e -> assertThat(e.details())
                         .contains("failure notification").contains("could not be sent to " + MISSING_QUEUE)
                         .contains("lease on postgres://127.0.0.1:5432/" + database("unsent") + " was released"));
@@ -185,7 +190,7 @@ class FailurePathIntegrationTest {
                 EventType.USERS_APPLIED.typeName(), EventType.REFRESH_FAILED.typeName());
         assertThat(stack.leases().holder(target("unsent-done"))).isEmpty();
         assertThat(stack.auditOf(runId)).filteredOn(e -> e.step().equals("release-lease")
-                && e.status().equals(AuditEntry.SUCCEEDED)).singleElement()
+                && e.status().equals(AuditStatus.SUCCEEDED.id())).singleElement()
                 .satisfies(e -> assertThat(e.details()).contains("could not be sent to " + MISSING_QUEUE)
                         .contains("was released"));
     }
@@ -207,7 +212,7 @@ class FailurePathIntegrationTest {
 
             @Override
             public void handle(EventEnvelope envelope, DbRefreshEvent event, StepContext context) throws Exception {
-                context.step("pick-snapshot", () -> {
+                context.step(StepName.PICK_SNAPSHOT, () -> {
                     throw error(event.plan());
                 }, r -> "never");
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.Samples;
 import dev.dbrefresh.runtime.testing.ServiceStack;
@@ -87,7 +88,7 @@ class NotifierServiceIntegrationTest {
 
         stack.awaitDrained(Routing.NOTIFIER_QUEUE);
         assertThat(stack.leases().holder(target("done"))).isEmpty();
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status())).singleElement()
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status())).singleElement()
                 .satisfies(e -> {
                     assertThat(e.step()).isEqualTo("notify");
                     assertThat(e.details()).isEqualTo("sent to " + Routing.NOTIFICATIONS_QUEUE);
@@ -117,7 +118,7 @@ class NotifierServiceIntegrationTest {
 
         stack.awaitDrained(Routing.NOTIFIER_QUEUE);
         assertThat(stack.leases().holder(target("failed"))).isEmpty();
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .extracting(AuditEntry::step).containsExactly("notify-failure");
     }
 

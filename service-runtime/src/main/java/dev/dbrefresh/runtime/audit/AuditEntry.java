@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.audit;
 
+import dev.dbrefresh.contracts.StepName;
 import java.time.Instant;
 
 /**
@@ -11,9 +12,10 @@ import java.time.Instant;
  *                   write is conditional on the key being new)
  * @param at         when the transition happened (UTC)
  * @param service    service that wrote it, e.g. {@code cluster-service}
- * @param step       step name, e.g. {@code restore}
- * @param status     {@code started}, {@code succeeded}, {@code failed}, {@code skipped}, {@code waiting},
- *                   {@code planned} (dry-run: a change that was not made), {@code ignored} or {@code rejected}
+ * @param step       step name ({@link StepName#id()}, or {@code <id>:<instance>}), e.g. {@code restore}
+ * @param status     an {@link AuditStatus#id()}: {@code started}, {@code succeeded}, {@code failed}, {@code skipped},
+ *                   {@code waiting}, {@code planned} (dry-run: a change that was not made), {@code ignored},
+ *                   {@code recorded} or {@code rejected}
  * @param durationMs duration of the step in milliseconds for {@code succeeded}/{@code failed}, else 0
  * @param details    human-readable details (never secrets)
  * @param errorCode  error code for {@code failed}/{@code rejected}, else {@code null}
@@ -23,22 +25,19 @@ import java.time.Instant;
 public record AuditEntry(String runId, String sortKey, Instant at, String service, String step, String status,
         long durationMs, String details, String errorCode, String eventId, String plan) {
 
-    /** Status of a step that began. */
-    public static final String STARTED = "started";
-    /** Status of a step that finished. */
-    public static final String SUCCEEDED = "succeeded";
-    /** Status of a step that failed. */
-    public static final String FAILED = "failed";
-    /** Status of a step with nothing to do (e.g. copy already exists). */
-    public static final String SKIPPED = "skipped";
-    /** Status of a long step that is not finished yet; a delayed poll message checks again. */
-    public static final String WAITING = "waiting";
-    /** Status of a change a dry-run would have made. */
-    public static final String PLANNED = "planned";
-    /** Status of a foreign message (e.g. an AWS Backup notification) that started nothing. */
-    public static final String IGNORED = "ignored";
-    /** Status of data a step recorded for later reading (e.g. every table's verified count). */
-    public static final String RECORDED = "recorded";
-    /** Status of a message refused before any step (malformed, unknown type). */
-    public static final String REJECTED = "rejected";
+    /**
+     * @param status a status
+     * @return whether this entry has it
+     */
+    public boolean is(AuditStatus status) {
+        return status.id().equals(this.status);
+    }
+
+    /**
+     * @param step a step
+     * @return whether this entry is of that step (for a step made per instance, of any instance)
+     */
+    public boolean isStep(StepName step) {
+        return step.names(this.step);
+    }
 }

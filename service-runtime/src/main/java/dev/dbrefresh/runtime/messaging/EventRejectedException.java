@@ -1,5 +1,7 @@
 package dev.dbrefresh.runtime.messaging;
 
+import dev.dbrefresh.contracts.ErrorCode;
+
 /**
  * Thrown by a handler when a well-formed event does not fit its plan: it names another database,
  * endpoint, cluster, table, engine or snapshot than the plan (with the run's allowed values) derives.
@@ -10,7 +12,7 @@ package dev.dbrefresh.runtime.messaging;
 public class EventRejectedException extends RuntimeException {
 
     /** Audit error code of a rejected event. */
-    public static final String ERROR_CODE = "EVENT_NOT_OF_PLAN";
+    public static final ErrorCode ERROR_CODE = ErrorCode.EVENT_NOT_OF_PLAN;
 
     /** @param reason what in the event differs from the plan, and what the plan says instead */
     public EventRejectedException(String reason) {

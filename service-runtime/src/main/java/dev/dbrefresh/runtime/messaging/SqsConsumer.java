@@ -2,14 +2,17 @@ package dev.dbrefresh.runtime.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.MalformedEventException;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.context.event.StartupEvent;
@@ -245,7 +248,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             }
             event = EventCodec.payload(envelope);
         } catch (MalformedEventException e) {
-            deadLetter(message, e.getMessage(), "MALFORMED_MESSAGE");
+            deadLetter(message, e.getMessage(), ErrorCode.MALFORMED_MESSAGE);
             return;
         }
 
@@ -345,8 +348,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             if (t.ignoredReason() != null) {
                 LOG.info("{} ignored: {}", t.source(), t.ignoredReason());
                 audit.record(new AuditEntry(IGNORED_RUN, clock.instant() + "#" + settings.getService() + "#"
-                        + message.messageId() + "#translate#ignored#final", clock.instant(), settings.getService(),
-                        "translate", AuditEntry.IGNORED, 0, t.source() + ": " + t.ignoredReason(), null, null, null));
+                        + message.messageId() + "#" + StepName.TRANSLATE.id() + "#" + AuditStatus.IGNORED.id()
+                        + "#final", clock.instant(), settings.getService(), StepName.TRANSLATE.id(),
+                        AuditStatus.IGNORED.id(), 0, t.source() + ": " + t.ignoredReason(), null, null, null));
             }
             for (EventEnvelope event : t.events()) {
                 publisher.publish(event);
@@ -388,7 +392,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private void giveUp(EventEnvelope envelope, DbRefreshEvent event, EventConsumer consumer, StepContext context,
             Exception e, int receives) {
         // The run is marked failed now; SQS moves the message to the DLQ on its next receive.
-        String step = context.currentStep() == null ? "handle" : context.currentStep();
+        String step = context.currentStepId() == null ? StepName.HANDLE.id() : context.currentStepId();
         // A failure to handle a failure is not announced with another refresh.failed: that event would be
         // routed back to the same consumer, fail the same way, and loop (issue 7, property 11).
         boolean failurePath = event instanceof RefreshFailed;
@@ -396,8 +400,8 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)"
                 + (failurePath ? "; no further refresh.failed is published for a failed refresh.failed" : "");
         audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
-                AuditEntry.FAILED, "final"), clock.instant(), settings.getService(), step, AuditEntry.FAILED, 0, message,
-                ErrorCodes.of(e), envelope.id(), event.plan()));
+                AuditStatus.FAILED, "final"), clock.instant(), settings.getService(), step, AuditStatus.FAILED.id(), 0,
+                message, ErrorCodes.of(e), envelope.id(), event.plan()));
         if (failurePath) {
             LOG.error("run {}: gave up on {} {}: {}", envelope.runId(), envelope.type(), envelope.id(), message);
         } else {
@@ -416,14 +420,15 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
     }
 
-    private void deadLetter(Message message, String reason, String errorCode) {
+    private void deadLetter(Message message, String reason, ErrorCode errorCode) {
         String dlq = Routing.dlqName(settings.getQueue());
         LOG.warn("message {} rejected to {}: {}", message.messageId(), dlq, reason);
         publisher.sendRaw(dlq, message.body(), Map.of("reason", truncate(reason, 1000), "sourceQueue", settings.getQueue()));
         String runId = bestEffortRunId(message.body());
-        audit.record(new AuditEntry(runId, clock.instant() + "#" + settings.getService() + "#receive#rejected#"
-                + message.messageId(), clock.instant(), settings.getService(), "receive", AuditEntry.REJECTED, 0,
-                "message " + message.messageId() + " moved to " + dlq + ": " + reason, errorCode, null, null));
+        audit.record(new AuditEntry(runId, clock.instant() + "#" + settings.getService() + "#" + StepName.RECEIVE.id()
+                + "#" + AuditStatus.REJECTED.id() + "#" + message.messageId(), clock.instant(), settings.getService(),
+                StepName.RECEIVE.id(), AuditStatus.REJECTED.id(), 0, "message " + message.messageId() + " moved to "
+                + dlq + ": " + reason, errorCode.code(), null, null));
         delete(message);
     }
 

@@ -1,10 +1,13 @@
 package dev.dbrefresh.runtime.messaging;
 
 import dev.dbrefresh.contracts.DbRefreshEvent;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.RefreshFailed;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -14,6 +17,9 @@ import java.util.function.Function;
  * What a handler uses while handling one delivery of one event: steps written to the audit log,
  * events published with the right correlation and causation ids, and domain failures reported as
  * {@code refresh.failed}.
+ *
+ * <p>Steps are {@link StepName}s and failures {@link ErrorCode}s; the audit log and {@code refresh.failed} carry
+ * their wire strings ({@link StepName#id()}, {@link ErrorCode#code()}).
  */
 public class StepContext {
 
@@ -27,7 +33,8 @@ public class StepContext {
     private final AuditLog audit;
     private final EventPublisher publisher;
     private final Clock clock;
-    private volatile String currentStep;
+    private volatile StepName currentStep;
+    private volatile String currentStepId;
     private volatile boolean changed;
     private volatile boolean failed;
     private volatile Runnable keepAlive = () -> { };
@@ -86,9 +93,17 @@ public class StepContext {
         return attempt;
     }
 
-    /** @return the step running now, or the last one that ran */
-    public String currentStep() {
+    /** @return the step running now, or the last one that ran; {@code null} before the first */
+    public StepName currentStep() {
         return currentStep;
+    }
+
+    /**
+     * @return the step running now, or the last one that ran, as the audit log names it: its id, or
+     *         {@code <id>:<instance>} for a step made per instance; {@code null} before the first
+     */
+    public String currentStepId() {
+        return currentStepId;
     }
 
     /** @return whether a step of this delivery reported a change to the target ({@link #markChanged()}) */
@@ -122,8 +137,8 @@ public class StepContext {
      *
      * @param step step name
      */
-    public void enter(String step) {
-        currentStep = step;
+    public void enter(StepName step) {
+        now(step, step.id());
     }
 
     /** Records that the target has been changed, for the {@code changed} flag of a later failure. */
@@ -142,18 +157,40 @@ public class StepContext {
      * @return the step's result
      * @throws Exception what the step threw, after it was recorded
      */
-    public <T> T step(String step, Callable<T> body, Function<T, String> describe) throws Exception {
-        currentStep = step;
+    public <T> T step(StepName step, Callable<T> body, Function<T, String> describe) throws Exception {
+        return run(step, step.id(), body, describe);
+    }
+
+    /**
+     * Runs a step made once per instance (e.g. one rename per cluster instance), as {@link #step(StepName,
+     * Callable, Function)} does; the audit log names it {@code <id>:<instance>} ({@link StepName#at}).
+     *
+     * @param step     step name, e.g. {@code rename-instance}
+     * @param instance what this run of the step acts on, e.g. an instance identifier
+     * @param body     the step
+     * @param describe turns the step's result into the audit details
+     * @param <T>      result type
+     * @return the step's result
+     * @throws Exception what the step threw, after it was recorded
+     */
+    public <T> T step(StepName step, String instance, Callable<T> body, Function<T, String> describe)
+            throws Exception {
+        return run(step, step.at(instance), body, describe);
+    }
+
+
+    private <T> T run(StepName step, String id, Callable<T> body, Function<T, String> describe) throws Exception {
+        now(step, id);
         Instant start = clock.instant();
-        write(step, AuditEntry.STARTED, 0, null, null, "a" + attempt);
+        write(id, AuditStatus.STARTED, 0, null, null, "a" + attempt);
         T result;
         try {
             result = body.call();
         } catch (Exception | Error e) {
-            write(step, AuditEntry.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
+            write(id, AuditStatus.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
             throw e;
         }
-        write(step, AuditEntry.SUCCEEDED, millisSince(start), describe.apply(result), null, "final");
+        write(id, AuditStatus.SUCCEEDED, millisSince(start), describe.apply(result), null, "final");
         return result;
     }
 
@@ -163,9 +200,9 @@ public class StepContext {
      * @param step    step name
      * @param details why, e.g. {@code copy exists}
      */
-    public void skipped(String step, String details) {
-        currentStep = step;
-        write(step, AuditEntry.SKIPPED, 0, details, null, "final");
+    public void skipped(StepName step, String details) {
+        now(step, step.id());
+        write(step.id(), AuditStatus.SKIPPED, 0, details, null, "final");
     }
 
     /**
@@ -174,9 +211,9 @@ public class StepContext {
      * @param step    step name, e.g. {@code copy}
      * @param details what is awaited and when it is checked next
      */
-    public void waiting(String step, String details) {
-        currentStep = step;
-        write(step, AuditEntry.WAITING, 0, details, null, "final");
+    public void waiting(StepName step, String details) {
+        now(step, step.id());
+        write(step.id(), AuditStatus.WAITING, 0, details, null, "final");
     }
 
     /**
@@ -187,8 +224,8 @@ public class StepContext {
      * @param part    part number, from 1
      * @param details the data
      */
-    public void recorded(String step, int part, String details) {
-        write(step, AuditEntry.RECORDED, 0, details, null, "part" + part);
+    public void recorded(StepName step, int part, String details) {
+        write(step.id(), AuditStatus.RECORDED, 0, details, null, "part" + part);
     }
 
     /**
@@ -197,10 +234,10 @@ public class StepContext {
      * @param step    step name
      * @param details the call that was not made
      */
-    public void planned(String step, String details) {
-        currentStep = step;
+    public void planned(StepName step, String details) {
+        now(step, step.id());
         // Several planned calls of one step (one per instance, say) each need their own audit key.
-        write(step, AuditEntry.PLANNED, 0, details, null, "p" + Integer.toHexString(details.hashCode()));
+        write(step.id(), AuditStatus.PLANNED, 0, details, null, "p" + Integer.toHexString(details.hashCode()));
     }
 
     /**
@@ -237,27 +274,34 @@ public class StepContext {
      * Ends the run with a domain failure: writes {@code failed} to the audit log and publishes
      * {@code refresh.failed}. The delivery is then acknowledged: retrying cannot fix it.
      *
-     * @param step      step that refused or failed
-     * @param errorCode stable error code, e.g. {@code SNAPSHOT_NOT_FOUND}; one not matching
-     *                  {@link RefreshFailed#ERROR_CODE} is normalized ({@link RefreshFailed#normalizeErrorCode})
+     * @param step      step that refused or failed; when it is the step running now and that one was made per
+     *                  instance ({@link #step(StepName, String, Callable, Function)}), the failure names that
+     *                  instance as the step's own entries do ({@link #currentStepId()})
+     * @param errorCode stable error code, e.g. {@link ErrorCode#SNAPSHOT_NOT_FOUND}
      * @param message   what was wrong and what to do
      */
-    public void fail(String step, String errorCode, String message) {
-        currentStep = step;
+    public void fail(StepName step, ErrorCode errorCode, String message) {
+        String id = step == currentStep && currentStepId != null ? currentStepId : step.id();
+        now(step, id);
         failed = true;
-        // The event normalizes a code that is not dbrefresh's own; the audit entry says the same, in full.
-        RefreshFailed event = new RefreshFailed(plan, service, step, errorCode, message, changed);
-        write(step, AuditEntry.FAILED, 0, event.message(), event.errorCode(), "final");
+        RefreshFailed event = new RefreshFailed(plan, service, id, errorCode.code(), message, changed);
+        write(id, AuditStatus.FAILED, 0, event.message(), event.errorCode(), "final");
         // The event stays small whatever the message lists (thousands of mismatched tables, say).
         String bounded = event.message().length() <= MAX_FAILURE_MESSAGE_CHARS ? event.message()
                 : event.message().substring(0, MAX_FAILURE_MESSAGE_CHARS) + "... (the whole message is in the audit log)";
-        publish(new RefreshFailed(plan, service, step, event.errorCode(), bounded, changed));
+        publish(new RefreshFailed(plan, service, id, event.errorCode(), bounded, changed));
     }
 
-    private void write(String step, String status, long durationMs, String details, String errorCode, String attemptTag) {
-        String sortKey = sortKey(envelope, service, step, status, attemptTag);
-        audit.record(new AuditEntry(runId(), sortKey, clock.instant(), service, step, status, durationMs, details,
-                errorCode, envelope.id(), plan));
+    private void now(StepName step, String id) {
+        currentStep = step;
+        currentStepId = id;
+    }
+
+    private void write(String stepId, AuditStatus status, long durationMs, String details, String errorCode,
+            String attemptTag) {
+        String sortKey = sortKey(envelope, service, stepId, status, attemptTag);
+        audit.record(new AuditEntry(runId(), sortKey, clock.instant(), service, stepId, status.id(), durationMs,
+                details, errorCode, envelope.id(), plan));
     }
 
     /**
@@ -267,13 +311,15 @@ public class StepContext {
      *
      * @param envelope   the event being handled
      * @param service    service name
-     * @param step       step name
+     * @param stepId     step as the audit log names it ({@link #currentStepId()})
      * @param status     transition status
      * @param attemptTag {@code a<receive count>}, or {@code final} for transitions written once per event
      * @return the sort key
      */
-    public static String sortKey(EventEnvelope envelope, String service, String step, String status, String attemptTag) {
-        return envelope.time() + "#" + service + "#" + envelope.id() + "#" + step + "#" + status + "#" + attemptTag;
+    public static String sortKey(EventEnvelope envelope, String service, String stepId, AuditStatus status,
+            String attemptTag) {
+        return envelope.time() + "#" + service + "#" + envelope.id() + "#" + stepId + "#" + status.id() + "#"
+                + attemptTag;
     }
 
     private long millisSince(Instant start) {

@@ -2,6 +2,8 @@ package dev.dbrefresh.runtime.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.params.ParameterStore;
 import io.micronaut.context.BeanProvider;
 import jakarta.inject.Inject;
@@ -167,10 +169,11 @@ public class PlanResolver {
     public Optional<RefreshPlan> forRun(String planName, dev.dbrefresh.runtime.messaging.StepContext ctx) {
         try {
             Optional<Resolved> resolved = resolve(planName, ctx.planValues());
-            resolved.filter(r -> !r.sources().isEmpty()).ifPresent(r -> ctx.skipped("plan-values", r.describe()));
+            resolved.filter(r -> !r.sources().isEmpty()).ifPresent(r -> ctx.skipped(StepName.PLAN_VALUES,
+                    r.describe()));
             return resolved.map(Resolved::plan);
         } catch (PlanException e) {
-            ctx.fail("plan", "PLAN_INVALID", e.getMessage() + "; nothing was changed");
+            ctx.fail(StepName.PLAN, ErrorCode.PLAN_INVALID, e.getMessage() + "; nothing was changed");
             return Optional.empty();
         }
     }

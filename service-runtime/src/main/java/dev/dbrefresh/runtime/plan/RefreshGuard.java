@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.plan;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -43,18 +44,19 @@ public final class RefreshGuard {
         }
         DatabaseEndpoint target = plan.target();
         if (target.sameDatabaseAs(plan.source())) {
-            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
-                    + " source " + target.display() + "; a refresh would delete the production database. Point"
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IS_SOURCE, "plan '" + plan.name() + "' targets"
+                    + " its own source " + target.display() + "; a refresh would delete the production database. Point"
                     + " target at the non-production database"));
         }
         if (BUILT_IN_PROTECTED.contains(target.database())) {
-            return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target database '" + target.database()
-                    + "' is a built-in protected database " + BUILT_IN_PROTECTED + "; choose another target"));
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_PROTECTED_TARGET, "target database '"
+                    + target.database() + "' is a built-in protected database " + BUILT_IN_PROTECTED
+                    + "; choose another target"));
         }
         for (String p : plan.protectedPatterns()) {
             if (Pattern.compile(p).matcher(target.database()).matches()) {
-                return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target database '" + target.database()
-                        + "' matches protected pattern '" + p + "' of plan '" + plan.name()
+                return Optional.of(new GuardViolation(ErrorCode.GUARD_PROTECTED_TARGET, "target database '"
+                        + target.database() + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }
         }
@@ -75,8 +77,8 @@ public final class RefreshGuard {
             return byName;
         }
         if (identities.source().key().equals(identities.target().key())) {
-            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
-                    + " source: " + plan.targetId() + " and " + plan.sourceId() + " are the same database "
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IS_SOURCE, "plan '" + plan.name() + "' targets"
+                    + " its own source: " + plan.targetId() + " and " + plan.sourceId() + " are the same database "
                     + identities.target().key() + " (as the server identifies itself); a refresh would delete the"
                     + " production database. Point target at the non-production database"));
         }
@@ -87,18 +89,19 @@ public final class RefreshGuard {
         ClusterSettings c = plan.cluster();
         if (c.targetAccount().equals(c.sourceAccount()) && c.targetRegion().equals(c.sourceRegion())
                 && c.targetCluster().equals(c.sourceCluster())) {
-            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "' targets its own"
-                    + " source cluster " + c.sourceId() + "; point target.cluster at the non-production cluster"));
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IS_SOURCE, "plan '" + plan.name() + "' targets"
+                    + " its own source cluster " + c.sourceId() + "; point target.cluster at the"
+                    + " non-production cluster"));
         }
         if (c.targetAccount().equals(c.sourceAccount())) {
-            return Optional.of(new GuardViolation("GUARD_TARGET_IN_SOURCE_ACCOUNT", "target cluster " + c.targetId()
-                    + " is in the source (production) account " + c.sourceAccount() + "; dbrefresh deletes targets only"
-                    + " outside the source account. Move the target or correct target.account"));
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IN_SOURCE_ACCOUNT, "target cluster "
+                    + c.targetId() + " is in the source (production) account " + c.sourceAccount() + "; dbrefresh"
+                    + " deletes targets only outside the source account. Move the target or correct target.account"));
         }
         for (String p : plan.protectedPatterns()) {
             if (Pattern.compile(p).matcher(c.targetCluster()).matches()) {
-                return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target cluster '" + c.targetCluster()
-                        + "' matches protected pattern '" + p + "' of plan '" + plan.name()
+                return Optional.of(new GuardViolation(ErrorCode.GUARD_PROTECTED_TARGET, "target cluster '"
+                        + c.targetCluster() + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }
         }
@@ -109,14 +112,14 @@ public final class RefreshGuard {
         DynamoDbSettings d = plan.dynamodb();
         String target = d.targetTable();
         if (target.equals(d.sourceTable())) {
-            return Optional.of(new GuardViolation("GUARD_TARGET_IS_SOURCE", "plan '" + plan.name() + "': the restored"
-                    + " table name '" + target + "' is the source table's name (target.replace-pattern '"
-                    + d.replacePattern() + "' does not match it, or the replacement keeps it); set target.replace-pattern"
-                    + " and target.replacement so the restored table gets another name"));
+            return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IS_SOURCE, "plan '" + plan.name()
+                    + "': the restored table name '" + target + "' is the source table's name (target.replace-pattern '"
+                    + d.replacePattern() + "' does not match it, or the replacement keeps it); set"
+                    + " target.replace-pattern and target.replacement so the restored table gets another name"));
         }
         for (String p : plan.protectedPatterns()) {
             if (Pattern.compile(p).matcher(target).matches()) {
-                return Optional.of(new GuardViolation("GUARD_PROTECTED_TARGET", "target table '" + target
+                return Optional.of(new GuardViolation(ErrorCode.GUARD_PROTECTED_TARGET, "target table '" + target
                         + "' matches protected pattern '" + p + "' of plan '" + plan.name()
                         + "'; change the plan's target or its guards.protected-patterns"));
             }
@@ -127,9 +130,9 @@ public final class RefreshGuard {
     /**
      * A refused plan.
      *
-     * @param errorCode the rule's code
+     * @param errorCode the rule's code, one of the {@code GUARD_*} codes
      * @param message   what was refused and what to change
      */
-    public record GuardViolation(String errorCode, String message) {
+    public record GuardViolation(ErrorCode errorCode, String message) {
     }
 }

@@ -1,5 +1,7 @@
 package dev.dbrefresh.runtime.plan;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.lease.LeaseStore;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import io.micronaut.context.annotation.Value;
@@ -96,9 +98,10 @@ public class RunChecks {
         Optional<RefreshPlan> found = plans.forRun(planName, ctx);
         if (found.isEmpty()) {
             if (!ctx.hasFailed()) {
-                ctx.fail("plan", "PLAN_NOT_FOUND", "no refresh plan named '" + planName + "' in " + ctx.service()
-                        + "'s plans file (configured: " + plans.catalog().all().keySet().stream().sorted().toList()
-                        + "); every service must read the same plans file. Nothing was changed");
+                ctx.fail(StepName.PLAN, ErrorCode.PLAN_NOT_FOUND, "no refresh plan named '" + planName + "' in "
+                        + ctx.service() + "'s plans file (configured: "
+                        + plans.catalog().all().keySet().stream().sorted().toList() + "); every service must read the"
+                        + " same plans file. Nothing was changed");
             }
             return Optional.empty();
         }
@@ -106,14 +109,14 @@ public class RunChecks {
         eventCheck.accept(plan);
         var byName = RefreshGuard.check(plan);
         if (byName.isPresent()) {
-            ctx.fail("guard", byName.get().errorCode(), byName.get().message());
+            ctx.fail(StepName.GUARD, byName.get().errorCode(), byName.get().message());
             return Optional.empty();
         }
-        ctx.enter("identity");
+        ctx.enter(StepName.IDENTITY);
         PlanIdentities.Identities ids = identities.of(plan);
         var byIdentity = RefreshGuard.check(plan, ids);
         if (byIdentity.isPresent()) {
-            ctx.fail("guard", byIdentity.get().errorCode(), byIdentity.get().message());
+            ctx.fail(StepName.GUARD, byIdentity.get().errorCode(), byIdentity.get().message());
             return Optional.empty();
         }
         Checked checked = new Checked(plan, ids);
@@ -124,9 +127,9 @@ public class RunChecks {
         if (lease == Lease.ACQUIRE) {
             Optional<String> holder = leases.acquire(key, ctx.runId(), leaseTtl);
             if (holder.isPresent()) {
-                ctx.fail("lease", "TARGET_BUSY", "target " + plan.targetId() + " (" + key + ") is being refreshed by run "
-                        + holder.get() + "; this run was not started. Wait for it to end (dbrefresh status "
-                        + holder.get() + ")");
+                ctx.fail(StepName.LEASE, ErrorCode.TARGET_BUSY, "target " + plan.targetId() + " (" + key + ") is being"
+                        + " refreshed by run " + holder.get() + "; this run was not started. Wait for it to end"
+                        + " (dbrefresh status " + holder.get() + ")");
                 return Optional.empty();
             }
         } else if (!leases.renew(key, ctx.runId(), leaseTtl)) {
@@ -134,10 +137,10 @@ public class RunChecks {
                 ctx.markChanged();
             }
             Optional<String> holder = leases.holder(key);
-            ctx.fail("lease", "LEASE_LOST", "run " + ctx.runId() + " no longer holds the lease on " + plan.targetId()
-                    + " (" + key + ")" + holder.map(h -> ", held by run " + h).orElse(", expired or released")
-                    + "; this step changed nothing" + (changedEarlier ? ", but earlier steps of the run changed the"
-                    + " target" : "") + ". Start a new run");
+            ctx.fail(StepName.LEASE, ErrorCode.LEASE_LOST, "run " + ctx.runId() + " no longer holds the lease on "
+                    + plan.targetId() + " (" + key + ")" + holder.map(h -> ", held by run " + h).orElse(", expired or"
+                    + " released") + "; this step changed nothing" + (changedEarlier ? ", but earlier steps of the run"
+                    + " changed the target" : "") + ". Start a new run");
             return Optional.empty();
         }
         // A step that works longer than the lease's time to live (a large pg_restore) keeps it.

@@ -39,9 +39,9 @@ abstract class AuditLogContractTest {
 
     @Test
     void record_shouldWriteOnce_whenSameKeyIsRecordedAgain() {
-        AuditEntry first = entry(runId, "restore", AuditEntry.SUCCEEDED, Instant.parse("2026-11-21T22:41:00Z"), "p");
+        AuditEntry first = entry(runId, "restore", AuditStatus.SUCCEEDED.id(), Instant.parse("2026-11-21T22:41:00Z"), "p");
         AuditEntry redelivered = new AuditEntry(runId, first.sortKey(), Instant.parse("2026-11-21T22:45:00Z"),
-                "cluster-service", "restore", AuditEntry.SUCCEEDED, 99, "written again", null, "ev-1", "p");
+                "cluster-service", "restore", AuditStatus.SUCCEEDED.id(), 99, "written again", null, "ev-1", "p");
 
         assertThat(audit.record(first)).isTrue();
         assertThat(audit.record(redelivered)).isFalse();
@@ -52,10 +52,10 @@ abstract class AuditLogContractTest {
     @Test
     void record_shouldRoundTripEveryField_includingOptionalOnes() {
         AuditEntry full = new AuditEntry(runId, "k1", Instant.parse("2026-11-21T22:41:00.123Z"), "users-service",
-                "apply-users", AuditEntry.FAILED, 1234, "role app_reader: permission denied", "PG_TOOL_EXCEPTION",
+                "apply-users", AuditStatus.FAILED.id(), 1234, "role app_reader: permission denied", "PG_TOOL_EXCEPTION",
                 "ev-9", "local-pgbench");
         AuditEntry sparse = new AuditEntry(runId, "k2", Instant.parse("2026-11-21T22:42:00Z"), "users-service",
-                "receive", AuditEntry.REJECTED, 0, null, null, null, null);
+                "receive", AuditStatus.REJECTED.id(), 0, null, null, null, null);
         audit.record(full);
         audit.record(sparse);
 
@@ -66,7 +66,7 @@ abstract class AuditLogContractTest {
     void record_shouldCutDetails_longerThanTheLimit_andSayHowMuchWasCut() {
         String huge = "x".repeat(AuditLog.MAX_DETAILS_CHARS + 500_000);
         audit.record(new AuditEntry(runId, "k-huge", Instant.parse("2026-11-21T22:41:00Z"), "users-service", "verify",
-                AuditEntry.FAILED, 0, huge, "VERIFY_MISMATCH", "ev-1", "p"));
+                AuditStatus.FAILED.id(), 0, huge, "VERIFY_MISMATCH", "ev-1", "p"));
 
         assertThat(audit.entries(runId)).singleElement().satisfies(e -> assertThat(e.details())
                 .startsWith("x".repeat(AuditLog.MAX_DETAILS_CHARS)).endsWith("... (500000 more characters)"));
@@ -74,14 +74,14 @@ abstract class AuditLogContractTest {
 
     @Test
     void entries_shouldReturnEntriesInTimeOrder_whenWrittenOutOfOrder() {
-        AuditEntry third = entry(runId, "grant", AuditEntry.SUCCEEDED, Instant.parse("2026-11-21T22:43:00Z"), "p");
-        AuditEntry first = entry(runId, "dump", AuditEntry.STARTED, Instant.parse("2026-11-21T22:41:00Z"), "p");
-        AuditEntry second = entry(runId, "restore", AuditEntry.STARTED, Instant.parse("2026-11-21T22:42:00Z"), "p");
+        AuditEntry third = entry(runId, "grant", AuditStatus.SUCCEEDED.id(), Instant.parse("2026-11-21T22:43:00Z"), "p");
+        AuditEntry first = entry(runId, "dump", AuditStatus.STARTED.id(), Instant.parse("2026-11-21T22:41:00Z"), "p");
+        AuditEntry second = entry(runId, "restore", AuditStatus.STARTED.id(), Instant.parse("2026-11-21T22:42:00Z"), "p");
         // DynamoDB returns them by sort key (dump, grant, restore), not by time (dump, restore, grant)
         audit.record(third);
         audit.record(second);
         audit.record(first);
-        audit.record(entry("other-" + runId, "dump", AuditEntry.STARTED, Instant.parse("2026-11-21T22:40:30Z"), "p"));
+        audit.record(entry("other-" + runId, "dump", AuditStatus.STARTED.id(), Instant.parse("2026-11-21T22:40:30Z"), "p"));
 
         assertThat(audit.entries(runId)).containsExactly(first, second, third);
     }
@@ -99,16 +99,16 @@ abstract class AuditLogContractTest {
         String older = "run-older-" + UUID.randomUUID();
         String newer = "run-newer-" + UUID.randomUUID();
         String other = "run-other-" + UUID.randomUUID();
-        audit.record(entry(older, "dump", AuditEntry.STARTED, Instant.parse("2099-01-01T10:00:00Z"), plan));
-        AuditEntry olderLast = entry(older, "dump", AuditEntry.SUCCEEDED, Instant.parse("2099-01-01T10:05:00Z"), plan);
+        audit.record(entry(older, "dump", AuditStatus.STARTED.id(), Instant.parse("2099-01-01T10:00:00Z"), plan));
+        AuditEntry olderLast = entry(older, "dump", AuditStatus.SUCCEEDED.id(), Instant.parse("2099-01-01T10:05:00Z"), plan);
         audit.record(olderLast);
-        audit.record(entry(other, "dump", AuditEntry.STARTED, Instant.parse("2099-01-01T11:00:00Z"), otherPlan));
-        audit.record(entry(newer, "dump", AuditEntry.STARTED, Instant.parse("2099-01-01T12:00:00Z"), plan));
-        AuditEntry newerLast = entry(newer, "restore", AuditEntry.FAILED, Instant.parse("2099-01-01T12:30:00Z"), plan);
+        audit.record(entry(other, "dump", AuditStatus.STARTED.id(), Instant.parse("2099-01-01T11:00:00Z"), otherPlan));
+        audit.record(entry(newer, "dump", AuditStatus.STARTED.id(), Instant.parse("2099-01-01T12:00:00Z"), plan));
+        AuditEntry newerLast = entry(newer, "restore", AuditStatus.FAILED.id(), Instant.parse("2099-01-01T12:30:00Z"), plan);
         audit.record(newerLast);
         // a rejected message without a plan, written after the run's first entry
         audit.record(new AuditEntry(newer, "zzz", Instant.parse("2099-01-01T12:10:00Z"), "cluster-service", "receive",
-                AuditEntry.REJECTED, 0, null, "MALFORMED_MESSAGE", null, null));
+                AuditStatus.REJECTED.id(), 0, null, "MALFORMED_MESSAGE", null, null));
 
         List<AuditLog.RunSummary> runs = audit.runs(plan, 10);
 
@@ -127,11 +127,11 @@ abstract class AuditLogContractTest {
     void record_shouldRefuseAndWriteNothing_whenAKeyOrRequiredFieldIsMissing() {
         Instant at = Instant.parse("2026-11-21T22:41:00Z");
         assertThatThrownBy(() -> audit.record(new AuditEntry(runId, "", at, "cluster-service", "restore",
-                AuditEntry.STARTED, 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
+                AuditStatus.STARTED.id(), 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> audit.record(new AuditEntry(runId, "k1", at, null, "restore",
-                AuditEntry.STARTED, 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
+                AuditStatus.STARTED.id(), 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
         assertThatThrownBy(() -> audit.record(new AuditEntry("", "k1", at, "cluster-service", "restore",
-                AuditEntry.STARTED, 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
+                AuditStatus.STARTED.id(), 0, null, null, null, "p"))).isInstanceOf(RuntimeException.class);
 
         assertThat(audit.entries(runId)).isEmpty();
     }
@@ -140,7 +140,7 @@ abstract class AuditLogContractTest {
     void record_shouldKeepDetailsAtTheLimit_uncut() {
         String atLimit = "y".repeat(AuditLog.MAX_DETAILS_CHARS);
         audit.record(new AuditEntry(runId, "k-limit", Instant.parse("2026-11-21T22:41:00Z"), "users-service",
-                "verify", AuditEntry.SUCCEEDED, 0, atLimit, null, "ev-1", "p"));
+                "verify", AuditStatus.SUCCEEDED.id(), 0, atLimit, null, "ev-1", "p"));
 
         assertThat(audit.entries(runId)).singleElement().extracting(AuditEntry::details).isEqualTo(atLimit);
     }
@@ -159,7 +159,7 @@ abstract class AuditLogContractTest {
                     int mine = 0;
                     for (int k = 0; k < keys; k++) {
                         if (audit.record(new AuditEntry(runId, "k" + k, at, "cluster-service", "copy",
-                                AuditEntry.STARTED, 0, "writer " + writer, null, "ev-1", "p"))) {
+                                AuditStatus.STARTED.id(), 0, "writer " + writer, null, "ev-1", "p"))) {
                             mine++;
                         }
                     }
@@ -232,7 +232,7 @@ abstract class AuditLogContractTest {
     }
 
     private static AuditEntry sparse(String runId, String sortKey, Instant at, String plan) {
-        return new AuditEntry(runId, sortKey, at, "cluster-service", "receive", AuditEntry.STARTED, 0, null, null,
+        return new AuditEntry(runId, sortKey, at, "cluster-service", "receive", AuditStatus.STARTED.id(), 0, null, null,
                 null, plan);
     }
 }

@@ -18,9 +18,9 @@ class InMemoryAuditLogTest extends AuditLogContractTest {
         InMemoryAuditLog log = new InMemoryAuditLog();
         var written = log.written();
         AuditEntry later = new AuditEntry("run-1", "k2", Instant.parse("2026-11-21T22:42:00Z"), "cluster-service",
-                "copy", AuditEntry.SUCCEEDED, 5, "x".repeat(AuditLog.MAX_DETAILS_CHARS + 1), null, "ev-1", "p");
+                "copy", AuditStatus.SUCCEEDED.id(), 5, "x".repeat(AuditLog.MAX_DETAILS_CHARS + 1), null, "ev-1", "p");
         AuditEntry earlier = new AuditEntry("run-2", "k1", Instant.parse("2026-11-21T22:41:00Z"), "cluster-service",
-                "copy", AuditEntry.STARTED, 0, null, null, "ev-1", "p");
+                "copy", AuditStatus.STARTED.id(), 0, null, null, "ev-1", "p");
 
         log.record(later);
         log.record(earlier);

@@ -2,6 +2,7 @@ package dev.dbrefresh.runtime.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshFailed;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,32 +17,32 @@ class ErrorCodesTest {
     @Test
     void of_shouldMapAwsCodesToDbrefreshCodes_forEveryClassOfError() {
         Map<String, String> expected = Map.ofEntries(
-                Map.entry("Throttling", ErrorCodes.AWS_THROTTLED),
-                Map.entry("ThrottlingException", ErrorCodes.AWS_THROTTLED),
-                Map.entry("RequestLimitExceeded", ErrorCodes.AWS_THROTTLED),
-                Map.entry("TooManyRequestsException", ErrorCodes.AWS_THROTTLED),
-                Map.entry("ProvisionedThroughputExceededException", ErrorCodes.AWS_THROTTLED),
-                Map.entry("ResourceNotFoundException", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("ParameterNotFound", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("DBClusterSnapshotNotFoundFault", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("AWS.SimpleQueueService.NonExistentQueue", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("QueueDoesNotExist", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("NotFound", ErrorCodes.AWS_RESOURCE_NOT_FOUND),
-                Map.entry("AccessDeniedException", ErrorCodes.AWS_ACCESS_DENIED),
-                Map.entry("AuthorizationError", ErrorCodes.AWS_ACCESS_DENIED),
-                Map.entry("ExpiredTokenException", ErrorCodes.AWS_AUTH_FAILED),
-                Map.entry("InvalidSignatureException", ErrorCodes.AWS_AUTH_FAILED),
-                Map.entry("InvalidDBClusterStateFault", ErrorCodes.AWS_INVALID_STATE),
-                Map.entry("InvalidDBInstanceState", ErrorCodes.AWS_INVALID_STATE),
-                Map.entry("ResourceInUseException", ErrorCodes.AWS_INVALID_STATE),
-                Map.entry("DBClusterSnapshotAlreadyExistsFault", ErrorCodes.AWS_ALREADY_EXISTS),
-                Map.entry("LimitExceededException", ErrorCodes.AWS_QUOTA_EXCEEDED),
-                Map.entry("ValidationException", ErrorCodes.AWS_INVALID_REQUEST),
-                Map.entry("InvalidRequestException", ErrorCodes.AWS_INVALID_REQUEST),
-                Map.entry("KMSKeyNotAccessibleFault", ErrorCodes.AWS_KMS_ERROR),
-                Map.entry("DecryptionFailure", ErrorCodes.AWS_KMS_ERROR),
-                Map.entry("InternalServiceError", ErrorCodes.AWS_SERVICE_UNAVAILABLE),
-                Map.entry("SomethingNobodyHasSeen", ErrorCodes.AWS_ERROR));
+                Map.entry("Throttling", ErrorCode.AWS_THROTTLED.code()),
+                Map.entry("ThrottlingException", ErrorCode.AWS_THROTTLED.code()),
+                Map.entry("RequestLimitExceeded", ErrorCode.AWS_THROTTLED.code()),
+                Map.entry("TooManyRequestsException", ErrorCode.AWS_THROTTLED.code()),
+                Map.entry("ProvisionedThroughputExceededException", ErrorCode.AWS_THROTTLED.code()),
+                Map.entry("ResourceNotFoundException", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("ParameterNotFound", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("DBClusterSnapshotNotFoundFault", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("AWS.SimpleQueueService.NonExistentQueue", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("QueueDoesNotExist", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("NotFound", ErrorCode.AWS_RESOURCE_NOT_FOUND.code()),
+                Map.entry("AccessDeniedException", ErrorCode.AWS_ACCESS_DENIED.code()),
+                Map.entry("AuthorizationError", ErrorCode.AWS_ACCESS_DENIED.code()),
+                Map.entry("ExpiredTokenException", ErrorCode.AWS_AUTH_FAILED.code()),
+                Map.entry("InvalidSignatureException", ErrorCode.AWS_AUTH_FAILED.code()),
+                Map.entry("InvalidDBClusterStateFault", ErrorCode.AWS_INVALID_STATE.code()),
+                Map.entry("InvalidDBInstanceState", ErrorCode.AWS_INVALID_STATE.code()),
+                Map.entry("ResourceInUseException", ErrorCode.AWS_INVALID_STATE.code()),
+                Map.entry("DBClusterSnapshotAlreadyExistsFault", ErrorCode.AWS_ALREADY_EXISTS.code()),
+                Map.entry("LimitExceededException", ErrorCode.AWS_QUOTA_EXCEEDED.code()),
+                Map.entry("ValidationException", ErrorCode.AWS_INVALID_REQUEST.code()),
+                Map.entry("InvalidRequestException", ErrorCode.AWS_INVALID_REQUEST.code()),
+                Map.entry("KMSKeyNotAccessibleFault", ErrorCode.AWS_KMS_ERROR.code()),
+                Map.entry("DecryptionFailure", ErrorCode.AWS_KMS_ERROR.code()),
+                Map.entry("InternalServiceError", ErrorCode.AWS_SERVICE_UNAVAILABLE.code()),
+                Map.entry("SomethingNobodyHasSeen", ErrorCode.AWS_ERROR.code()));
 
         expected.forEach((awsCode, code) -> {
             String mapped = ErrorCodes.of(error(awsCode, 400));
@@ -51,11 +52,11 @@ class ErrorCodesTest {
 
     @Test
     void of_shouldUseStatusAndSdkClassification_whenCodeSaysNothing() {
-        assertThat(ErrorCodes.of(error(null, 500))).isEqualTo(ErrorCodes.AWS_SERVICE_UNAVAILABLE);
-        assertThat(ErrorCodes.of(error("Unknown", 429))).isEqualTo(ErrorCodes.AWS_THROTTLED);
-        assertThat(ErrorCodes.of(error(null, 400))).isEqualTo(ErrorCodes.AWS_ERROR);
+        assertThat(ErrorCodes.of(error(null, 500))).isEqualTo(ErrorCode.AWS_SERVICE_UNAVAILABLE.code());
+        assertThat(ErrorCodes.of(error("Unknown", 429))).isEqualTo(ErrorCode.AWS_THROTTLED.code());
+        assertThat(ErrorCodes.of(error(null, 400))).isEqualTo(ErrorCode.AWS_ERROR.code());
         assertThat(ErrorCodes.of(SdkClientException.create("Unable to execute HTTP request")))
-                .isEqualTo(ErrorCodes.AWS_CLIENT_ERROR);
+                .isEqualTo(ErrorCode.AWS_CLIENT_ERROR.code());
     }
 
     @Test
@@ -72,7 +73,7 @@ class ErrorCodesTest {
                         .errorMessage("Secrets Manager can't find the specified secret.").serviceName("SecretsManager")
                         .build()).build();
 
-        assertThat(ErrorCodes.of(missing)).isEqualTo(ErrorCodes.AWS_RESOURCE_NOT_FOUND);
+        assertThat(ErrorCodes.of(missing)).isEqualTo(ErrorCode.AWS_RESOURCE_NOT_FOUND.code());
         assertThat(ErrorCodes.describe(missing))
                 .startsWith("AWS ResourceNotFoundException: Secrets Manager can't find the specified secret.");
     }

@@ -1,5 +1,6 @@
 package dev.dbrefresh.runtime.messaging;
 
+import dev.dbrefresh.contracts.StepName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
@@ -16,6 +17,7 @@ import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.idempotency.DynamoDbIdempotencyStore;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.TestMessagingSettings;
@@ -125,7 +127,7 @@ class SqsConsumerTest {
     @Test
     void process_shouldRunHandlerOnce_whenSameEventIsDeliveredAgain() {
         String runId = newRunId();
-        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> "restored", r -> r));
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> "restored", r -> r));
         String body = sample(EventType.SNAPSHOT_READY, runId).toString();
         send(body);
         send(body);
@@ -142,14 +144,15 @@ class SqsConsumerTest {
         assertThat(messagesIn(DLQ)).isZero();
         List<AuditEntry> entries = audit.entries(runId);
         assertThat(entries).extracting(AuditEntry::step, AuditEntry::status)
-                .containsExactly(tuple("restore", AuditEntry.STARTED), tuple("restore", AuditEntry.SUCCEEDED));
+                .containsExactly(tuple("restore", AuditStatus.STARTED.id()), tuple("restore",
+                        AuditStatus.SUCCEEDED.id()));
         assertThat(entries).extracting(AuditEntry::sortKey).doesNotHaveDuplicates();
     }
 
     @Test
     void process_shouldRunHandlerOnce_whenDuplicatesArriveConcurrently() {
         String runId = newRunId();
-        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> {
             Thread.sleep(1000);
             return "restored";
         }, r -> r));
@@ -166,7 +169,7 @@ class SqsConsumerTest {
         assertThat(idempotency.claims).contains(IdempotencyStore.Claim.IN_PROGRESS);
         assertThat(messagesIn(DLQ)).isZero();
         assertThat(audit.entries(runId)).extracting(AuditEntry::status)
-                .containsExactly(AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+                .containsExactly(AuditStatus.STARTED.id(), AuditStatus.SUCCEEDED.id());
     }
 
     @Test
@@ -206,7 +209,7 @@ class SqsConsumerTest {
     @Test
     void process_shouldPublishRefreshFailedAndDeadLetter_whenHandlerFailsOnEveryReceive() {
         String runId = newRunId();
-        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> {
             throw new IllegalStateException("target database unreachable");
         }, r -> "never"));
         ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
@@ -243,18 +246,18 @@ class SqsConsumerTest {
 
         List<AuditEntry> entries = audit.entries(runId);
         assertThat(entries).filteredOn(e -> e.sortKey().endsWith("#failed#final")).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.FAILED);
+            assertThat(e.status()).isEqualTo(AuditStatus.FAILED.id());
             assertThat(e.step()).isEqualTo("restore");
             assertThat(e.errorCode()).isEqualTo("ILLEGAL_STATE_EXCEPTION");
             assertThat(e.eventId()).isEqualTo(eventId);
         });
-        assertThat(entries).filteredOn(e -> e.status().equals(AuditEntry.FAILED)).hasSize(MAX_RECEIVES + 1);
+        assertThat(entries).filteredOn(e -> e.status().equals(AuditStatus.FAILED.id())).hasSize(MAX_RECEIVES + 1);
     }
 
     @Test
     void process_shouldHandleEvent_whenHandlerFailsOnceThenSucceeds() {
         String runId = newRunId();
-        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> {
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> {
             if (call == 1) {
                 throw new IllegalStateException("transient failure");
             }
@@ -269,8 +272,8 @@ class SqsConsumerTest {
         assertThat(messagesIn(DLQ)).isZero();
         assertThat(messagesIn(NOTIFIER)).isZero();
         List<AuditEntry> entries = audit.entries(runId);
-        assertThat(entries).extracting(AuditEntry::status).containsExactly(AuditEntry.STARTED, AuditEntry.FAILED,
-                AuditEntry.STARTED, AuditEntry.SUCCEEDED);
+        assertThat(entries).extracting(AuditEntry::status).containsExactly(AuditStatus.STARTED.id(),
+                AuditStatus.FAILED.id(), AuditStatus.STARTED.id(), AuditStatus.SUCCEEDED.id());
         assertThat(entries).noneMatch(e -> e.sortKey().endsWith("#failed#final"));
     }
 
@@ -305,7 +308,7 @@ class SqsConsumerTest {
     @Test
     void process_shouldUseTheTimeSqsReceivedIt_whenAStartMessageHasNoTime() {
         String runId = newRunId();
-        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step("restore", () -> "ok", r -> r));
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> "ok", r -> r));
         ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
         event.remove("time");
         java.time.Instant before = java.time.Instant.now().minusSeconds(5);
@@ -340,8 +343,8 @@ class SqsConsumerTest {
                 .contains("it names database orders").contains("nothing was changed");
         assertThat(messagesIn(NOTIFIER)).as("no refresh.failed for an event not trusted to be the run's").isZero();
         assertThat(audit.entries(runId)).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
-            assertThat(e.errorCode()).isEqualTo(EventRejectedException.ERROR_CODE);
+            assertThat(e.status()).isEqualTo(AuditStatus.REJECTED.id());
+            assertThat(e.errorCode()).isEqualTo(EventRejectedException.ERROR_CODE.code());
         });
     }
 
@@ -413,7 +416,7 @@ class SqsConsumerTest {
 
         assertThat(audit.entries(auditRunId)).filteredOn(e -> e.details() != null && e.details().contains(messageId))
                 .singleElement().satisfies(e -> {
-                    assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+                    assertThat(e.status()).isEqualTo(AuditStatus.REJECTED.id());
                     assertThat(e.service()).isEqualTo(SERVICE);
                     assertThat(e.errorCode()).isEqualTo("MALFORMED_MESSAGE");
                     assertThat(e.details()).contains(DLQ).contains(expectedReason);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.runtime.params.ParameterStore;
 import io.micronaut.context.BeanProvider;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ class PlanResolverTest {
         var resolved = resolver.resolve("nightly", Map.of("target.database", "shop_acc_production")).orElseThrow();
 
         assertThat(RefreshGuard.check(resolved.plan())).hasValueSatisfying(v ->
-                assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET"));
+                assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.dbrefresh.runtime.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dbrefresh.contracts.ErrorCode;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class RefreshGuardTest {
                 new DatabaseEndpoint("DB.INTERNAL", 5432, "shop_production", "other_user", null), List.of()));
 
         assertThat(violation).hasValueSatisfying(v -> {
-            assertThat(v.errorCode()).isEqualTo("GUARD_TARGET_IS_SOURCE");
+            assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE);
             assertThat(v.message()).contains("plan 'shop'").contains("shop_production");
         });
     }
@@ -45,7 +46,7 @@ class RefreshGuardTest {
                 List.of("(?i).*prod.*")));
 
         assertThat(violation).hasValueSatisfying(v -> {
-            assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET");
+            assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET);
             assertThat(v.message()).contains("shop_PROD_mirror").contains("(?i).*prod.*");
         });
     }
@@ -64,7 +65,7 @@ class RefreshGuardTest {
                 new DatabaseEndpoint("acc.internal", 5432, "postgres", "postgres", null), List.of()));
 
         assertThat(violation).hasValueSatisfying(v -> {
-            assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET");
+            assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET);
             assertThat(v.message()).contains("'postgres'").contains("built-in");
         });
     }
@@ -73,7 +74,7 @@ class RefreshGuardTest {
     void check_shouldRefuse_whenTargetIsDbrefreshStateDatabase() {
         assertThat(RefreshGuard.check(plan(
                 new DatabaseEndpoint("acc.internal", 5432, "dbrefresh", "postgres", null), List.of())))
-                .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo("GUARD_PROTECTED_TARGET"));
+                .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET));
     }
 
     @Test

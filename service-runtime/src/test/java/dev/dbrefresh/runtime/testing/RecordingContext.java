@@ -4,6 +4,8 @@ import dev.dbrefresh.contracts.DbRefreshEvent;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.InMemoryAuditLog;
+import dev.dbrefresh.runtime.audit.AuditLog;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import java.time.Clock;
@@ -51,7 +53,7 @@ public final class RecordingContext {
     }
 
     /** @return the details of the entries with that status, in order */
-    public List<String> details(String status) {
-        return audit.stream().filter(e -> e.status().equals(status)).map(e -> e.step() + ": " + e.details()).toList();
+    public List<String> details(AuditStatus status) {
+        return audit.stream().filter(e -> e.is(status)).map(e -> e.step() + ": " + e.details()).toList();
     }
 }

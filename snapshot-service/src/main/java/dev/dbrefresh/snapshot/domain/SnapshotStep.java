@@ -1,5 +1,7 @@
 package dev.dbrefresh.snapshot.domain;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.spi.EngineRegistry;
 import dev.dbrefresh.engine.spi.SnapshotEngine;
 import dev.dbrefresh.engine.spi.SnapshotProgress;
@@ -88,9 +90,9 @@ public class SnapshotStep {
             return;
         }
         if (clock.instant().isAfter(poll.deadline())) {
-            ctx.fail("copy", "WAIT_DEADLINE_EXCEEDED", "snapshot copy " + poll.snapshotId() + " was not available by "
-                    + poll.deadline() + " (" + poll.attempt() + " checks); nothing was deleted. Check the copy in the"
-                    + " console, raise wait.deadline-minutes or start a new run");
+            ctx.fail(StepName.COPY, ErrorCode.WAIT_DEADLINE_EXCEEDED, "snapshot copy " + poll.snapshotId() + " was not"
+                    + " available by " + poll.deadline() + " (" + poll.attempt() + " checks); nothing was deleted."
+                    + " Check the copy in the console, raise wait.deadline-minutes or start a new run");
             return;
         }
         continueWith(found.get(), engine.get().poll(found.get(), poll, ctx), poll.attempt() + 1, poll.deadline(), false,
@@ -103,15 +105,15 @@ public class SnapshotStep {
             ctx.fail(refused.step(), refused.errorCode(), refused.message());
         } else if (progress instanceof SnapshotProgress.Waiting waiting) {
             int delay = plan.waits().pollDelaySeconds(nextAttempt);
-            ctx.waiting("copy", waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
+            ctx.waiting(StepName.COPY, waiting.what() + "; next check in " + delay + " s (check " + nextAttempt + ")");
             ctx.publishDelayed(Routing.SNAPSHOT_QUEUE, new SnapshotCopyPoll(plan.name(), waiting.snapshotId(),
                     nextAttempt, deadline), delay);
         } else {
             SnapshotProgress.Ready ready = (SnapshotProgress.Ready) progress;
             if (dryRun) {
-                ctx.planned("parameter", plan.latestParameter() + " = " + ready.snapshotId());
+                ctx.planned(StepName.PARAMETER, plan.latestParameter() + " = " + ready.snapshotId());
             } else {
-                ctx.step("parameter", () -> parameters.put(plan.latestParameter(), ready.snapshotId()),
+                ctx.step(StepName.PARAMETER, () -> parameters.put(plan.latestParameter(), ready.snapshotId()),
                         v -> plan.latestParameter() + " = " + ready.snapshotId() + " (version " + v + ")");
             }
             ctx.publish(new SnapshotReady(plan.name(), plan.engine(), ready.snapshotId(), ready.sourceSnapshotId(),
@@ -122,8 +124,8 @@ public class SnapshotStep {
     private Optional<SnapshotEngine> engine(RefreshPlan plan, StepContext ctx) {
         Optional<SnapshotEngine> engine = engines.find(plan.engineType());
         if (engine.isEmpty()) {
-            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "snapshot-service has no engine for '" + plan.engine()
-                    + "' (plan '" + plan.name() + "'); nothing was changed");
+            ctx.fail(StepName.PLAN, ErrorCode.ENGINE_NOT_AVAILABLE, "snapshot-service has no engine for '"
+                    + plan.engine() + "' (plan '" + plan.name() + "'); nothing was changed");
         }
         return engine;
     }

@@ -6,6 +6,9 @@ import static dev.dbrefresh.runtime.testing.StepFixture.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.SnapshotCopyPoll;
@@ -136,14 +139,14 @@ class SnapshotStepTest {
             assertThat(p.deadline()).isBetween(Instant.now().plus(Duration.ofMinutes(59)),
                     Instant.now().plus(Duration.ofMinutes(61)));
         });
-        assertThat(rec.details("waiting")).singleElement().asString().contains("next check in 5 s");
+        assertThat(rec.details(AuditStatus.WAITING)).singleElement().asString().contains("next check in 5 s");
         assertThat(fixture.parameters.get("/dbrefresh/shop/snapshot/latest")).isEmpty();
         assertThat(events(rec, SnapshotReady.class)).isEmpty();
     }
 
     @Test
     void handle_shouldFailWithTheEnginesCode_whenTheEngineRefuses() throws Exception {
-        engine.answer = new SnapshotProgress.Refused("copy", "SNAPSHOT_NOT_FOUND", "no snapshot of shop_production");
+        engine.answer = new SnapshotProgress.Refused(StepName.COPY, ErrorCode.SNAPSHOT_NOT_FOUND, "no snapshot of shop_production");
 
         RecordingContext rec = handle("shop");
 

@@ -8,6 +8,7 @@ import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.Samples;
 import dev.dbrefresh.runtime.testing.ServiceStack;
@@ -128,7 +129,7 @@ class SnapshotServiceIntegrationTest {
 
         assertThat(latestParameter("valid")).contains(snapshotId);
 
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .allSatisfy(e -> assertThat(e.service()).isEqualTo(SERVICE))
                 .extracting(AuditEntry::step).containsExactly("dump", "copy", "parameter");
     }
@@ -386,7 +387,7 @@ class SnapshotServiceIntegrationTest {
         assertThat(notifier.events(runId)).hasSize(1);
         assertThat(cluster.events(runId)).isEmpty();
         List<AuditEntry> audit = stack.auditOf(runId);
-        assertThat(audit).filteredOn(e -> AuditEntry.FAILED.equals(e.status())).singleElement().satisfies(e -> {
+        assertThat(audit).filteredOn(e -> AuditStatus.FAILED.id().equals(e.status())).singleElement().satisfies(e -> {
             assertThat(e.step()).isEqualTo(step);
             assertThat(e.errorCode()).isEqualTo(errorCode);
         });

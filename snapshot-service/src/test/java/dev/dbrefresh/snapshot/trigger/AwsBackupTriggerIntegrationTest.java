@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.messaging.SqsConsumer;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.ServiceStack;
@@ -86,7 +87,7 @@ class AwsBackupTriggerIntegrationTest {
         JsonNode failed = notifier.events(runId).get(0).get("data");
         assertThat(failed.path("errorCode").asText()).isEqualTo("SNAPSHOT_NOT_FOUND");
         assertThat(failed.path("message").asText()).contains("orders-production/backup/01700000000000-abcdef12");
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.FAILED.equals(e.status())).hasSize(1);
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.FAILED.id().equals(e.status())).hasSize(1);
     }
 
     @Test
@@ -95,7 +96,7 @@ class AwsBackupTriggerIntegrationTest {
         stack.awaitDrained(Routing.SNAPSHOT_QUEUE);
 
         assertThat(stack.auditOf(SqsConsumer.IGNORED_RUN)).anySatisfy(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.IGNORED);
+            assertThat(e.status()).isEqualTo(AuditStatus.IGNORED.id());
             assertThat(e.details()).contains("orders-staging");
         });
         assertThat(stack.sqs().getQueueAttributes(r -> r.queueUrl(stack.queueUrl(Routing.dlqName(Routing.SNAPSHOT_QUEUE)))

@@ -1,5 +1,7 @@
 package dev.dbrefresh.users.domain;
 
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.spi.EngineRegistry;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.contracts.ClusterRestored;
@@ -47,7 +49,8 @@ public class UsersStep {
         Optional<RefreshPlan> named = checks.plans().catalog().find(restored.plan());
         Optional<UsersEngine> engine = named.flatMap(p -> engines.find(p.engineType()));
         if (named.isPresent() && engine.isEmpty()) {
-            ctx.fail("plan", "ENGINE_NOT_AVAILABLE", "users-service has no engine for '" + named.get().engine() + "'");
+            ctx.fail(StepName.PLAN, ErrorCode.ENGINE_NOT_AVAILABLE, "users-service has no engine for '"
+                    + named.get().engine() + "'");
             return;
         }
         // The restore changed the target already: a refusal from here on reports it as changed.
@@ -86,7 +89,7 @@ public class UsersStep {
     static void recordCounts(List<TableRowCount> counts, StepContext ctx) {
         for (int from = 0, part = 1; from < counts.size(); from += TABLES_PER_AUDIT_ENTRY, part++) {
             List<TableRowCount> chunk = counts.subList(from, Math.min(counts.size(), from + TABLES_PER_AUDIT_ENTRY));
-            ctx.recorded("verify-counts", part, String.join(", ", chunk.stream()
+            ctx.recorded(StepName.VERIFY_COUNTS, part, String.join(", ", chunk.stream()
                     .map(t -> t.schema() + "." + t.table() + "=" + t.rows()).toList()));
         }
     }

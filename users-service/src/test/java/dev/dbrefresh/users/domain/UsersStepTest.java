@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.contracts.UsersApplied;
@@ -125,7 +127,7 @@ class UsersStepTest {
 
     @Test
     void handle_shouldFailWithTheEnginesCode_whenVerificationRefuses() throws Exception {
-        engine.answer = new UsersEngine.Refused("verify", "VERIFY_MISMATCH", "public.orders: 3 rows, snapshot 4");
+        engine.answer = new UsersEngine.Refused(StepName.VERIFY, ErrorCode.VERIFY_MISMATCH, "public.orders: 3 rows, snapshot 4");
 
         RecordingContext rec = handle(restored("shop", "postgres", "shop_acceptance"));
 

@@ -9,6 +9,7 @@ import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.Samples;
 import dev.dbrefresh.runtime.testing.ServiceStack;
@@ -117,7 +118,7 @@ class UsersServiceDeadLetterTest {
         // Two deliveries could not ask the target who it is (before any user step), then the run was marked
         // failed once.
         List<AuditEntry> failures = stack.auditOf(runId).stream()
-                .filter(e -> AuditEntry.FAILED.equals(e.status())).toList();
+                .filter(e -> AuditStatus.FAILED.id().equals(e.status())).toList();
         assertThat(failures).extracting(e -> e.service() + "#" + e.step() + "#" + e.status() + "#"
                 + e.sortKey().substring(e.sortKey().lastIndexOf('#') + 1))
                 .containsExactly("users-service#identity#failed#final");

@@ -8,6 +8,7 @@ import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
 import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 import dev.dbrefresh.runtime.testing.Inbox;
@@ -129,7 +130,7 @@ class UsersServiceIntegrationTest {
                 .contains(new TableRowCount("public", "pgbench_accounts", 100_000));
         assertThat(data.path("rowsVerified").asLong()).isEqualTo(snapshot.totalRows());
 
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.SUCCEEDED.equals(e.status()))
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.SUCCEEDED.id().equals(e.status()))
                 .extracting(AuditEntry::step).containsExactly("users", "verify");
         assertThat(dbs.queryString("postgres", "SELECT rolpassword FROM pg_authid WHERE rolname = '" + reader + "'"))
                 .hasValueSatisfying(p -> assertThat(p).startsWith("SCRAM-SHA-256$"));
@@ -180,7 +181,7 @@ class UsersServiceIntegrationTest {
 
         stack.awaitDrained(Routing.USERS_QUEUE);
         assertThat(notifier.events(runId)).hasSize(1);
-        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditEntry.FAILED.equals(e.status())).singleElement()
+        assertThat(stack.auditOf(runId)).filteredOn(e -> AuditStatus.FAILED.id().equals(e.status())).singleElement()
                 .satisfies(e -> {
                     assertThat(e.step()).isEqualTo("verify");
                     assertThat(e.errorCode()).isEqualTo("VERIFY_MISMATCH");
@@ -209,7 +210,7 @@ class UsersServiceIntegrationTest {
                 .singleElement().satisfies(m -> assertThat(m.messageAttributes().get("reason").stringValue())
                         .contains("does not fit plan 'ok'").contains(production).contains(dbs.name("tgt")));
         assertThat(stack.auditOf(runId)).singleElement().satisfies(e -> {
-            assertThat(e.status()).isEqualTo(AuditEntry.REJECTED);
+            assertThat(e.status()).isEqualTo(AuditStatus.REJECTED.id());
             assertThat(e.errorCode()).isEqualTo("EVENT_NOT_OF_PLAN");
         });
         assertThat(notifier.events(runId)).as("no users.applied and no refresh.failed for a rejected event").isEmpty();
@@ -248,7 +249,7 @@ class UsersServiceIntegrationTest {
         assertThat(applied.at("/data/tablesVerified").asInt()).isEqualTo(WIDE_TABLES);
         assertThat(applied.at("/data/verified")).hasSize(dev.dbrefresh.contracts.UsersApplied.MAX_VERIFIED_IN_EVENT);
         List<AuditEntry> parts = stack.auditOf(runId).stream().filter(e -> "verify-counts".equals(e.step())).toList();
-        assertThat(parts).allSatisfy(e -> assertThat(e.status()).isEqualTo(AuditEntry.RECORDED));
+        assertThat(parts).allSatisfy(e -> assertThat(e.status()).isEqualTo(AuditStatus.RECORDED.id()));
         assertThat(parts.stream().flatMap(e -> java.util.Arrays.stream(e.details().split(", "))).distinct().count())
                 .isEqualTo(WIDE_TABLES);
         assertThat(parts.stream().map(AuditEntry::details)).anySatisfy(d -> assertThat(d).contains("public.t9999=0"));
