@@ -45,14 +45,16 @@ public record ClusterSettings(String sourceAccount, String sourceRegion, String 
         String kmsKeyId, String subnetGroup, List<String> securityGroups, String clusterParameterGroup, int port,
         String instanceClass, int instances, String requiredTag, boolean finalSnapshot, Map<String, String> tags,
         String masterUsername, String masterPasswordSecret, String database, boolean tls,
-        Map<String, String> endpointOverrides) {
+        Map<String, String> endpointOverrides) implements EngineSettings {
 
     /** @return {@code rds://<account>/<region>/<cluster>} of the target, the lease key and guard subject */
+    @Override
     public String targetId() {
         return "rds://" + targetAccount + "/" + targetRegion + "/" + targetCluster;
     }
 
     /** @return {@code rds://<account>/<region>/<cluster>} of the source */
+    @Override
     public String sourceId() {
         return "rds://" + sourceAccount + "/" + sourceRegion + "/" + sourceCluster;
     }

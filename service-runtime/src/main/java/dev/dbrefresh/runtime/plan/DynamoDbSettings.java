@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public record DynamoDbSettings(String sourceAccount, String sourceRegion, String sourceTable, String targetRegion,
         String replacePattern, String replacement, String ttlAttribute, String streamViewType,
-        boolean pointInTimeRecovery, Map<String, String> tags, int keepTables, String tableArnParameter) {
+        boolean pointInTimeRecovery, Map<String, String> tags, int keepTables, String tableArnParameter) implements EngineSettings {
 
     /** Default of {@code target.replace-pattern}. */
     public static final String DEFAULT_PATTERN = "(?i)-production$";
@@ -35,11 +35,13 @@ public record DynamoDbSettings(String sourceAccount, String sourceRegion, String
     }
 
     /** @return {@code dynamodb://<account>/<region>/<replaced name>}, the lease key */
+    @Override
     public String targetId() {
         return "dynamodb://" + sourceAccount + "/" + targetRegion + "/" + targetTable();
     }
 
     /** @return {@code dynamodb://<account>/<region>/<source table>} */
+    @Override
     public String sourceId() {
         return "dynamodb://" + sourceAccount + "/" + sourceRegion + "/" + sourceTable;
     }

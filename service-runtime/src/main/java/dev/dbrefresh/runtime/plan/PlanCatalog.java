@@ -193,9 +193,11 @@ public final class PlanCatalog {
         NotificationSettings notifications = new NotificationSettings(blankToNull(notify.path("topic-arn").asText(null)),
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
-        return new RefreshPlan(name, engine, source, target, mode, sourceStore, targetStore, jobs, latest, current, promote,
-                List.copyOf(users), List.copyOf(patterns), queue, cluster, notifications, triggers(name, n.path("triggers")),
-                dynamodb, waits(name, n.path("wait"), isCluster));
+        EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
+                : new PostgresSettings(source, target, sourceStore, targetStore, jobs);
+        return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
+                List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
+                waits(name, n.path("wait"), isCluster));
     }
 
     /** Checks the allowlists of {@link PlanResolver#CHOICES}: lists of names or {@code re:} regular expressions. */

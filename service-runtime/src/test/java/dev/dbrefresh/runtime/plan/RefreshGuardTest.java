@@ -1,6 +1,7 @@
 package dev.dbrefresh.runtime.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dbrefresh.contracts.ErrorCode;
 import java.nio.file.Path;
@@ -13,9 +14,18 @@ class RefreshGuardTest {
             new DatabaseEndpoint("db.internal", 5432, "shop_production", "postgres", null);
 
     private static RefreshPlan plan(DatabaseEndpoint target, List<String> protectedPatterns) {
-        return new RefreshPlan("shop", "postgres", SOURCE, target, "create", Path.of("/s"), Path.of("/t"), 2,
-                "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications", null,
-                NotificationSettings.NONE, TriggerSettings.NONE, null, WaitSettings.defaultsFor(false));
+        return new RefreshPlan("shop", "postgres", new PostgresSettings(SOURCE, target, Path.of("/s"), Path.of("/t"), 2),
+                "create", "/l", "/c", true, List.of(), protectedPatterns, "dbrefresh-notifications",
+                NotificationSettings.NONE, TriggerSettings.NONE, WaitSettings.defaultsFor(false));
+    }
+
+    @Test
+    void plan_shouldRefuseSettingsOfAnotherEngineFamily() {
+        assertThatThrownBy(() -> new RefreshPlan("shop", "aurora-mysql",
+                new PostgresSettings(SOURCE, SOURCE, Path.of("/s"), Path.of("/t"), 2), "create", "/l", "/c", true,
+                List.of(), List.of(), "q", NotificationSettings.NONE, TriggerSettings.NONE,
+                WaitSettings.defaultsFor(true))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("aurora-mysql").hasMessageContaining("PostgresSettings");
     }
 
     @Test
