@@ -32,7 +32,7 @@ public enum ErrorCode {
      */
     PLAN_INVALID("PLAN_INVALID"),
     /**
-     * The service has no engine for the plan's {@code engine} (e.g. {@code mongodb}, not yet served). Nothing
+     * The service has no engine for the plan's {@code engine} (e.g. an engine a newer version serves). Nothing
      * was changed. Use an engine the services serve, or deploy a version that serves it.
      */
     ENGINE_NOT_AVAILABLE("ENGINE_NOT_AVAILABLE"),

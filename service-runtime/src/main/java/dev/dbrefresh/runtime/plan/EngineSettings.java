@@ -8,7 +8,8 @@ package dev.dbrefresh.runtime.plan;
  * values (the knobs a run may set are {@link PlanResolver#KNOBS}, plus the allowed choices of
  * {@link PlanResolver#CHOICES}).
  */
-public sealed interface EngineSettings permits PostgresSettings, ClusterSettings, DynamoDbSettings {
+public sealed interface EngineSettings permits PostgresSettings, ClusterSettings, DynamoDbSettings,
+        MongoSettings {
 
     /** @return the target's display id, e.g. {@code postgres://host:5432/db} or {@code rds://account/region/cluster} */
     String targetId();

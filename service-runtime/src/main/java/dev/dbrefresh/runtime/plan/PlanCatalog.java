@@ -38,12 +38,16 @@ import java.util.regex.PatternSyntaxException;
  *     notifications: {queue: dbrefresh-notifications}
  * </pre>
  *
+ * A {@code mongodb} plan has the same {@code source}, {@code target} (port 27017 and no username by default) and
+ * {@code snapshot} keys, and {@code restore: {mode: replace|delta, jobs: 2}} and optionally
+ * {@code collections: {include: [orders, customers]}} or {@code collections: {pattern: "(?!tmp_).*"}}.
+ *
  * Relative store paths resolve against the plans file's directory.
  */
 public final class PlanCatalog {
 
-    /** The engines the services serve today; {@code mongodb} is built (engine-mongodb) but not yet wired. */
-    private static final Set<Engine> ENGINES = java.util.EnumSet.complementOf(java.util.EnumSet.of(Engine.MONGODB));
+    /** The engines the services serve. */
+    private static final Set<Engine> ENGINES = java.util.EnumSet.allOf(Engine.class);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Set<String> GRANT_TARGETS = Set.of("database", "schema", "all-tables", "table", "all-sequences");
 
@@ -151,10 +155,15 @@ public final class PlanCatalog {
         allowlists(name, n);
         boolean isCluster = Engine.require(engine).isCluster();
         boolean isDynamo = Engine.require(engine) == Engine.DYNAMODB;
+        boolean isMongo = Engine.require(engine) == Engine.MONGODB;
         ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
         DynamoDbSettings dynamodb = isDynamo ? dynamodb(name, n) : null;
-        DatabaseEndpoint source = isCluster || isDynamo ? null : endpoint(name, "source", n.path("source"));
-        DatabaseEndpoint target = isCluster || isDynamo ? null : endpoint(name, "target", n.path("target"));
+        int defaultPort = Engine.require(engine).defaultPort();
+        String defaultUser = isMongo ? null : "postgres";
+        DatabaseEndpoint source = isCluster || isDynamo ? null
+                : endpoint(name, "source", n.path("source"), defaultPort, defaultUser);
+        DatabaseEndpoint target = isCluster || isDynamo ? null
+                : endpoint(name, "target", n.path("target"), defaultPort, defaultUser);
         JsonNode snap = n.path("snapshot");
         String mode = text(snap, "mode", name, "create");
         if (!Set.of("create", "latest").contains(mode)) {
@@ -194,6 +203,7 @@ public final class PlanCatalog {
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
+                : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
                 : new PostgresSettings(source, target, sourceStore, targetStore, jobs);
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
@@ -226,6 +236,49 @@ public final class PlanCatalog {
                 }
             }
         }
+    }
+
+    /**
+     * The {@code mongodb} engine's part: {@code restore.mode} (replace, the default, or delta) and which collections
+     * a snapshot takes, {@code collections: {include: [names]}} or {@code collections: {pattern: <regex>}} (a full
+     * match; not both). {@code restore.jobs} is the number of collections restored at the same time.
+     */
+    private static MongoSettings mongodb(String plan, JsonNode n, DatabaseEndpoint source, DatabaseEndpoint target,
+            Path sourceStore, Path targetStore, int jobs) {
+        String mode = text(n.path("restore"), "mode", plan, MongoSettings.REPLACE).toLowerCase(Locale.ROOT);
+        if (!MongoSettings.RESTORE_MODES.contains(mode)) {
+            throw new PlanException("plan '" + plan + "': restore.mode '" + mode + "' is not one of "
+                    + MongoSettings.RESTORE_MODES);
+        }
+        JsonNode cs = n.path("collections");
+        List<String> include = new ArrayList<>();
+        JsonNode list = cs.path("include");
+        if (!list.isMissingNode() && !list.isNull()) {
+            if (!list.isArray()) {
+                throw new PlanException("plan '" + plan + "': collections.include must be a list of collection names");
+            }
+            for (JsonNode c : list) {
+                if (!c.isTextual() || c.asText().isBlank() || c.asText().startsWith("system.")) {
+                    throw new PlanException("plan '" + plan + "': collections.include holds '" + c + "'; each entry"
+                            + " must be a collection name (system.* collections are never dumped)");
+                }
+                include.add(c.asText());
+            }
+        }
+        String pattern = blankToNull(cs.path("pattern").asText(null));
+        if (pattern != null) {
+            if (!include.isEmpty()) {
+                throw new PlanException("plan '" + plan + "': collections.include and collections.pattern exclude each"
+                        + " other; give one");
+            }
+            try {
+                Pattern.compile(pattern);
+            } catch (PatternSyntaxException e) {
+                throw new PlanException("plan '" + plan + "': collections.pattern '" + pattern
+                        + "' is not a valid regular expression: " + e.getDescription());
+            }
+        }
+        return new MongoSettings(source, target, sourceStore, targetStore, mode, jobs, include, pattern);
     }
 
     private static final Set<String> STREAM_VIEW_TYPES = Set.of("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY");
@@ -410,7 +463,8 @@ public final class PlanCatalog {
         return v.asText();
     }
 
-    private static DatabaseEndpoint endpoint(String plan, String field, JsonNode n) {
+    private static DatabaseEndpoint endpoint(String plan, String field, JsonNode n, int defaultPort,
+            String defaultUser) {
         if (!n.isObject()) {
             throw new PlanException("plan '" + plan + "': '" + field + "' is missing; give host, port, database, username");
         }
@@ -418,12 +472,12 @@ public final class PlanCatalog {
         if (database == null || database.isBlank()) {
             throw new PlanException("plan '" + plan + "': " + field + ".database is missing");
         }
-        int port = n.path("port").asInt(5432);
+        int port = n.path("port").asInt(defaultPort);
         if (port < 1 || port > 65535) {
             throw new PlanException("plan '" + plan + "': " + field + ".port " + port + " is not a TCP port");
         }
         return new DatabaseEndpoint(n.path("host").asText("127.0.0.1"), port, database,
-                n.path("username").asText("postgres"), blankToNull(n.path("password-secret").asText(null)));
+                blankToNull(n.path("username").asText(defaultUser)), blankToNull(n.path("password-secret").asText(null)));
     }
 
     private static UserSpec user(String plan, JsonNode u) {

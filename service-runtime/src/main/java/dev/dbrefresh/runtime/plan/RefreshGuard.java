@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  *       the plan, or, by {@link #check(RefreshPlan, PlanIdentities.Identities)}, the same identity as the
  *       servers state it (PostgreSQL system identifier and database; cluster or table ARN);</li>
  *   <li>{@code GUARD_PROTECTED_TARGET}: the target's name fully matches one of the plan's
- *       {@code guards.protected-patterns} or a built-in protected name ({@link #BUILT_IN_PROTECTED});</li>
+ *       {@code guards.protected-patterns} or a built-in protected name ({@link #BUILT_IN_PROTECTED}; for
+ *       {@code mongodb} plans {@link #MONGODB_BUILT_IN_PROTECTED});</li>
  *   <li>{@code GUARD_TARGET_IN_SOURCE_ACCOUNT} (cluster engines): the target cluster is in the source account.</li>
  * </ul>
  * The cluster engines also require the plan's {@code required-tag} on the existing target cluster;
@@ -27,6 +28,13 @@ public final class RefreshGuard {
 
     /** Databases no plan may ever target: the server's own and dbrefresh's state database. */
     public static final List<String> BUILT_IN_PROTECTED = List.of("postgres", "template0", "template1", "dbrefresh");
+
+    /**
+     * MongoDB databases no {@code mongodb} plan may ever target: the server's own ({@code admin} holds the users,
+     * {@code local} the replication state, {@code config} the sessions and sharding metadata;
+     * https://www.mongodb.com/docs/manual/reference/local-database/, .../config-database/) and dbrefresh's name.
+     */
+    public static final List<String> MONGODB_BUILT_IN_PROTECTED = List.of("admin", "local", "config", "dbrefresh");
 
     private RefreshGuard() {
     }
@@ -42,15 +50,24 @@ public final class RefreshGuard {
         if (plan.isDynamoDb()) {
             return checkDynamoDb(plan);
         }
-        DatabaseEndpoint target = plan.target();
-        if (target.sameDatabaseAs(plan.source())) {
+        MongoSettings mongo = plan.mongodb();
+        if (mongo != null) {
+            return checkDatabases(plan, mongo.source(), mongo.target(), mongo.targetId(), MONGODB_BUILT_IN_PROTECTED);
+        }
+        return checkDatabases(plan, plan.source(), plan.target(), plan.target().display(), BUILT_IN_PROTECTED);
+    }
+
+    /** The by-name rules of a plan whose source and target are databases on servers (postgres, mongodb). */
+    private static Optional<GuardViolation> checkDatabases(RefreshPlan plan, DatabaseEndpoint source,
+            DatabaseEndpoint target, String targetDisplay, List<String> builtIn) {
+        if (target.sameDatabaseAs(source)) {
             return Optional.of(new GuardViolation(ErrorCode.GUARD_TARGET_IS_SOURCE, "plan '" + plan.name() + "' targets"
-                    + " its own source " + target.display() + "; a refresh would delete the production database. Point"
+                    + " its own source " + targetDisplay + "; a refresh would delete the production database. Point"
                     + " target at the non-production database"));
         }
-        if (BUILT_IN_PROTECTED.contains(target.database())) {
+        if (builtIn.contains(target.database())) {
             return Optional.of(new GuardViolation(ErrorCode.GUARD_PROTECTED_TARGET, "target database '"
-                    + target.database() + "' is a built-in protected database " + BUILT_IN_PROTECTED
+                    + target.database() + "' is a built-in protected database " + builtIn
                     + "; choose another target"));
         }
         for (String p : plan.protectedPatterns()) {

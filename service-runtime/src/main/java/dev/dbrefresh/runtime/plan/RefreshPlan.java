@@ -10,8 +10,8 @@ import java.util.List;
  *
  * @param name                  plan name, as in start messages
  * @param engine                engine id; {@code postgres} for a self-managed PostgreSQL
- * @param settings              the engine's part: {@link PostgresSettings}, {@link ClusterSettings} or
- *                              {@link DynamoDbSettings}, as the engine's family
+ * @param settings              the engine's part: {@link PostgresSettings}, {@link ClusterSettings},
+ *                              {@link DynamoDbSettings} or {@link MongoSettings}, as the engine's family
  * @param snapshotMode          {@code create}: take a new snapshot every run; {@code latest}: restore
  *                              the newest snapshot already in the source store
  * @param latestParameter       parameter store name of the newest snapshot copy, e.g.
@@ -38,7 +38,7 @@ public record RefreshPlan(String name, String engine, EngineSettings settings, S
             case POSTGRES -> settings instanceof PostgresSettings;
             case CLUSTER -> settings instanceof ClusterSettings;
             case DYNAMODB -> settings instanceof DynamoDbSettings;
-            case MONGODB -> false;
+            case MONGODB -> settings instanceof MongoSettings;
         };
         if (!fits) {
             throw new IllegalArgumentException("plan '" + name + "': engine " + engine + " cannot have "
@@ -59,6 +59,11 @@ public record RefreshPlan(String name, String engine, EngineSettings settings, S
     /** @return the {@code dynamodb} engine's settings, or {@code null} for other engines */
     public DynamoDbSettings dynamodb() {
         return settings instanceof DynamoDbSettings d ? d : null;
+    }
+
+    /** @return the {@code mongodb} engine's settings, or {@code null} for other engines */
+    public MongoSettings mongodb() {
+        return settings instanceof MongoSettings m ? m : null;
     }
 
     /** @return the postgres source database, or {@code null} for other engines */

@@ -220,4 +220,69 @@ class PlanCatalogTest {
         assertThatThrownBy(() -> load("targets: []\n")).isInstanceOf(PlanException.class)
                 .hasMessageContaining("no top-level 'plans:' map");
     }
+
+    private static final String MONGO = """
+            plans:
+              shop:
+                engine: mongodb
+                source: {host: mongo.prod, database: shop_production, username: dumper, password-secret: env:SRC_PW}
+                target: {host: mongo.acc, database: shop_acceptance}
+                snapshot: {source-store: store/src, target-store: store/tgt}
+                restore: {mode: delta, jobs: 3}
+                collections: {include: [orders, customers]}
+            """;
+
+    @Test
+    void load_shouldParseAMongodbPlan_withItsDefaultPortAndNoDefaultUser() throws IOException {
+        RefreshPlan plan = load(MONGO).require("shop");
+
+        assertThat(plan.engineType()).isEqualTo(dev.dbrefresh.contracts.Engine.MONGODB);
+        MongoSettings m = plan.mongodb();
+        assertThat(m.source()).isEqualTo(new DatabaseEndpoint("mongo.prod", 27017, "shop_production", "dumper",
+                "env:SRC_PW"));
+        assertThat(m.target()).isEqualTo(new DatabaseEndpoint("mongo.acc", 27017, "shop_acceptance", null, null));
+        assertThat(m.sourceStore()).isEqualTo(dir.toAbsolutePath().resolve("store/src").normalize());
+        assertThat(m.targetStore()).isEqualTo(dir.toAbsolutePath().resolve("store/tgt").normalize());
+        assertThat(m.restoreMode()).isEqualTo(MongoSettings.DELTA);
+        assertThat(m.parallelism()).isEqualTo(3);
+        assertThat(m.collections()).containsExactly("orders", "customers");
+        assertThat(m.collectionPattern()).isNull();
+        assertThat(plan.targetId()).isEqualTo("mongodb://mongo.acc:27017/shop_acceptance");
+        assertThat(plan.sourceId()).isEqualTo("mongodb://mongo.prod:27017/shop_production");
+        // the postgres accessors stay empty for another engine
+        assertThat(plan.target()).isNull();
+        assertThat(plan.postgres()).isNull();
+    }
+
+    @Test
+    void load_shouldDefaultAMongodbPlanToReplaceAndAllCollections() throws IOException {
+        MongoSettings m = load("""
+                plans:
+                  shop:
+                    engine: mongodb
+                    source: {database: shop_production}
+                    target: {database: shop_acceptance}
+                    collections: {pattern: "(?!tmp_).*"}
+                """).require("shop").mongodb();
+
+        assertThat(m.restoreMode()).isEqualTo(MongoSettings.REPLACE);
+        assertThat(m.parallelism()).isEqualTo(2);
+        assertThat(m.collections()).isEmpty();
+        assertThat(m.collectionPattern()).isEqualTo("(?!tmp_).*");
+    }
+
+    @Test
+    void load_shouldRefuseMongodbPlans_withAnUnknownModeOrBothCollectionSelections() {
+        assertThatThrownBy(() -> load(MONGO.replace("mode: delta", "mode: merge")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.mode 'merge'")
+                .hasMessageContaining("[replace, delta]");
+        assertThatThrownBy(() -> load(MONGO.replace("collections: {include: [orders, customers]}",
+                "collections: {include: [orders], pattern: \"o.*\"}")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("exclude each other");
+        assertThatThrownBy(() -> load(MONGO.replace("[orders, customers]", "[system.users]")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("system.users");
+        assertThatThrownBy(() -> load(MONGO.replace("collections: {include: [orders, customers]}",
+                "collections: {pattern: \"(\"}")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("collections.pattern");
+    }
 }

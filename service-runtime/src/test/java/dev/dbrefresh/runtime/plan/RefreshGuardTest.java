@@ -93,4 +93,47 @@ class RefreshGuardTest {
                 new DatabaseEndpoint("acc.internal", 5432, "shop_acceptance", "postgres", null),
                 List.of("(?i).*prod.*", "billing_.*")))).isEmpty();
     }
+
+    private static RefreshPlan mongo(DatabaseEndpoint source, DatabaseEndpoint target, List<String> protectedPatterns) {
+        return new RefreshPlan("shop", "mongodb", new MongoSettings(source, target, Path.of("/s"), Path.of("/t"),
+                MongoSettings.REPLACE, 2, List.of(), null), "create", "/l", "/c", true, List.of(), protectedPatterns,
+                "dbrefresh-notifications", NotificationSettings.NONE, TriggerSettings.NONE,
+                WaitSettings.defaultsFor(false));
+    }
+
+    private static final DatabaseEndpoint MONGO_SOURCE =
+            new DatabaseEndpoint("mongo.internal", 27017, "shop_production", null, null);
+
+    @Test
+    void check_shouldRefuseAMongodbPlan_whenTargetIsSource() {
+        var violation = RefreshGuard.check(mongo(MONGO_SOURCE,
+                new DatabaseEndpoint("MONGO.internal", 27017, "shop_production", "other", null), List.of()));
+
+        assertThat(violation).hasValueSatisfying(v -> {
+            assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE);
+            assertThat(v.message()).contains("mongodb://MONGO.internal:27017/shop_production");
+        });
+    }
+
+    @Test
+    void check_shouldRefuseAMongodbPlan_whenTargetIsProtectedByPatternOrBuiltIn() {
+        DatabaseEndpoint acc = new DatabaseEndpoint("mongo.acc", 27017, "shop_live", null, null);
+        assertThat(RefreshGuard.check(mongo(MONGO_SOURCE, acc, List.of("(?i).*_LIVE"))))
+                .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET));
+        for (String db : List.of("admin", "local", "config")) {
+            assertThat(RefreshGuard.check(mongo(MONGO_SOURCE, acc.withDatabase(db), List.of())))
+                    .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_PROTECTED_TARGET));
+        }
+        assertThat(RefreshGuard.check(mongo(MONGO_SOURCE, acc.withDatabase("shop_acceptance"), List.of()))).isEmpty();
+    }
+
+    @Test
+    void check_shouldRefuseAMongodbPlan_whenTheServersStateOneIdentity() {
+        RefreshPlan plan = mongo(MONGO_SOURCE, new DatabaseEndpoint("alias", 27017, "shop_production", null, null),
+                List.of());
+        var same = new PlanIdentities.Identity("mongodb://host:h1/shop_production", null);
+
+        assertThat(RefreshGuard.check(plan, new PlanIdentities.Identities(same, same)))
+                .hasValueSatisfying(v -> assertThat(v.errorCode()).isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE));
+    }
 }
