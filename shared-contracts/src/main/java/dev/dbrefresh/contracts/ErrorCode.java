@@ -196,6 +196,13 @@ public enum ErrorCode {
      * Check the snapshot and the plan's database.
      */
     VERIFY_EMPTY("VERIFY_EMPTY"),
+    /**
+     * {@code mongodb}: the target server does not offer the user management commands ({@code usersInfo},
+     * {@code createUser}, ... answered with CommandNotFound, as by a MongoDB wire-protocol stand-in such as
+     * mongo-java-server). The data was restored; no user was created and nothing was verified. Remove the plan's
+     * users, or refresh onto a server with user management.
+     */
+    USERS_NOT_SUPPORTED("USERS_NOT_SUPPORTED"),
 
     // --- AWS errors, by class (service-runtime's ErrorCodes maps the AWS wire codes) ---
 

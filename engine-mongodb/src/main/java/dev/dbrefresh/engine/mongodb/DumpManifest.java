@@ -32,9 +32,12 @@ import org.bson.json.JsonWriterSettings;
  * @param gzip              whether the dump files are gzipped
  * @param collections       collections, views and time-series collections dumped, ordered by name
  * @param skipped           {@code system.*} collections of the source that were not dumped, ordered by name
+ * @param sourceIdentity    the source's identity as its server stated it when the dump was taken (the
+ *                          {@code mongodb} engine's {@code MongoIdentity} key), or {@code null} for a dump that does
+ *                          not record one (written by this class before it did, or outside a plan)
  */
 public record DumpManifest(String database, Instant createdAt, String pointInTime, String pointInTimeDetail,
-        boolean gzip, List<Entry> collections, List<String> skipped) {
+        boolean gzip, List<Entry> collections, List<String> skipped, String sourceIdentity) {
 
     /** Format tag written into the manifest. */
     public static final String FORMAT = "dbrefresh-mongodb-manifest/1";
@@ -71,6 +74,40 @@ public record DumpManifest(String database, Instant createdAt, String pointInTim
     }
 
     /**
+     * A manifest that records no source identity.
+     *
+     * @param database          the source database
+     * @param createdAt         when the dump started
+     * @param pointInTime       {@link #SNAPSHOT} or {@link #NONE}
+     * @param pointInTimeDetail the cluster time read at, or why there is none
+     * @param gzip              whether the dump files are gzipped
+     * @param collections       collections dumped, ordered by name
+     * @param skipped           {@code system.*} collections not dumped
+     */
+    public DumpManifest(String database, Instant createdAt, String pointInTime, String pointInTimeDetail,
+            boolean gzip, List<Entry> collections, List<String> skipped) {
+        this(database, createdAt, pointInTime, pointInTimeDetail, gzip, collections, skipped, null);
+    }
+
+    /**
+     * @param identity a source identity key
+     * @return whether this dump was taken of that source (false where the manifest records none)
+     */
+    public boolean isOf(String identity) {
+        return sourceIdentity != null && sourceIdentity.equals(identity);
+    }
+
+    /** @return the sum of the collections' documents */
+    public long totalDocuments() {
+        return collections.stream().mapToLong(Entry::documents).sum();
+    }
+
+    /** @return the sum of the collections' raw BSON bytes (uncompressed) */
+    public long totalBytes() {
+        return collections.stream().mapToLong(Entry::bytes).sum();
+    }
+
+    /**
      * @param name a collection name
      * @return its entry, if it was dumped
      */
@@ -88,13 +125,17 @@ public record DumpManifest(String database, Instant createdAt, String pointInTim
         }
         BsonArray sk = new BsonArray();
         skipped.forEach(s -> sk.add(new BsonString(s)));
-        return new BsonDocument("format", new BsonString(FORMAT)).append("database", new BsonString(database))
+        BsonDocument d = new BsonDocument("format", new BsonString(FORMAT)).append("database", new BsonString(database))
                 .append("createdAt", new BsonString(createdAt.toString()))
                 .append("pointInTime", new BsonString(pointInTime))
                 .append("pointInTimeDetail", new BsonString(pointInTimeDetail == null ? "" : pointInTimeDetail))
                 .append("gzip", BsonBoolean.valueOf(gzip))
                 .append("checksumAlgorithm", new BsonString(DocumentDigest.ALGORITHM))
                 .append("collections", cs).append("skippedSystemCollections", sk);
+        if (sourceIdentity != null) {
+            d.append("sourceIdentity", new BsonString(sourceIdentity));
+        }
+        return d;
     }
 
     /**
@@ -137,7 +178,8 @@ public record DumpManifest(String database, Instant createdAt, String pointInTim
             d.getArray("skippedSystemCollections").forEach(v -> skipped.add(v.asString().getValue()));
             return Optional.of(new DumpManifest(d.getString("database").getValue(),
                     Instant.parse(d.getString("createdAt").getValue()), d.getString("pointInTime").getValue(),
-                    d.getString("pointInTimeDetail").getValue(), d.getBoolean("gzip").getValue(), entries, skipped));
+                    d.getString("pointInTimeDetail").getValue(), d.getBoolean("gzip").getValue(), entries, skipped,
+                    d.containsKey("sourceIdentity") ? d.getString("sourceIdentity").getValue() : null));
         } catch (IOException | RuntimeException e) {
             throw new DumpFormatException(null, file, "cannot read the manifest: " + e.getMessage(), e);
         }

@@ -223,13 +223,7 @@ public final class MongoRestorer {
         if (options.mode() == Mode.DELTA) {
             // A delta changes the target in place: read every file once before the first write, so that a
             // truncated file, an oversized document or a checksum mismatch leaves every collection untouched.
-            for (DumpDirectory.Collection c : data) {
-                DocumentDigest digest = new DocumentDigest();
-                try (BsonFileReader reader = new BsonFileReader(c.name(), c.dataFile())) {
-                    reader.forEachRemaining(digest::add);
-                }
-                checkManifest(dump, c, digest);
-            }
+            checkFiles(dump);
         }
         Map<String, CollectionResult> results = new LinkedHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.parallelism(), Math.max(1, data.size())));
@@ -462,6 +456,26 @@ public final class MongoRestorer {
     private static RawBsonDocument digestOf(DocumentDigest digest, RawBsonDocument d) {
         digest.add(d);
         return d;
+    }
+
+    /**
+     * Reads every data file of a dump once and checks it: whole documents of at most 16 MiB, and, where the dump
+     * has a manifest, each collection's count and checksum. Nothing is written anywhere.
+     *
+     * @param dump a dump's database
+     * @throws DumpFormatException naming collection and file at the first file that fails
+     */
+    public static void checkFiles(DumpDirectory dump) {
+        for (DumpDirectory.Collection c : dump.entries()) {
+            if (c.metadata().isView()) {
+                continue;
+            }
+            DocumentDigest digest = new DocumentDigest();
+            try (BsonFileReader reader = new BsonFileReader(c.name(), c.dataFile())) {
+                reader.forEachRemaining(digest::add);
+            }
+            checkManifest(dump, c, digest);
+        }
     }
 
     private static void checkManifest(DumpDirectory dump, DumpDirectory.Collection c, DocumentDigest digest) {

@@ -67,13 +67,26 @@ public final class MongoSnapshotter {
      *
      * @param selector    which collections to dump
      * @param gzip        whether to gzip every file ({@code mongodump --gzip})
-     * @param pointInTime how strictly one point in time is required
+     * @param pointInTime    how strictly one point in time is required
+     * @param sourceIdentity the source's identity recorded in the manifest
+     *                       ({@link DumpManifest#sourceIdentity()}), or {@code null}
      */
-    public record Options(CollectionSelector selector, boolean gzip, PointInTime pointInTime) {
+    public record Options(CollectionSelector selector, boolean gzip, PointInTime pointInTime, String sourceIdentity) {
         /** Checks the components. */
         public Options {
             Objects.requireNonNull(selector, "selector");
             Objects.requireNonNull(pointInTime, "pointInTime");
+        }
+
+        /**
+         * Options that record no source identity.
+         *
+         * @param selector    which collections to dump
+         * @param gzip        whether to gzip every file
+         * @param pointInTime how strictly one point in time is required
+         */
+        public Options(CollectionSelector selector, boolean gzip, PointInTime pointInTime) {
+            this(selector, gzip, pointInTime, null);
         }
 
         /** @return every collection, not gzipped, a snapshot read where possible */
@@ -161,7 +174,7 @@ public final class MongoSnapshotter {
                         : "atClusterTime " + at.getTime() + "," + at.getInc();
             }
             DumpManifest manifest = new DumpManifest(database, started, pointInTime, detail, options.gzip(), entries,
-                    skipped);
+                    skipped, options.sourceIdentity());
             manifest.write(root);
             return manifest;
         } catch (IOException e) {
