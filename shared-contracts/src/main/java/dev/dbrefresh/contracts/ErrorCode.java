@@ -199,7 +199,7 @@ public enum ErrorCode {
     /**
      * {@code mongodb}: the target server does not offer the user management commands ({@code usersInfo},
      * {@code createUser}, ... answered with CommandNotFound, as by a MongoDB wire-protocol stand-in such as
-     * mongo-java-server). The data was restored; no user was created and nothing was verified. Remove the plan's
+     * mongo-java-server). The data was restored and verified; no user was created. Remove the plan's
      * users, or refresh onto a server with user management.
      */
     USERS_NOT_SUPPORTED("USERS_NOT_SUPPORTED"),
