@@ -21,7 +21,7 @@ import org.bson.BsonValue;
 /**
  * The identity of a MongoDB database as its server states it, {@code mongodb://<server>/<database>}:
  * <ul>
- *   <li>a replica set member ({@code hello} answers a {@code setName}): {@code replset:<replicaSetId>}, the
+ *   <li>a replica set member ({@code hello}, or {@code isMaster} where the server has no {@code hello}, answers a {@code setName}): {@code replset:<replicaSetId>}, the
  *       ObjectId {@code replSetGetConfig} reports as {@code settings.replicaSetId}, generated once when the set is
  *       initiated and the same on every member
  *       (https://www.mongodb.com/docs/manual/reference/replica-configuration/#mongodb-rsconf-rsconf.settings.replicaSetId);
@@ -92,7 +92,16 @@ public class MongoIdentity implements IdentityEngine {
      */
     public static Identity identity(MongoClient client, String database) {
         MongoDatabase admin = client.getDatabase("admin");
-        BsonDocument hello = admin.runCommand(new BsonDocument("hello", new BsonInt32(1)), BsonDocument.class);
+        BsonDocument hello;
+        try {
+            hello = admin.runCommand(new BsonDocument("hello", new BsonInt32(1)), BsonDocument.class);
+        } catch (com.mongodb.MongoCommandException e) {
+            if (e.getErrorCode() != MongoUsersEngine.COMMAND_NOT_FOUND) {
+                throw e;
+            }
+            // servers before 4.4.2 (and mongo-java-server) know only the legacy name, same answer
+            hello = admin.runCommand(new BsonDocument("isMaster", new BsonInt32(1)), BsonDocument.class);
+        }
         String server;
         if (hello.isString("setName")) {
             server = "replset-name:" + hello.getString("setName").getValue();
