@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -34,7 +35,7 @@ import java.util.stream.Stream;
 public final class MongoSnapshotStore {
 
     /** Allowed snapshot ids: a letter or digit, then up to 200 of {@code A-Za-z0-9._-}. */
-    public static final String ID_REGEX = "[A-Za-z0-9][A-Za-z0-9._-]{0,200}";
+    public static final String ID_REGEX = SnapshotStore.ID_REGEX;
     private static final String STAGING_PREFIX = ".staging-";
 
     private final Path root;
@@ -217,35 +218,13 @@ public final class MongoSnapshotStore {
     }
 
     private static String checksum(Path dir) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve(DumpLayout.MANIFEST_FILE)));
-            return "sha256:" + HexFormat.of().formatHex(hash);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the manifest of " + dir, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SnapshotStore.sha256(dir.resolve(DumpLayout.MANIFEST_FILE));
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.delete(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
+            SnapshotStore.deleteTree(dir);
+        } catch (UncheckedIOException e) {
             // a leftover staging directory is never listed; the next run ignores it
         }
     }

@@ -153,12 +153,13 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + name + "': engine '" + engine + "' is not supported; use one of " + ENGINES);
         }
         allowlists(name, n);
-        boolean isCluster = Engine.require(engine).isCluster();
-        boolean isDynamo = Engine.require(engine) == Engine.DYNAMODB;
-        boolean isMongo = Engine.require(engine) == Engine.MONGODB;
+        Engine type = Engine.require(engine);
+        boolean isCluster = type.isCluster();
+        boolean isDynamo = type == Engine.DYNAMODB;
+        boolean isMongo = type == Engine.MONGODB;
         ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
         DynamoDbSettings dynamodb = isDynamo ? dynamodb(name, n) : null;
-        int defaultPort = Engine.require(engine).defaultPort();
+        int defaultPort = type.defaultPort();
         String defaultUser = isMongo ? null : "postgres";
         DatabaseEndpoint source = isCluster || isDynamo ? null
                 : endpoint(name, "source", n.path("source"), defaultPort, defaultUser);

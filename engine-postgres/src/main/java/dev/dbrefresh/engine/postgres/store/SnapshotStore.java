@@ -355,7 +355,13 @@ public final class SnapshotStore {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    /**
+     * Deletes a directory and everything in it; a missing directory, or one removed concurrently, is no error.
+     *
+     * @param dir the directory
+     * @throws UncheckedIOException when something in it cannot be deleted
+     */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
