@@ -89,7 +89,7 @@ public class MongoUsersEngine implements UsersEngine {
                     + restored.snapshotId() + " is not in " + store.root() + "; cannot verify the restored data");
         }
         DumpManifest manifest = snapshot.get().manifest();
-        try (MongoClient client = MongoEndpoints.open(target, secrets)) {
+        try (MongoClient client = MongoEndpoints.open(target, m.targetConnection(), secrets)) {
             var report = ctx.step(StepName.VERIFY, () -> verifier.verify(client.getDatabase(target.database()),
                     manifest), r -> r.ok() ? r.checks().size() + " collections, " + manifest.totalDocuments()
                     + " documents match the manifest's counts and checksums" : "mismatches: " + describe(r));
