@@ -43,7 +43,7 @@ import javax.net.ssl.TrustManagerFactory;
 public final class MongoEndpoints {
 
     /** The authentication database of the plan's users (as mongodump's {@code --authenticationDatabase}). */
-    public static final String AUTH_DB = "admin";
+    public static final String AUTH_DB = MongoUserApplier.AUTH_DB;
     /** Connect and server selection timeout, seconds. */
     public static final int TIMEOUT_SECONDS = 10;
 
