@@ -40,7 +40,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 /**
  * One refresh on the local stack, the way {@code dbrefresh run} does it: ensure the state database
- * and the pgbench source exist, start ElasticMQ and DynamoDB Local, start the four services, publish
+ * and the pgbench source exist (for a {@code mongodb} plan: start and seed its in-process server, {@link LocalMongo}),
+ * start ElasticMQ and DynamoDB Local, start the four services, publish
  * the start message, print the audit log as it fills, and collect the notification.
  */
 public final class LocalStackRunner {
