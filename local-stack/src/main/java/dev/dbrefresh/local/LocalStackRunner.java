@@ -40,7 +40,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 /**
  * One refresh on the local stack, the way {@code dbrefresh run} does it: ensure the state database
- * and the pgbench source exist, start ElasticMQ and DynamoDB Local, start the four services, publish
+ * and the pgbench source exist (for a {@code mongodb} plan: start and seed its in-process server, {@link LocalMongo}),
+ * start ElasticMQ and DynamoDB Local, start the four services, publish
  * the start message, print the audit log as it fills, and collect the notification.
  */
 public final class LocalStackRunner {
@@ -81,12 +82,11 @@ public final class LocalStackRunner {
     }
 
     private RunReport runLocked(Options o) throws Exception {
-        Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
+        Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home(), o.out());
         RefreshPlan plan = PlanCatalog.load(plansFile).require(o.plan());
-        prepareDatabases(plan, o);
-
         long t0 = System.nanoTime();
-        try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount())) {
+        try (LocalMongo mongo = prepareDatabases(plan, o);
+                LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount())) {
             StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
             try (ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
                     Duration.ofSeconds(120))) {
@@ -159,9 +159,9 @@ public final class LocalStackRunner {
     public void up(Options o) throws Exception {
         Files.createDirectories(o.home());
         try (var lock = StackFile.lock(o.home())) {
-            Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home());
-            prepareDatabases(PlanCatalog.load(plansFile).require(o.plan()), o);
-            try (LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount());
+            Path plansFile = o.plansFile() != null ? o.plansFile().toAbsolutePath() : defaultPlans(o.home(), o.out());
+            try (LocalMongo mongo = prepareDatabases(PlanCatalog.load(plansFile).require(o.plan()), o);
+                    LocalAws aws = LocalAws.start(0, 0, o.home().resolve("dynamodb"), o.maxReceiveCount());
                     ServiceProcesses services = ServiceProcesses.start(o.repo(), o.home(), aws, plansFile, Map.of(),
                             Duration.ofSeconds(120))) {
                 StackFile.write(o.home(), aws.dynamoEndpoint(), aws.sqsEndpoint());
@@ -176,11 +176,33 @@ public final class LocalStackRunner {
         }
     }
 
-    private static void prepareDatabases(RefreshPlan plan, Options o) throws Exception {
-        if (plan.isCluster()) {
-            return;
+    /**
+     * The databases a plan needs before the services start: the state database {@code dbrefresh} on the local
+     * PostgreSQL server, and the plan's source (pgbench for {@code postgres}; for {@code mongodb} the in-process
+     * server of {@link LocalMongo}, seeded, where the plan's host is this machine).
+     *
+     * @return the MongoDB servers started for the plan (none for other engines), to be closed when the stack stops
+     */
+    private static LocalMongo prepareDatabases(RefreshPlan plan, Options o) throws Exception {
+        if (plan.isCluster() || plan.isDynamoDb()) {
+            return LocalMongo.none();
+        }
+        if (plan.mongodb() != null) {
+            // The services keep their parameter store in the state database of the local PostgreSQL server.
+            ensureStateDatabase(new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null));
+            return LocalMongo.startFor(plan.mongodb(), o.out());
         }
         DatabaseEndpoint server = plan.source();
+        LocalPostgres pg = ensureStateDatabase(server);
+        long t = System.nanoTime();
+        if (pg.ensurePgbenchSource(plan.source().database(), o.scale())) {
+            o.out().printf("created source database %s with pgbench -i -s %d in %.1f s%n", plan.source().database(),
+                    o.scale(), (System.nanoTime() - t) / 1e9);
+        }
+        return LocalMongo.none();
+    }
+
+    private static LocalPostgres ensureStateDatabase(DatabaseEndpoint server) {
         LocalPostgres pg = new LocalPostgres(server);
         try {
             pg.createIfMissing("dbrefresh");
@@ -188,11 +210,7 @@ public final class LocalStackRunner {
             throw new IllegalStateException("PostgreSQL at " + server.host() + ":" + server.port() + " cannot be reached ("
                     + e.getMessage() + "); ./dbrefresh installs and starts it on Debian, or start yours", e);
         }
-        long t = System.nanoTime();
-        if (pg.ensurePgbenchSource(plan.source().database(), o.scale())) {
-            o.out().printf("created source database %s with pgbench -i -s %d in %.1f s%n", plan.source().database(),
-                    o.scale(), (System.nanoTime() - t) / 1e9);
-        }
+        return pg;
     }
 
     /**
@@ -286,18 +304,19 @@ public final class LocalStackRunner {
     }
 
     /**
-     * Writes {@code <home>/plans.yml} with the {@code local-pgbench} plan (pgbench_production ->
-     * pgbench_acceptance on 127.0.0.1:5432, user app_reader with a generated password) unless it exists.
+     * Writes {@code <home>/plans.yml} with the default plans unless it exists: {@code local-pgbench}
+     * (pgbench_production -> pgbench_acceptance on 127.0.0.1:5432, user app_reader with a generated password) and
+     * {@code local-mongodb} (shop_production -> shop_acceptance on the in-process MongoDB server, see
+     * {@link LocalMongo}). An existing file gets the default plans it lacks appended ({@link DefaultPlans}): a home
+     * written before a default plan existed can run it too, and its own plans stay as they are.
      *
      * @param home dbrefresh home
+     * @param out  where to say which default plans were added to an existing file
      * @return the plans file
      * @throws IOException when it cannot be written
      */
-    public static Path defaultPlans(Path home) throws IOException {
+    public static Path defaultPlans(Path home, PrintStream out) throws IOException {
         Path plans = home.toAbsolutePath().resolve("plans.yml");
-        if (Files.exists(plans)) {
-            return plans;
-        }
         Path secret = home.toAbsolutePath().resolve("secrets").resolve("app_reader.password");
         Files.createDirectories(secret.getParent());
         if (!Files.exists(secret)) {
@@ -308,6 +327,10 @@ public final class LocalStackRunner {
         }
         String yaml = new String(LocalStackRunner.class.getResourceAsStream("/dbrefresh/default-plans.yml").readAllBytes(),
                 java.nio.charset.StandardCharsets.UTF_8).replace("${SECRET_FILE}", secret.toString());
+        if (Files.exists(plans)) {
+            DefaultPlans.addMissing(plans, yaml, out);
+            return plans;
+        }
         Files.writeString(plans, yaml);
         return plans;
     }

@@ -59,11 +59,12 @@ public class MongoIdentity implements IdentityEngine {
     @Override
     public Identities of(RefreshPlan plan) {
         MongoSettings m = plan.mongodb();
-        return new Identities(ask(m.source(), "source"), ask(m.target(), "target"));
+        return new Identities(ask(m.source(), m.sourceConnection(), "source"), ask(m.target(), m.targetConnection(),
+                "target"));
     }
 
-    private Identity ask(DatabaseEndpoint ep, String role) {
-        try (MongoClient client = MongoEndpoints.open(ep, secrets)) {
+    private Identity ask(DatabaseEndpoint ep, MongoSettings.Connection connection, String role) {
+        try (MongoClient client = MongoEndpoints.open(ep, connection, secrets)) {
             return identity(client, ep.database());
         } catch (MongoException e) {
             throw new IdentityUnavailableException("cannot ask the " + role + " " + MongoSettings.display(ep)
@@ -74,12 +75,13 @@ public class MongoIdentity implements IdentityEngine {
     }
 
     /**
-     * @param endpoint a MongoDB database (it need not exist)
+     * @param endpoint   a MongoDB database (it need not exist)
+     * @param connection how it is connected to (the plan's connection string reference and TLS)
      * @return its identity, as the server states it
      * @throws MongoException when the server cannot be reached or refuses the commands
      */
-    public Identity mongodb(DatabaseEndpoint endpoint) {
-        try (MongoClient client = MongoEndpoints.open(endpoint, secrets)) {
+    public Identity mongodb(DatabaseEndpoint endpoint, MongoSettings.Connection connection) {
+        try (MongoClient client = MongoEndpoints.open(endpoint, connection, secrets)) {
             return identity(client, endpoint.database());
         }
     }

@@ -69,7 +69,7 @@ public class MongoRestoreEngine implements RestoreEngine {
         }
         var snapshot = store.find(snapshotId).orElseThrow(() -> new IllegalStateException("snapshot " + snapshotId
                 + " is not in " + store.root()));
-        String source = identities.mongodb(m.source()).key();
+        String source = identities.mongodb(m.source(), m.sourceConnection()).key();
         if (!snapshot.manifest().isOf(source)) {
             return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.SNAPSHOT_NOT_OF_SOURCE, "snapshot "
                     + snapshotId + " in " + store.root() + " was taken of " + (snapshot.manifest().sourceIdentity() == null
@@ -78,8 +78,9 @@ public class MongoRestoreEngine implements RestoreEngine {
                     + "; the target was not touched");
         }
         DumpDirectory dump = DumpDirectory.read(snapshot.dir(), snapshot.manifest().database());
-        var options = MongoRestorer.Options.of(mode, ctx.runId()).withParallelism(m.parallelism());
-        try (MongoClient client = MongoEndpoints.open(target, secrets)) {
+        var options = MongoRestorer.Options.of(mode, ctx.runId()).withParallelism(m.parallelism())
+                .withBatch(m.batchDocuments(), m.batchBytes());
+        try (MongoClient client = MongoEndpoints.open(target, m.targetConnection(), secrets)) {
             // A replace changes the target with its first rename; a delta may write into a collection before a
             // failure, so a failed delta counts as changed (also one that failed in the checks before any write).
             if (mode == MongoRestorer.Mode.DELTA) {
@@ -97,7 +98,8 @@ public class MongoRestoreEngine implements RestoreEngine {
                             .map(c -> c.name() + " +" + c.inserted() + " ~" + c.replaced() + " -" + c.deleted() + " ="
                                     + c.unchanged() + (c.resumed() ? " (resumed)" : ""))
                             .collect(Collectors.joining(", ", "[", "]"))
-                            + " (inserted, replaced, deleted, unchanged)"
+                            + " (inserted, replaced, deleted, unchanged); bulk writes of at most "
+                            + options.batchDocuments() + " documents or " + options.batchBytes() + " bytes"
                             + (r.dropped().isEmpty() ? "" : "; dropped " + r.dropped()));
         }
         return restored(target);

@@ -59,7 +59,7 @@ public class MongoSnapshotEngine implements SnapshotEngine {
         MongoSettings m = plan.mongodb();
         MongoSnapshotStore sourceStore = new MongoSnapshotStore(m.sourceStore());
         MongoSnapshotStore targetStore = new MongoSnapshotStore(m.targetStore());
-        String source = identities.mongodb(m.source()).key();
+        String source = identities.mongodb(m.source(), m.sourceConnection()).key();
         Optional<MongoSnapshotStore.Snapshot> picked = pick(plan, request, sourceStore, source, ctx);
         if (picked.isEmpty()) {
             return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.SNAPSHOT_NOT_FOUND, notFound(plan,
@@ -132,7 +132,7 @@ public class MongoSnapshotEngine implements SnapshotEngine {
         }
         var options = new MongoSnapshotter.Options(selector, false, MongoSnapshotter.PointInTime.PREFER, source);
         return Optional.of(ctx.step(StepName.DUMP, () -> store.create(id, dir -> {
-            try (MongoClient client = MongoEndpoints.open(m.source(), secrets)) {
+            try (MongoClient client = MongoEndpoints.open(m.source(), m.sourceConnection(), secrets)) {
                 return snapshotter.dump(client, m.source().database(), dir, options);
             }
         }), s -> "snapshot " + s.id() + " of " + m.sourceId() + ": " + s.manifest().collections().size()

@@ -7,7 +7,6 @@ import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.TableRowCount;
-import dev.dbrefresh.engine.rds.mongo.MongoUserApplier;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.runtime.messaging.EventRejectedException;
 import dev.dbrefresh.runtime.messaging.StepContext;
@@ -28,7 +27,7 @@ import java.util.Set;
  *       collection or a collection the manifest does not list refuses the run with {@code VERIFY_MISMATCH} naming
  *       the collections. Read only.</li>
  *   <li>users: the plan's users created or updated in {@value MongoEndpoints#AUTH_DB} with roles on the target
- *       database, by engine-rds' {@link MongoUserApplier} ({@code usersInfo}, {@code createUser},
+ *       database, by {@link MongoUserApplier} ({@code usersInfo}, {@code createUser},
  *       {@code updateUser}, {@code grantRolesToUser}; the grants' privileges are MongoDB role names). A server that
  *       answers these commands with CommandNotFound (code 59; mongo-java-server does) refuses the run with
  *       {@code USERS_NOT_SUPPORTED}; an invalid user or grant with {@code PLAN_INVALID}, before any command.</li>
@@ -89,7 +88,7 @@ public class MongoUsersEngine implements UsersEngine {
                     + restored.snapshotId() + " is not in " + store.root() + "; cannot verify the restored data");
         }
         DumpManifest manifest = snapshot.get().manifest();
-        try (MongoClient client = MongoEndpoints.open(target, secrets)) {
+        try (MongoClient client = MongoEndpoints.open(target, m.targetConnection(), secrets)) {
             var report = ctx.step(StepName.VERIFY, () -> verifier.verify(client.getDatabase(target.database()),
                     manifest), r -> r.ok() ? r.checks().size() + " collections, " + manifest.totalDocuments()
                     + " documents match the manifest's counts and checksums" : "mismatches: " + describe(r));

@@ -44,8 +44,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@link ClusterUsersEngine} with an in-memory {@link ClusterApi} and audit log, connecting through
  * {@code test-endpoint-overrides} to the real PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306)
  * servers; each part is skipped when its server is not reachable. The docdb path needs SCRAM
- * authentication, which mongo-java-server does not offer; its applier and verifier are tested in
- * {@code MongoUserApplierTest}.
+ * authentication, which mongo-java-server does not offer; its applier is tested in
+ * engine-mongodb's {@code MongoUserApplierTest}, its verifier in {@code MongoVerifierTest}.
  */
 class ClusterUsersEngineTest {
 

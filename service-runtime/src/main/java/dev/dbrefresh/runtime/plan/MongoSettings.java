@@ -18,10 +18,64 @@ import java.util.List;
  * @param collections       collections dumped, by name; empty for all (unless {@code collectionPattern} is set)
  * @param collectionPattern regular expression that a dumped collection's whole name matches, or {@code null};
  *                          never set together with {@code collections}
+ * @param sourceConnection  how the source is connected to beyond host and port (connection string secret, TLS)
+ * @param targetConnection  the same for the target
+ * @param batchDocuments    most operations in one bulk write of a restore, 1 to 100,000; plan key
+ *                          {@code restore.batch-documents} (default {@value #DEFAULT_BATCH_DOCUMENTS})
+ * @param batchBytes        most bytes of documents in one bulk write of a restore, 1 KiB to 48 MiB (MongoDB's
+ *                          largest message, {@code maxMessageSizeBytes}); plan key {@code restore.batch-bytes}
+ *                          (default {@value #DEFAULT_BATCH_BYTES})
  */
 public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
-        String restoreMode, int parallelism, List<String> collections, String collectionPattern)
+        String restoreMode, int parallelism, List<String> collections, String collectionPattern,
+        Connection sourceConnection, Connection targetConnection, int batchDocuments, long batchBytes)
         implements EngineSettings {
+
+    /** {@link #batchDocuments()} when the plan does not set it. */
+    public static final int DEFAULT_BATCH_DOCUMENTS = 1000;
+    /** {@link #batchBytes()} when the plan does not set it: 8 MiB. */
+    public static final long DEFAULT_BATCH_BYTES = 8L << 20;
+
+    /**
+     * How an endpoint is connected to beyond its host and port, from the plan's {@code source}/{@code target}
+     * ({@code uri-secret}, {@code tls: {enabled, ca-file, allow-invalid-hostnames}}).
+     *
+     * @param uriSecret                secret reference (as for passwords: {@code env:}, {@code file:}, a Secrets
+     *                                 Manager ARN) of a MongoDB connection string
+     *                                 (https://www.mongodb.com/docs/manual/reference/connection-string/), which holds
+     *                                 credentials, {@code authSource}, {@code replicaSet}, TLS and timeouts; its hosts
+     *                                 must include the plan's {@code host:port}, and the plan's {@code database} is
+     *                                 the one refreshed; or {@code null}: host, port, username and password-secret
+     * @param tls                      whether TLS is required (also when the connection string does not ask for it)
+     * @param tlsCaFile                PEM file of the certificate authorities the server's certificate must chain
+     *                                 to (e.g. Amazon DocumentDB's {@code global-bundle.pem}), or {@code null} for the
+     *                                 JVM's trust store; only with {@code tls}
+     * @param tlsAllowInvalidHostnames whether a certificate for another host name is accepted (only for servers
+     *                                 reached through a tunnel); only with {@code tls}
+     */
+    public record Connection(String uriSecret, boolean tls, Path tlsCaFile, boolean tlsAllowInvalidHostnames) {
+
+        /** Host, port and the endpoint's credentials, no TLS. */
+        public static final Connection PLAIN = new Connection(null, false, null, false);
+    }
+
+    /**
+     * Settings without connection strings or TLS, with the default batch bounds.
+     *
+     * @param source            the production database
+     * @param target            the database that is replaced
+     * @param sourceStore       source side snapshot store directory
+     * @param targetStore       target side snapshot store directory
+     * @param restoreMode       {@link #REPLACE} or {@link #DELTA}
+     * @param parallelism       collections restored at the same time
+     * @param collections       collections dumped; empty for all
+     * @param collectionPattern regular expression of the dumped collections, or {@code null}
+     */
+    public MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
+            String restoreMode, int parallelism, List<String> collections, String collectionPattern) {
+        this(source, target, sourceStore, targetStore, restoreMode, parallelism, collections, collectionPattern,
+                Connection.PLAIN, Connection.PLAIN, DEFAULT_BATCH_DOCUMENTS, DEFAULT_BATCH_BYTES);
+    }
 
     /** {@link #restoreMode()}: restore into staging collections, then rename them over the target's. */
     public static final String REPLACE = "replace";
@@ -33,6 +87,8 @@ public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Pa
     /** Copies the collection list. */
     public MongoSettings {
         collections = List.copyOf(collections);
+        sourceConnection = sourceConnection == null ? Connection.PLAIN : sourceConnection;
+        targetConnection = targetConnection == null ? Connection.PLAIN : targetConnection;
     }
 
     /**

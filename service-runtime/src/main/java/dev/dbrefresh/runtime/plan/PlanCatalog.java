@@ -40,7 +40,10 @@ import java.util.regex.PatternSyntaxException;
  *
  * A {@code mongodb} plan has the same {@code source}, {@code target} (port 27017 and no username by default) and
  * {@code snapshot} keys, and {@code restore: {mode: replace|delta, jobs: 2}} and optionally
- * {@code collections: {include: [orders, customers]}} or {@code collections: {pattern: "(?!tmp_).*"}}.
+ * {@code collections: {include: [orders, customers]}} or {@code collections: {pattern: "(?!tmp_).*"}}, and
+ * {@code restore: {batch-documents: 1000, batch-bytes: 8388608}}; its {@code source}/{@code target} may add
+ * {@code uri-secret: env:VAR} (a connection string, as a secret reference) and
+ * {@code tls: {enabled: true, ca-file: /abs/ca.pem, allow-invalid-hostnames: false}}.
  *
  * Relative store paths resolve against the plans file's directory.
  */
@@ -279,7 +282,48 @@ public final class PlanCatalog {
                         + "' is not a valid regular expression: " + e.getDescription());
             }
         }
-        return new MongoSettings(source, target, sourceStore, targetStore, mode, jobs, include, pattern);
+        int batchDocuments = n.path("restore").path("batch-documents").asInt(MongoSettings.DEFAULT_BATCH_DOCUMENTS);
+        if (batchDocuments < 1 || batchDocuments > 100_000) {
+            throw new PlanException("plan '" + plan + "': restore.batch-documents must be between 1 and 100000, was "
+                    + batchDocuments);
+        }
+        long batchBytes = n.path("restore").path("batch-bytes").asLong(MongoSettings.DEFAULT_BATCH_BYTES);
+        if (batchBytes < 1024 || batchBytes > 48_000_000L) {
+            throw new PlanException("plan '" + plan + "': restore.batch-bytes must be between 1024 and 48000000"
+                    + " (MongoDB's largest message), was " + batchBytes);
+        }
+        return new MongoSettings(source, target, sourceStore, targetStore, mode, jobs, include, pattern,
+                mongoConnection(plan, "source", n.path("source")), mongoConnection(plan, "target", n.path("target")),
+                batchDocuments, batchBytes);
+    }
+
+    /**
+     * A {@code mongodb} endpoint's {@code uri-secret} (a secret reference of a connection string) and
+     * {@code tls: {enabled, ca-file, allow-invalid-hostnames}}; a relative {@code ca-file} is refused (the services
+     * run in other directories), as are TLS options without {@code enabled: true}.
+     */
+    private static MongoSettings.Connection mongoConnection(String plan, String field, JsonNode n) {
+        String uriSecret = blankToNull(n.path("uri-secret").asText(null));
+        if (uriSecret != null && uriSecret.startsWith("mongodb")) {
+            throw new PlanException("plan '" + plan + "': " + field + ".uri-secret must be a secret reference (env:VAR,"
+                    + " file:/path or a Secrets Manager ARN), not the connection string itself: it holds credentials");
+        }
+        if (uriSecret != null && (n.hasNonNull("username") || n.hasNonNull("password-secret"))) {
+            throw new PlanException("plan '" + plan + "': " + field + " has uri-secret and username/password-secret;"
+                    + " give the credentials in the connection string or as username and password-secret, not both");
+        }
+        JsonNode tls = n.path("tls");
+        boolean enabled = tls.isBoolean() ? tls.asBoolean() : tls.path("enabled").asBoolean(false);
+        String ca = blankToNull(tls.path("ca-file").asText(null));
+        boolean anyHost = tls.path("allow-invalid-hostnames").asBoolean(false);
+        if (!enabled && (ca != null || anyHost)) {
+            throw new PlanException("plan '" + plan + "': " + field + ".tls sets ca-file or allow-invalid-hostnames"
+                    + " without enabled: true; enable TLS or remove them");
+        }
+        if (ca != null && !Path.of(ca).isAbsolute()) {
+            throw new PlanException("plan '" + plan + "': " + field + ".tls.ca-file '" + ca + "' must be an absolute path");
+        }
+        return new MongoSettings.Connection(uriSecret, enabled, ca == null ? null : Path.of(ca), anyHost);
     }
 
     private static final Set<String> STREAM_VIEW_TYPES = Set.of("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY");

@@ -53,11 +53,12 @@ public class PlanResolver {
      * Plan keys any per-run value may set: knobs that change how a refresh runs, never what it reads,
      * replaces, grants or tells. {@code source.snapshot} (cluster engines) and {@code snapshot.mode} only
      * choose among the snapshots of the plan's own source, which the snapshot engines check; {@code restore.mode}
-     * ({@code mongodb}: replace or delta) changes how the target reaches the snapshot's content, not what it holds.
+     * ({@code mongodb}: replace or delta) changes how the target reaches the snapshot's content, not what it holds;
+     * {@code restore.batch-documents} and {@code restore.batch-bytes} ({@code mongodb}) only size its bulk writes.
      */
     public static final Set<String> KNOBS = Set.of("restore.jobs", "target.instance-class", "target.instances",
             "wait.first-poll-seconds", "wait.max-poll-seconds", "wait.deadline-minutes", "snapshot.mode",
-            "source.snapshot", "restore.mode");
+            "source.snapshot", "restore.mode", "restore.batch-documents", "restore.batch-bytes");
 
     /**
      * Identity keys a per-run value may set only to a value the plans file allows: key to the plans-file

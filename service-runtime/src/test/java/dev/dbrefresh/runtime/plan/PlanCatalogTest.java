@@ -285,4 +285,39 @@ class PlanCatalogTest {
                 "collections: {pattern: \"(\"}")))
                 .isInstanceOf(PlanException.class).hasMessageContaining("collections.pattern");
     }
+
+    @Test
+    void load_shouldParseAMongodbEndpointsConnectionStringReferenceTlsAndBatchBounds() throws IOException {
+        MongoSettings m = load(MONGO.replace("target: {host: mongo.acc, database: shop_acceptance}",
+                "target: {host: mongo.acc, database: shop_acceptance, uri-secret: env:ACC_URI,"
+                        + " tls: {enabled: true, ca-file: /etc/ssl/global-bundle.pem}}")
+                .replace("restore: {mode: delta, jobs: 3}", "restore: {mode: delta, jobs: 3, batch-documents: 500,"
+                        + " batch-bytes: 4194304}")).require("shop").mongodb();
+
+        assertThat(m.targetConnection()).isEqualTo(new MongoSettings.Connection("env:ACC_URI", true,
+                Path.of("/etc/ssl/global-bundle.pem"), false));
+        assertThat(m.sourceConnection()).isEqualTo(MongoSettings.Connection.PLAIN);
+        assertThat(m.batchDocuments()).isEqualTo(500);
+        assertThat(m.batchBytes()).isEqualTo(4_194_304L);
+        assertThat(load(MONGO).require("shop").mongodb().batchDocuments()).isEqualTo(MongoSettings.DEFAULT_BATCH_DOCUMENTS);
+    }
+
+    @Test
+    void load_shouldRefuseMongodbConnectionSettings_thatLeakOrContradict() {
+        String target = "target: {host: mongo.acc, database: shop_acceptance}";
+        assertThatThrownBy(() -> load(MONGO.replace(target, "target: {host: mongo.acc, database: shop_acceptance,"
+                + " uri-secret: \"mongodb://u:pw@mongo.acc/\"}"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("target.uri-secret must be a secret reference").hasMessageNotContaining("pw@");
+        assertThatThrownBy(() -> load(MONGO.replace(target, "target: {host: mongo.acc, database: shop_acceptance,"
+                + " uri-secret: env:U, username: dbrefresh}"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("not both");
+        assertThatThrownBy(() -> load(MONGO.replace(target, "target: {host: mongo.acc, database: shop_acceptance,"
+                + " tls: {ca-file: /ca.pem}}"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("without enabled: true");
+        assertThatThrownBy(() -> load(MONGO.replace(target, "target: {host: mongo.acc, database: shop_acceptance,"
+                + " tls: {enabled: true, ca-file: ca.pem}}"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("absolute path");
+        assertThatThrownBy(() -> load(MONGO.replace("jobs: 3}", "jobs: 3, batch-bytes: 10}")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.batch-bytes");
+    }
 }

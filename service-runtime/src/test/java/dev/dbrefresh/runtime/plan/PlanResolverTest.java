@@ -66,6 +66,22 @@ class PlanResolverTest {
     }
 
     @Test
+    void resolve_shouldTurnAMongodbRestoresKnobs_andValidateThemLikeThePlansFile() {
+        var resolved = resolver.resolve("shop", Map.of("restore.mode", "delta", "restore.batch-documents", "200",
+                "restore.batch-bytes", "1048576")).orElseThrow();
+
+        MongoSettings m = resolved.plan().mongodb();
+        assertThat(m.restoreMode()).isEqualTo(MongoSettings.DELTA);
+        assertThat(m.batchDocuments()).isEqualTo(200);
+        assertThat(m.batchBytes()).isEqualTo(1_048_576L);
+        assertThat(m.target()).isEqualTo(catalog().require("shop").mongodb().target());
+        assertThatThrownBy(() -> resolver.resolve("shop", Map.of("restore.batch-documents", "0")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.batch-documents");
+        assertThatThrownBy(() -> resolver.resolve("shop", Map.of("restore.batch-bytes", "64000000")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.batch-bytes");
+    }
+
+    @Test
     void guards_shouldStillRefuse_aProtectedTargetAllowedByAPattern() {
         var resolved = resolver.resolve("nightly", Map.of("target.database", "shop_acc_production")).orElseThrow();
 
@@ -88,7 +104,7 @@ class PlanResolverTest {
             "snapshot.source-store", "snapshot.target-store", "parameters.latest", "parameters.current",
             "parameters.promote-latest", "notifications.queue", "notifications.topic-arn", "notifications.pipeline",
             "notifications.endpoint-parameter", "retention.keep-copies", "guards.protected-patterns", "engine",
-            "users", "test-endpoint-overrides.x"})
+            "users", "test-endpoint-overrides.x", "source.uri-secret", "target.uri-secret", "target.tls.ca-file"})
     void resolve_shouldRefuseIdentityKeys_fromEveryPerRunPlace(String key) {
         assertThatThrownBy(() -> resolver.resolve("nightly", Map.of(key, "5999")))
                 .isInstanceOf(PlanException.class).hasMessageContaining("'" + key + "'")
@@ -152,6 +168,10 @@ class PlanResolverTest {
                       other:
                         source: {database: other_production}
                         target: {database: other_acceptance}
+                      shop:
+                        engine: mongodb
+                        source: {database: shop_production}
+                        target: {database: shop_acceptance}
                     """), Path.of("/tmp"));
         } catch (Exception e) {
             throw new IllegalStateException(e);

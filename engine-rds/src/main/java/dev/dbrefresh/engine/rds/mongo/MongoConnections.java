@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.rds.mongo;
 
+import dev.dbrefresh.engine.mongodb.MongoUserApplier;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoCredential;
 import com.mongodb.ServerAddress;

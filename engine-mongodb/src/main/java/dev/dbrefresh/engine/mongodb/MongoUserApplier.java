@@ -1,4 +1,4 @@
-package dev.dbrefresh.engine.rds.mongo;
+package dev.dbrefresh.engine.mongodb;
 
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
