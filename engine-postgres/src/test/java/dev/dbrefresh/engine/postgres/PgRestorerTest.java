@@ -82,7 +82,8 @@ class PgRestorerTest {
     static void dropDatabases() throws SQLException {
         for (String db : DATABASES) {
             exec(ADMIN, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)",
-                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgRestorer.stagingName(db)) + " WITH (FORCE)");
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgRestorer.stagingName(db)) + " WITH (FORCE)",
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgSwap.retiredName(db)) + " WITH (FORCE)");
         }
     }
 
@@ -165,6 +166,64 @@ class PgRestorerTest {
             assertThat(rs.getString(1)).as("--no-owner: owned by the restoring user").isEqualTo("postgres");
         }
         assertThat(counts(ADMIN.withDatabase(target))).containsEntry("public.owned_by_gone_role", 7L);
+    }
+
+    /** The old target is dropped in the background after the swap: waits (bounded) until it is gone. */
+    private static void awaitGone(String db) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (exists(db)) {
+            assertThat(System.nanoTime()).as("%s still exists after 60 s", db).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void restore_shouldReplaceTheOldTarget_andDropItAfterTheSwap_evenWithSessionsOnIt() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2);
+        exec(ep, "CREATE TABLE written_by_a_tester (id int)");
+        long oldOid;
+        try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT oid FROM pg_database WHERE datname = " + PgIdentifiers.literal(target))) {
+            rs.next();
+            oldOid = rs.getLong(1);
+        }
+
+        // a tester's session on the old target does not stop the swap (it is ended, as DROP ... WITH (FORCE) did)
+        try (Connection lingering = TOOLS.connect(ep, null)) {
+            assertThat(restorer.restore(ep, null, dump, "snap-2", "run-2", 2).restored()).isTrue();
+        }
+
+        assertThat(counts(ep)).isEqualTo(sourceCounts).doesNotContainKey("public.written_by_a_tester");
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-2;run=run-2");
+        awaitGone(PgSwap.retiredName(target));
+        try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE oid = " + oldOid)) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the old target is dropped, under no name").isZero();
+        }
+        assertThat(exists(PgRestorer.stagingName(target))).isFalse();
+    }
+
+    @Test
+    void restore_shouldDropAnOldTargetLeftBehind_andKeepTheCurrentOne_whenTheRestoreFails() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2);
+        // an old target whose background drop never happened (the service stopped)
+        exec(ADMIN, "CREATE DATABASE " + PgIdentifiers.quote(PgSwap.retiredName(target)));
+        Path corrupt = tmp.resolve("leftover-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 1, 2});
+
+        assertThatThrownBy(() -> restorer.restore(ep, null, corrupt, "snap-2", "run-2", 2))
+                .isInstanceOf(PgToolException.class);
+
+        assertThat(exists(PgSwap.retiredName(target))).as("left-over old target dropped").isFalse();
+        assertThat(counts(ep)).as("the current target is kept").isEqualTo(sourceCounts);
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
     }
 
     @Test

@@ -172,7 +172,8 @@ public final class PlanCatalog {
         }
         Path sourceStore = baseDir.resolve(text(snap, "source-store", name, ".dbrefresh/store/source")).normalize();
         Path targetStore = baseDir.resolve(text(snap, "target-store", name, ".dbrefresh/store/target")).normalize();
-        int jobs = n.path("restore").path("jobs").asInt(2);
+        // postgres: as many pg_restore jobs as this machine has cores, where pg_restore runs (bench/run, README)
+        int jobs = n.path("restore").path("jobs").asInt(isMongo ? 2 : Math.min(64, Runtime.getRuntime().availableProcessors()));
         if (jobs < 1 || jobs > 64) {
             throw new PlanException("plan '" + name + "': restore.jobs must be between 1 and 64, was " + jobs);
         }

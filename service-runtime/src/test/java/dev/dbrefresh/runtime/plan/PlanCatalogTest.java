@@ -39,7 +39,7 @@ class PlanCatalogTest {
         assertThat(plan.snapshotMode()).isEqualTo("create");
         assertThat(plan.sourceStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/source").normalize());
         assertThat(plan.targetStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/target").normalize());
-        assertThat(plan.restoreJobs()).isEqualTo(2);
+        assertThat(plan.restoreJobs()).isEqualTo(Math.min(64, Runtime.getRuntime().availableProcessors()));
         assertThat(plan.latestParameter()).isEqualTo("/dbrefresh/minimal/snapshot/latest");
         assertThat(plan.currentParameter()).isEqualTo("/dbrefresh/minimal/snapshot/current");
         assertThat(plan.promoteLatest()).isTrue();
