@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  * {@code ratio <name> <value>} lines, and writes {@code bench/RESULTS.md}.
  *
  * <p>Every database it creates or drops is its own: {@value #SOURCE} (recreated when its pgbench scale differs
- * from {@code --scale}), {@value #TARGET} (dbrefresh's target) and one per baseline ({@code dbrefresh_bench_*}).
+ * from {@code --scale}), {@value #TARGET} (dbrefresh's target), {@value #RESET_TARGET} (the reset's target, with
+ * its pristine copy) and one per baseline ({@code dbrefresh_bench_*}).
  * The local stack runs on its own home ({@code .dbrefresh/bench}) with its own plan ({@value #PLAN}); the stack
  * is started once, so its start is not part of a refresh's figure (it is reported as readiness).
  */
@@ -56,6 +57,10 @@ public final class Bench implements Callable<Integer> {
     static final String SOURCE = "dbrefresh_bench_source";
     /** dbrefresh's target database. */
     static final String TARGET = "dbrefresh_bench_target";
+    /** The plan with {@code fast-path: template}, for the reset figure. */
+    static final String RESET_PLAN = "bench-pgbench-reset";
+    /** Its target database (its pristine copy beside it). */
+    static final String RESET_TARGET = "dbrefresh_bench_reset";
 
     @Option(names = "--scale", defaultValue = "10", description = "pgbench scale of the source (50 = 755 MB, 5,000,000"
             + " accounts; default: ${DEFAULT-VALUE})")
@@ -142,6 +147,7 @@ public final class Bench implements Callable<Integer> {
                         awsUp, servicesUp, services.logDir());
                 DynamoDbAuditLog audit = new DynamoDbAuditLog(aws.dynamoClient(), Tables.AUDIT);
                 contestants.add(dbrefresh(aws, audit));
+                contestants.add(reset(aws, audit, pg));
                 commands.put("dbrefresh", "start message (" + PLAN + ", restore.jobs " + j + ") to the notifier's"
                         + " notify succeeded, through the four services");
 
@@ -259,6 +265,47 @@ public final class Bench implements Callable<Integer> {
         return String.join(" ", command.stream().map(w -> w.matches("[\\w@%+=:,./-]+") ? w : "'" + w + "'").toList());
     }
 
+    /**
+     * dbrefresh's reset: a run of the pristine copy's snapshot on the plan with {@code fast-path: template}
+     * ({@code ./dbrefresh reset}). Its prepare dirties the target (not timed); after the run the dirt must be
+     * gone, or the harness stops.
+     */
+    private Contestant reset(LocalAws aws, DynamoDbAuditLog audit, LocalPostgres pg) throws Exception {
+        // one full refresh of the reset plan first (not timed): it keeps the pristine copy
+        runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, null, null, false, "bench", Map.of()), false);
+        String pristine = pg.pristineSnapshot(RESET_TARGET).orElseThrow(() -> new IllegalStateException(
+                "the refresh of " + RESET_PLAN + " kept no pristine copy of " + RESET_TARGET));
+        commands.put("reset", "./dbrefresh reset --plan " + RESET_PLAN + " (a run of snapshot " + pristine
+                + ", the pristine copy's), start message to notify succeeded, through the four services");
+        return new Contestant() {
+            private Double seconds;
+
+            public String name() {
+                return "reset";
+            }
+
+            public void prepare() throws Exception {
+                exec(psqlQuery(RESET_TARGET, "CREATE TABLE IF NOT EXISTS bench_dirt (id int)"));
+            }
+
+            public void run() throws Exception {
+                seconds = runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, pristine, null, false, "bench",
+                        Map.of()), false);
+            }
+
+            public Double measured() {
+                return seconds;
+            }
+
+            public void cleanup() throws Exception {
+                String left = exec(psqlQuery(RESET_TARGET, "SELECT count(*) FROM pg_class WHERE relname = 'bench_dirt'"));
+                if (!left.trim().equals("0")) {
+                    throw new IllegalStateException("the reset left table bench_dirt in " + RESET_TARGET);
+                }
+            }
+        };
+    }
+
     private Contestant dbrefresh(LocalAws aws, DynamoDbAuditLog audit) {
         return new Contestant() {
             private Double seconds;
@@ -284,9 +331,19 @@ public final class Bench implements Callable<Integer> {
      * @throws IllegalStateException when the run did not succeed
      */
     private double runDbrefresh(LocalAws aws, DynamoDbAuditLog audit, boolean dryRun) throws Exception {
+        return runDbrefresh(aws, audit, new RefreshRequested(PLAN, null, null, dryRun, "bench", Map.of()), !dryRun);
+    }
+
+    /**
+     * @param request     the start message's request
+     * @param recordSteps whether the run's step durations go into the steps table (full runs only)
+     */
+    private double runDbrefresh(LocalAws aws, DynamoDbAuditLog audit, RefreshRequested request, boolean recordSteps)
+            throws Exception {
+        boolean dryRun = request.dryRun();
         String runId = LocalStackRunner.newRunId();
         Instant published = Instant.now();
-        LocalStackRunner.publishStart(aws.sqsClient(), runId, new RefreshRequested(PLAN, null, null, dryRun, "bench", Map.of()));
+        LocalStackRunner.publishStart(aws.sqsClient(), runId, request);
         List<AuditEntry> entries = LocalStackRunner.follow(audit, runId, Duration.ofMinutes(15),
                 new PrintStream(OutputStream.nullOutputStream()));
         Optional<AuditEntry> done = entries.stream().filter(e -> e.isStep(StepName.NOTIFY) && e.is(AuditStatus.SUCCEEDED))
@@ -297,7 +354,7 @@ public final class Bench implements Callable<Integer> {
             throw new IllegalStateException("dbrefresh run " + runId + " did not succeed:" + log);
         }
         Figures.hops(entries, ServiceProcesses.SERVICES).forEach(h -> hopMillis.get(dryRun).add(h.toNanos() / 1e6));
-        if (!dryRun) {
+        if (recordSteps) {
             for (AuditEntry e : entries) {
                 if (e.is(AuditStatus.SUCCEEDED) && e.durationMs() > 0) {
                     stepSeconds.computeIfAbsent(e.service() + " " + e.step(), k -> new ArrayList<>()).add(e.durationMs() / 1e3);
@@ -361,9 +418,11 @@ public final class Bench implements Callable<Integer> {
     private List<String> ratios() {
         OptionalDouble dbr = Figures.median(times.getOrDefault("dbrefresh", List.of()));
         List<String> lines = new ArrayList<>();
-        for (String base : List.of("hand-run", "pgcopydb", "template-clone")) {
+        for (String base : List.of("hand-run", "pgcopydb", "template-clone", "reset")) {
             lines.add(Figures.ratioLine("dbrefresh/" + base, dbr, Figures.median(times.getOrDefault(base, List.of()))));
         }
+        lines.add(Figures.ratioLine("reset/template-clone", Figures.median(times.getOrDefault("reset", List.of())),
+                Figures.median(times.getOrDefault("template-clone", List.of()))));
         return lines;
     }
 
@@ -451,9 +510,16 @@ public final class Bench implements Callable<Integer> {
                 .replaceAll("restore: \\{jobs: \\d+\\}", "restore: {jobs: " + j + "}")
                 .replace("host: 127.0.0.1, port: 5432", "host: " + host + ", port: " + port)
                 .replace("username: postgres", "username: " + user);
-        if (!yaml.contains(SOURCE) || !yaml.contains("jobs: " + j)) {
+        int block = yaml.indexOf("  " + PLAN + ":\n");
+        int engine = yaml.indexOf("    engine: postgres\n", block);
+        if (!yaml.contains(SOURCE) || !yaml.contains("jobs: " + j) || block < 0 || engine < 0) {
             throw new IllegalStateException("local-stack's default-plans.yml changed shape; adapt Bench.writePlans");
         }
+        // the same plan again, with its own target and the template fast path, for the reset figure
+        String plan = yaml.substring(block);
+        yaml += plan.replace("  " + PLAN + ":\n", "  " + RESET_PLAN + ":\n")
+                .replace("    engine: postgres\n", "    engine: postgres\n    fast-path: template\n")
+                .replace(TARGET, RESET_TARGET).replace("/dbrefresh/" + PLAN + "/", "/dbrefresh/" + RESET_PLAN + "/");
         Path plans = home.resolve("plans.yml");
         Files.writeString(plans, yaml);
         return plans;

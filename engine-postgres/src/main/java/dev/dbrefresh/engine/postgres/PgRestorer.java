@@ -154,6 +154,24 @@ public final class PgRestorer {
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, false);
+    }
+
+    /**
+     * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int)}, with the template fast path
+     * of a plan's {@code fast-path: template} ({@link PgPristine}): when the target server holds a pristine
+     * copy of {@code snapshotId}, the staging database is a file copy of it ({@code CREATE DATABASE ...
+     * TEMPLATE ... STRATEGY FILE_COPY}) instead of a {@code pg_restore}; otherwise {@code pg_restore} fills the
+     * staging database and a pristine copy of it is kept for the next reset (replacing an older one).
+     *
+     * @param keepPristine whether to use and keep the pristine copy ({@code fast-path: template})
+     * @return as there
+     * @throws IllegalArgumentException as there
+     * @throws PgToolException          as there
+     * @throws IllegalStateException    as there; also when the pristine copy has sessions (nobody may connect to it)
+     */
+    public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, boolean keepPristine) {
         Objects.requireNonNull(target, "target");
         String db = PgIdentifiers.requireValid(target.database(), "target database name");
         if (REFUSED_TARGETS.contains(db)) {
@@ -188,7 +206,14 @@ public final class PgRestorer {
                 return new RestoreResult(false, marker);
             }
             if (!marker.equals(comment(c, staging).orElse(null))) {
-                restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                if (keepPristine && PgPristine.snapshotOf(c, db).filter(snapshotId::equals).isPresent()) {
+                    PgPristine.cloneInto(c, db, staging);
+                } else {
+                    restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                    if (keepPristine) {
+                        PgPristine.keep(c, db, staging, snapshotId);
+                    }
+                }
                 exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(staging) + " IS " + PgIdentifiers.literal(marker));
             }
             new PgSwap(tools).swap(c, target, password, staging, LOCK_SQL, timeout.toMillis());

@@ -83,7 +83,8 @@ class PgRestorerTest {
         for (String db : DATABASES) {
             exec(ADMIN, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)",
                     "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgRestorer.stagingName(db)) + " WITH (FORCE)",
-                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgSwap.retiredName(db)) + " WITH (FORCE)");
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgSwap.retiredName(db)) + " WITH (FORCE)",
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgPristine.name(db)) + " WITH (FORCE)");
         }
     }
 
@@ -224,6 +225,63 @@ class PgRestorerTest {
         assertThat(exists(PgSwap.retiredName(target))).as("left-over old target dropped").isFalse();
         assertThat(counts(ep)).as("the current target is kept").isEqualTo(sourceCounts);
         assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
+    }
+
+    private static boolean allowsConnections(String db) throws SQLException {
+        try (Connection c = TOOLS.connect(ADMIN, null); PreparedStatement ps = c.prepareStatement(
+                "SELECT datallowconn FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, db);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("%s exists", db).isTrue();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Test
+    void restore_shouldResetTheTargetFromThePristineCopy_withoutPgRestore_whenTheSnapshotIsThePristineOne()
+            throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, true);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-1");
+        assertThat(allowsConnections(PgPristine.name(target))).as("nobody can change the pristine copy").isFalse();
+        // tests dirty the copy
+        exec(ep, "CREATE TABLE written_by_a_test (id int)", "DELETE FROM pgbench_accounts WHERE aid <= 10");
+        // an archive pg_restore cannot read: the reset must not need it
+        Path corrupt = tmp.resolve("reset-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 9, 9});
+
+        RestoreResult reset = restorer.restore(ep, null, corrupt, "snap-1", "run-2", 2, true);
+
+        assertThat(reset.restored()).isTrue();
+        assertThat(counts(ep)).isEqualTo(sourceCounts).doesNotContainKey("public.written_by_a_test");
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-2");
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-1");
+        assertThat(exists(PgRestorer.stagingName(target))).isFalse();
+    }
+
+    @Test
+    void restore_shouldReplaceThePristineCopy_whenTheSnapshotChanges_andKeepNone_withoutTheFastPath() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, true);
+
+        restorer.restore(ep, null, dump, "snap-2", "run-2", 2, true);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-2");
+        // a reset of a snapshot other than the pristine one restores it with pg_restore, which fails on this
+        Path corrupt = tmp.resolve("other-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 7, 7});
+        assertThatThrownBy(() -> restorer.restore(ep, null, corrupt, "snap-1", "run-3", 2, true))
+                .isInstanceOf(PgToolException.class);
+        assertThat(counts(ep)).isEqualTo(sourceCounts);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-2");
+
+        String plain = newName();
+        restorer.restore(ADMIN.withDatabase(plain), null, dump, "snap-1", "run-1", 2);
+        assertThat(exists(PgPristine.name(plain))).as("no pristine copy without fast-path: template").isFalse();
     }
 
     @Test

@@ -65,6 +65,16 @@ class PlanCatalogTest {
     }
 
     @Test
+    void load_shouldReadTheTemplateFastPath_andRefuseAnUnknownOne() throws IOException {
+        assertThat(load(MINIMAL).require("minimal").postgres().templateFastPath()).isFalse();
+        String template = MINIMAL.replace("target: {database: shop_acceptance}",
+                "target: {database: shop_acceptance}\n    fast-path: template");
+        assertThat(load(template).require("minimal").postgres().templateFastPath()).isTrue();
+        assertThatThrownBy(() -> load(template.replace("fast-path: template", "fast-path: snapshot")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("fast-path 'snapshot' is not one of [none, template]");
+    }
+
+    @Test
     void load_shouldRefuseWaits_outsideSqsDelayLimits() {
         assertThatThrownBy(() -> load(MINIMAL.replace("target: {database: shop_acceptance}",
                 "target: {database: shop_acceptance}\n    wait: {max-poll-seconds: 901}")))
