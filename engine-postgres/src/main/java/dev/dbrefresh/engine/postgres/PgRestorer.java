@@ -111,6 +111,16 @@ public final class PgRestorer {
     }
 
     /**
+     * @param target a target database name
+     * @return the databases a restore of {@code target} may leave beside it on the server: the staging database
+     *         (after a failed or interrupted restore), the old target until its background drop ends, and the
+     *         pristine copy of {@code fast-path: template}
+     */
+    public static List<String> companionNames(String target) {
+        return List.of(stagingName(target), PgSwap.retiredName(target), PgPristine.name(target));
+    }
+
+    /**
      * Session settings of {@code pg_restore}'s connections, given as libpq's {@code PGOPTIONS}: the load goes
      * into a staging database that nobody uses until the swap, and a crash before the swap only means the
      * restore is redone, so the sessions need not wait for WAL flushes ({@code synchronous_commit=off}); index
