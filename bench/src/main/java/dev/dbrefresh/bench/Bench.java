@@ -235,7 +235,9 @@ public final class Bench implements Callable<Integer> {
      * @param scratch a file or directory they write, deleted before and after (not timed); may be {@code null}
      */
     private Contestant commands(String name, String db, Path scratch, List<List<String>> steps) {
-        commands.put(name, String.join(" && ", steps.stream().map(Bench::shellWords).toList()));
+        // shown relative to the repository, as typed from its root
+        commands.put(name, String.join(" && ", steps.stream().map(Bench::shellWords).toList())
+                .replace(repo + "/", ""));
         return new Contestant() {
             public String name() {
                 return name;
