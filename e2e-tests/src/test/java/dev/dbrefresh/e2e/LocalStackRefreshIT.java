@@ -107,6 +107,11 @@ class LocalStackRefreshIT {
         assertThat(pg.rowCounts(TARGET)).isEqualTo(sourceCounts).doesNotContainKey("public.written_in_acceptance");
         assertThat(pg.rowCounts(SOURCE)).isEqualTo(sourceCounts);
         // The second run replaces the target only: the source, the state database and every other one keep their oids.
+        // The old target is dropped in the background after the swap (engine-postgres' PgSwap): wait for it.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (databaseOids().containsKey(TARGET + "__dbrefresh_old") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         Map<String, Long> afterSecond = databaseOids();
         assertOnlyChanged(afterFirst, afterSecond, Set.of(), Set.of(TARGET));
         assertThat(afterSecond.get(TARGET)).as("oid of the replaced target").isNotEqualTo(afterFirst.get(TARGET));

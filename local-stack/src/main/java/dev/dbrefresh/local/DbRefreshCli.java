@@ -22,13 +22,13 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The {@code dbrefresh} command line of the local stack: {@code run} (one refresh end to end),
- * {@code up} (keep the stack running), {@code start} (start a run on it), {@code status RUN} (a run's
- * steps from the audit log), {@code runs} (recent runs).
+ * {@code up} (keep the stack running), {@code start} (start a run on it), {@code reset} (a run from the
+ * target's pristine copy), {@code status RUN} (a run's steps from the audit log), {@code runs} (recent runs).
  */
 @Command(name = "dbrefresh", mixinStandardHelpOptions = true, version = "dbrefresh 0.1.0",
         description = "Refreshes non-production databases from production snapshots.",
         subcommands = {DbRefreshCli.Run.class, DbRefreshCli.Up.class, DbRefreshCli.Start.class, DbRefreshCli.Status.class,
-                DbRefreshCli.Runs.class})
+                DbRefreshCli.Runs.class, DbRefreshCli.Reset.class})
 public final class DbRefreshCli {
 
     @Option(names = "--home", description = "dbrefresh home: plans, snapshot stores, audit data, logs (default: ${DEFAULT-VALUE})",
@@ -142,23 +142,67 @@ public final class DbRefreshCli {
 
         @Override
         public Integer call() {
-            var live = StackFile.live(parent.home);
-            if (live.isEmpty() || live.get().sqsEndpoint() == null) {
-                System.err.println("no local stack is running for " + parent.home.toAbsolutePath()
-                        + "; start one with: ./dbrefresh up");
+            return startOnLiveStack(parent.home, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot, date, dryRun,
+                    "cli", values));
+        }
+    }
+
+    /**
+     * Publishes a start message to the local stack running on {@code home} and prints the run id.
+     *
+     * @return 0, or 2 when no stack runs there (the message says how to start one)
+     */
+    private static int startOnLiveStack(Path home, dev.dbrefresh.contracts.RefreshRequested request) {
+        var live = StackFile.live(home);
+        if (live.isEmpty() || live.get().sqsEndpoint() == null) {
+            System.err.println("no local stack is running for " + home.toAbsolutePath() + "; start one with: ./dbrefresh up");
+            return 2;
+        }
+        try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .endpointOverride(URI.create(live.get().sqsEndpoint())).region(Region.of(LocalAws.REGION))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
+                        LocalAws.SECRET_KEY))).build()) {
+            String runId = LocalStackRunner.newRunId();
+            LocalStackRunner.publishStart(sqs, runId, request);
+            System.out.println(runId);
+            return 0;
+        }
+    }
+
+    /** {@code reset}: a run of the pristine copy's snapshot, on the running local stack. */
+    @Command(name = "reset", description = "Reset the plan's target to its pristine copy on the running local stack"
+            + " (dbrefresh up): a run of the snapshot the pristine copy holds, through the four services, users and"
+            + " verification included, copied with CREATE DATABASE ... TEMPLATE instead of pg_restore. Needs"
+            + " fast-path: template in the plan and one refresh before. Prints the run id.")
+    static final class Reset implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--plan", required = true, description = "plan whose target is reset")
+        String plan;
+
+        @Option(names = "--plans-file", description = "plans file (default: <home>/plans.yml)")
+        Path plansFile;
+
+        @Override
+        public Integer call() throws Exception {
+            Path plans = plansFile != null ? plansFile : parent.home.resolve("plans.yml");
+            var p = dev.dbrefresh.runtime.plan.PlanCatalog.load(plans.toAbsolutePath()).require(plan);
+            if (p.postgres() == null || !p.postgres().templateFastPath()) {
+                System.err.println("plan '" + plan + "' has no pristine copy to reset from: add 'fast-path: template' to it"
+                        + " in " + plans + " (postgres plans only), run one refresh, then reset");
                 return 2;
             }
-            try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
-                    .endpointOverride(URI.create(live.get().sqsEndpoint())).region(Region.of(LocalAws.REGION))
-                    .httpClientBuilder(UrlConnectionHttpClient.builder())
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
-                            LocalAws.SECRET_KEY))).build()) {
-                String runId = LocalStackRunner.newRunId();
-                LocalStackRunner.publishStart(sqs, runId, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot,
-                        date, dryRun, "cli", values));
-                System.out.println(runId);
-                return 0;
+            var snapshot = new LocalPostgres(p.target()).pristineSnapshot(p.target().database());
+            if (snapshot.isEmpty()) {
+                System.err.println("no pristine copy of " + p.targetId() + " yet; run one refresh of plan '" + plan
+                        + "' first (./dbrefresh start --plan " + plan + ")");
+                return 1;
             }
+            return startOnLiveStack(parent.home, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot.get(), null,
+                    false, "cli", java.util.Map.of()));
         }
     }
 

@@ -84,6 +84,17 @@ public final class LocalPostgres {
     }
 
     /**
+     * @param target a target database of a plan with {@code fast-path: template}
+     * @return the snapshot id of its complete pristine copy on this server, empty when there is none
+     * @throws SQLException when the server cannot be reached
+     */
+    public java.util.Optional<String> pristineSnapshot(String target) throws SQLException {
+        try (Connection c = tools.connect(server, null)) {
+            return dev.dbrefresh.engine.postgres.PgPristine.snapshotOf(c, target);
+        }
+    }
+
+    /**
      * @param database a database
      * @return exact row count per table ({@code schema.table}), sorted
      * @throws SQLException on database errors

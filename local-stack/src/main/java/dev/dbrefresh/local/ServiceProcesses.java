@@ -45,6 +45,8 @@ public final class ServiceProcesses implements AutoCloseable {
 
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Long> startedAt = new LinkedHashMap<>();
+    private final Map<String, Duration> readiness = new LinkedHashMap<>();
     private final Path logDir;
     private final Path pidFile;
     private final Thread shutdownHook = new Thread(this::stopAll, "dbrefresh-stop-services");
@@ -163,6 +165,7 @@ public final class ServiceProcesses implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("stopping: " + service + " is not started");
         }
+        startedAt.put(service, System.nanoTime());
         Process p = pb.start();
         processes.put(service, p);
         ports.put(service, port);
@@ -236,6 +239,21 @@ public final class ServiceProcesses implements AutoCloseable {
         return ports;
     }
 
+    /** @return process id of each service, in pipeline order (for {@code /proc/<pid>/status}) */
+    public synchronized Map<String, Long> pids() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        processes.forEach((service, p) -> pids.put(service, p.pid()));
+        return pids;
+    }
+
+    /**
+     * @return per service, the time from starting its process to its first {@code /health/readiness} 200 (as
+     *         seen by polling every 250 ms, so up to that much late), in the order they became ready
+     */
+    public Map<String, Duration> readiness() {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(readiness));
+    }
+
     private void awaitReady(Duration timeout) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -251,6 +269,7 @@ public final class ServiceProcesses implements AutoCloseable {
                     var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(service)
                             + "/health/readiness")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                     if (response.statusCode() == 200) {
+                        readiness.put(service, Duration.ofNanos(System.nanoTime() - startedAt.get(service)));
                         it.remove();
                     }
                 } catch (IOException notYet) {

@@ -2,11 +2,8 @@ package dev.dbrefresh.engine.postgres;
 
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,14 +28,16 @@ import java.util.Set;
  *       {@code dbrefresh:snapshot=<snapshotId>;run=<runId>}, nothing is touched ({@code restored=false}).</li>
  *   <li>Restore into the staging database {@code <target>__dbrefresh_restore} (left-overs of a crash
  *       are dropped first), created from {@code template0} as the pg_dump docs advise, with
- *       {@code pg_restore -j <jobs> --no-owner --no-acl --exit-on-error}: objects belong to the restoring
+ *       {@code pg_restore -j <jobs> --no-owner --no-acl --exit-on-error} (sessions with {@link #bulkLoadOptions}):
+ *       objects belong to the restoring
  *       user and no GRANTs are replayed, so roles missing on the target cannot fail the restore
  *       (users-service applies grants afterwards). The marker is then set as the staging database's comment.</li>
- *   <li>Swap, only after the restore succeeded: {@code DROP DATABASE IF EXISTS target WITH (FORCE)},
- *       {@code ALTER DATABASE staging RENAME TO target} (the comment moves with the database).</li>
+ *   <li>Swap, only after the restore succeeded ({@link PgSwap}): the old target renamed to
+ *       {@code <target>__dbrefresh_old}, {@code ALTER DATABASE staging RENAME TO target} (the comment moves with
+ *       the database), and the old target dropped in the background, off the critical path.</li>
  * </ol>
- * If the process dies between drop and rename, the next call with the same marker finds the complete
- * staging database (it carries the marker) and only renames it.
+ * If the process dies between the renames, the next call with the same marker finds the complete
+ * staging database (it carries the marker) and only renames it; an old target left behind is dropped first.
  *
  * <p>Sources: PostgreSQL docs "pg_restore" (https://www.postgresql.org/docs/15/app-pgrestore.html),
  * "pg_dump" notes on template0 (https://www.postgresql.org/docs/15/app-pgdump.html), "DROP DATABASE"
@@ -55,10 +53,19 @@ public final class PgRestorer {
     public static final Set<String> REFUSED_TARGETS = Set.of("postgres", "template0", "template1");
     /** Suffix of the staging database's name. */
     public static final String STAGING_SUFFIX = "__dbrefresh_restore";
+    /**
+     * {@code maintenance_work_mem} of each {@code pg_restore} session: index builds (a primary key of millions of
+     * rows) sort in memory instead of in temporary files. Used only while an index is built, by at most
+     * {@code jobs} sessions at once.
+     */
+    static final String RESTORE_MAINTENANCE_WORK_MEM = "256MB";
+
     /** Default time limit of one {@code pg_restore} run. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
 
     private static final String MAINTENANCE_DB = "postgres";
+    /** Takes the restore's session advisory lock of one target database (the parameter: its name). */
+    private static final String LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))";
 
     private final PgTools tools;
     private final Duration timeout;
@@ -100,26 +107,34 @@ public final class PgRestorer {
      * @return a name of at most 63 bytes that differs from {@code target}
      */
     public static String stagingName(String target) {
-        String plain = target + STAGING_SUFFIX;
-        if (plain.getBytes(StandardCharsets.UTF_8).length <= PgIdentifiers.MAX_IDENTIFIER_BYTES) {
-            return plain;
-        }
-        String hash;
-        try {
-            hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(target.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
-        StringBuilder prefix = new StringBuilder();
-        target.codePoints().limit(30).forEach(prefix::appendCodePoint);
-        // 30 code points may be up to 120 bytes: shorten until it fits
-        String name = prefix + "_" + hash + STAGING_SUFFIX;
-        while (name.getBytes(StandardCharsets.UTF_8).length > PgIdentifiers.MAX_IDENTIFIER_BYTES) {
-            prefix.setLength(prefix.offsetByCodePoints(prefix.length(), -1));
-            name = prefix + "_" + hash + STAGING_SUFFIX;
-        }
-        return name;
+        return PgSwap.suffixed(target, STAGING_SUFFIX);
+    }
+
+    /**
+     * @param target a target database name
+     * @return the databases a restore of {@code target} may leave beside it on the server: the staging database
+     *         (after a failed or interrupted restore), the old target until its background drop ends, and the
+     *         pristine copy of {@code fast-path: template}
+     */
+    public static List<String> companionNames(String target) {
+        return List.of(stagingName(target), PgSwap.retiredName(target), PgPristine.name(target));
+    }
+
+    /**
+     * Session settings of {@code pg_restore}'s connections, given as libpq's {@code PGOPTIONS}: the load goes
+     * into a staging database that nobody uses until the swap, and a crash before the swap only means the
+     * restore is redone, so the sessions need not wait for WAL flushes ({@code synchronous_commit=off}); index
+     * builds get {@link #RESTORE_MAINTENANCE_WORK_MEM} and up to {@code jobs} parallel workers each
+     * ({@code max_parallel_maintenance_workers}). All three are user-settable, so they work for a non-superuser
+     * too (PostgreSQL docs, "Populating a Database", https://www.postgresql.org/docs/15/populate.html, and
+     * "Resource Consumption", https://www.postgresql.org/docs/15/runtime-config-resource.html).
+     *
+     * @param jobs {@code pg_restore --jobs}, at least 1
+     * @return e.g. {@code -c maintenance_work_mem=256MB -c synchronous_commit=off -c max_parallel_maintenance_workers=2}
+     */
+    static String bulkLoadOptions(int jobs) {
+        return "-c maintenance_work_mem=" + RESTORE_MAINTENANCE_WORK_MEM + " -c synchronous_commit=off"
+                + " -c max_parallel_maintenance_workers=" + Math.max(1, jobs);
     }
 
     /**
@@ -149,6 +164,24 @@ public final class PgRestorer {
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, false);
+    }
+
+    /**
+     * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int)}, with the template fast path
+     * of a plan's {@code fast-path: template} ({@link PgPristine}): when the target server holds a pristine
+     * copy of {@code snapshotId}, the staging database is a file copy of it ({@code CREATE DATABASE ...
+     * TEMPLATE ... STRATEGY FILE_COPY}) instead of a {@code pg_restore}; otherwise {@code pg_restore} fills the
+     * staging database and a pristine copy of it is kept for the next reset (replacing an older one).
+     *
+     * @param keepPristine whether to use and keep the pristine copy ({@code fast-path: template})
+     * @return as there
+     * @throws IllegalArgumentException as there
+     * @throws PgToolException          as there
+     * @throws IllegalStateException    as there; also when the pristine copy has sessions (nobody may connect to it)
+     */
+    public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, boolean keepPristine) {
         Objects.requireNonNull(target, "target");
         String db = PgIdentifiers.requireValid(target.database(), "target database name");
         if (REFUSED_TARGETS.contains(db)) {
@@ -173,21 +206,27 @@ public final class PgRestorer {
             // may take; the session's short lock_timeout applies again to the DDL after it.
             // (PostgreSQL takes at most INT_MAX milliseconds, about 24 days.)
             exec(c, "SET lock_timeout = " + Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            try (PreparedStatement lock = c.prepareStatement(
-                    "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))")) {
+            try (PreparedStatement lock = c.prepareStatement(LOCK_SQL)) {
                 lock.setString(1, db);
                 lock.execute();
             }
             exec(c, "SET lock_timeout = " + tools.timeouts().lockTimeout().toMillis());
+            PgSwap.dropLeftover(c, db);
             if (marker.equals(comment(c, db).orElse(null))) {
                 return new RestoreResult(false, marker);
             }
             if (!marker.equals(comment(c, staging).orElse(null))) {
-                restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                if (keepPristine && PgPristine.snapshotOf(c, db).filter(snapshotId::equals).isPresent()) {
+                    PgPristine.cloneInto(c, db, staging);
+                } else {
+                    restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                    if (keepPristine) {
+                        PgPristine.keep(c, db, staging, snapshotId);
+                    }
+                }
                 exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(staging) + " IS " + PgIdentifiers.literal(marker));
             }
-            exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)");
-            exec(c, "ALTER DATABASE " + PgIdentifiers.quote(staging) + " RENAME TO " + PgIdentifiers.quote(db));
+            new PgSwap(tools).swap(c, target, password, staging, LOCK_SQL, timeout.toMillis());
             // the comment moved with the database (it belongs to its oid); setting it again is idempotent
             exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(db) + " IS " + PgIdentifiers.literal(marker));
             return new RestoreResult(true, marker);
@@ -211,7 +250,7 @@ public final class PgRestorer {
         cmd.addAll(PgTools.connectionOptions(stagingEp));
         cmd.add(dumpFile.toAbsolutePath().toString());
         try {
-            tools.run(cmd, stagingEp, password, timeout);
+            tools.run(cmd, stagingEp, password, timeout, bulkLoadOptions(jobs));
         } catch (RuntimeException e) {
             try {
                 exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging) + " WITH (FORCE)");

@@ -43,8 +43,9 @@ import java.util.stream.Stream;
  * secrets (AWS keys, {@code env:} secret references of other plans, a {@code PGPASSWORD} meant for
  * someone else). It gets only {@link #INHERITED_VARIABLES} and the {@code LC_*} locale variables from
  * this process, plus {@code PGPASSWORD} (when a password is given), {@code PGCONNECT_TIMEOUT=5} and
- * {@code PGAPPNAME=dbrefresh}. Other {@code PG*} variables of this process are not passed: JDBC
- * connections do not read them either, so both kinds of connection reach the same server the same way.
+ * {@code PGAPPNAME=dbrefresh}, and {@code PGOPTIONS} where the caller gives session settings. Other
+ * {@code PG*} variables of this process are not passed: JDBC connections do not read them either, so both
+ * kinds of connection reach the same server the same way.
  *
  * <p>Nothing waits forever (issue 7, property 9). Every JDBC connection has pgjdbc's
  * {@code connectTimeout} ({@value #CONNECT_TIMEOUT_SECONDS} s), {@code tcpKeepAlive=true}, and session
@@ -310,6 +311,23 @@ public final class PgTools {
      *                         {@value #STDERR_TAIL_LINES} lines of standard error
      */
     public String run(List<String> command, DatabaseEndpoint ep, char[] password, Duration timeout) {
+        return run(command, ep, password, timeout, null);
+    }
+
+    /**
+     * Runs a client program with session settings for every connection it opens, and waits for it.
+     *
+     * @param command    as for {@link #run(List, DatabaseEndpoint, char[], Duration)}
+     * @param ep         as there
+     * @param password   as there
+     * @param timeout    as there
+     * @param pgOptions  libpq's {@code PGOPTIONS} for the child, e.g. {@code -c synchronous_commit=off}: settings
+     *                   the server applies to each session at connection start (libpq docs, "Environment
+     *                   Variables", https://www.postgresql.org/docs/15/libpq-envars.html), or {@code null} for none
+     * @return the program's standard output (UTF-8)
+     * @throws PgToolException as there
+     */
+    public String run(List<String> command, DatabaseEndpoint ep, char[] password, Duration timeout, String pgOptions) {
         if (command == null || command.isEmpty()) {
             throw new IllegalArgumentException("command must name a program");
         }
@@ -336,6 +354,9 @@ public final class PgTools {
         }
         env.put("PGCONNECT_TIMEOUT", Integer.toString(CONNECT_TIMEOUT_SECONDS));
         env.put("PGAPPNAME", "dbrefresh");
+        if (pgOptions != null) {
+            env.put("PGOPTIONS", pgOptions);
+        }
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
 
         Process process;

@@ -68,7 +68,7 @@ public class PostgresRestoreEngine implements RestoreEngine {
         try {
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
             ctx.step(StepName.RESTORE, () -> restorer.restore(target, password, store.dumpFile(snapshot),
-                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs()), r -> (r.restored() ? "restored "
+                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs(), plan.postgres().templateFastPath()), r -> (r.restored() ? "restored "
                     : "already restored, nothing touched: ") + plan.targetId() + " from " + snapshot.snapshotId()
                     + " (pg_restore -j " + plan.restoreJobs() + ")");
             ctx.markChanged();

@@ -82,7 +82,9 @@ class PgRestorerTest {
     static void dropDatabases() throws SQLException {
         for (String db : DATABASES) {
             exec(ADMIN, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)",
-                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgRestorer.stagingName(db)) + " WITH (FORCE)");
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgRestorer.stagingName(db)) + " WITH (FORCE)",
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgSwap.retiredName(db)) + " WITH (FORCE)",
+                    "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(PgPristine.name(db)) + " WITH (FORCE)");
         }
     }
 
@@ -165,6 +167,121 @@ class PgRestorerTest {
             assertThat(rs.getString(1)).as("--no-owner: owned by the restoring user").isEqualTo("postgres");
         }
         assertThat(counts(ADMIN.withDatabase(target))).containsEntry("public.owned_by_gone_role", 7L);
+    }
+
+    /** The old target is dropped in the background after the swap: waits (bounded) until it is gone. */
+    private static void awaitGone(String db) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (exists(db)) {
+            assertThat(System.nanoTime()).as("%s still exists after 60 s", db).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void restore_shouldReplaceTheOldTarget_andDropItAfterTheSwap_evenWithSessionsOnIt() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2);
+        exec(ep, "CREATE TABLE written_by_a_tester (id int)");
+        long oldOid;
+        try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT oid FROM pg_database WHERE datname = " + PgIdentifiers.literal(target))) {
+            rs.next();
+            oldOid = rs.getLong(1);
+        }
+
+        // a tester's session on the old target does not stop the swap (it is ended, as DROP ... WITH (FORCE) did)
+        try (Connection lingering = TOOLS.connect(ep, null)) {
+            assertThat(restorer.restore(ep, null, dump, "snap-2", "run-2", 2).restored()).isTrue();
+        }
+
+        assertThat(counts(ep)).isEqualTo(sourceCounts).doesNotContainKey("public.written_by_a_tester");
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-2;run=run-2");
+        awaitGone(PgSwap.retiredName(target));
+        try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_database WHERE oid = " + oldOid)) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the old target is dropped, under no name").isZero();
+        }
+        assertThat(exists(PgRestorer.stagingName(target))).isFalse();
+    }
+
+    @Test
+    void restore_shouldDropAnOldTargetLeftBehind_andKeepTheCurrentOne_whenTheRestoreFails() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2);
+        // an old target whose background drop never happened (the service stopped)
+        exec(ADMIN, "CREATE DATABASE " + PgIdentifiers.quote(PgSwap.retiredName(target)));
+        Path corrupt = tmp.resolve("leftover-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 1, 2});
+
+        assertThatThrownBy(() -> restorer.restore(ep, null, corrupt, "snap-2", "run-2", 2))
+                .isInstanceOf(PgToolException.class);
+
+        assertThat(exists(PgSwap.retiredName(target))).as("left-over old target dropped").isFalse();
+        assertThat(counts(ep)).as("the current target is kept").isEqualTo(sourceCounts);
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
+    }
+
+    private static boolean allowsConnections(String db) throws SQLException {
+        try (Connection c = TOOLS.connect(ADMIN, null); PreparedStatement ps = c.prepareStatement(
+                "SELECT datallowconn FROM pg_database WHERE datname = ?")) {
+            ps.setString(1, db);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).as("%s exists", db).isTrue();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Test
+    void restore_shouldResetTheTargetFromThePristineCopy_withoutPgRestore_whenTheSnapshotIsThePristineOne()
+            throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, true);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-1");
+        assertThat(allowsConnections(PgPristine.name(target))).as("nobody can change the pristine copy").isFalse();
+        // tests dirty the copy
+        exec(ep, "CREATE TABLE written_by_a_test (id int)", "DELETE FROM pgbench_accounts WHERE aid <= 10");
+        // an archive pg_restore cannot read: the reset must not need it
+        Path corrupt = tmp.resolve("reset-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 9, 9});
+
+        RestoreResult reset = restorer.restore(ep, null, corrupt, "snap-1", "run-2", 2, true);
+
+        assertThat(reset.restored()).isTrue();
+        assertThat(counts(ep)).isEqualTo(sourceCounts).doesNotContainKey("public.written_by_a_test");
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-2");
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-1");
+        assertThat(exists(PgRestorer.stagingName(target))).isFalse();
+    }
+
+    @Test
+    void restore_shouldReplaceThePristineCopy_whenTheSnapshotChanges_andKeepNone_withoutTheFastPath() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, true);
+
+        restorer.restore(ep, null, dump, "snap-2", "run-2", 2, true);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-2");
+        // a reset of a snapshot other than the pristine one restores it with pg_restore, which fails on this
+        Path corrupt = tmp.resolve("other-corrupt.pgdump");
+        Files.write(corrupt, new byte[] {'P', 'G', 'D', 'M', 'P', 0, 7, 7});
+        assertThatThrownBy(() -> restorer.restore(ep, null, corrupt, "snap-1", "run-3", 2, true))
+                .isInstanceOf(PgToolException.class);
+        assertThat(counts(ep)).isEqualTo(sourceCounts);
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-2");
+
+        String plain = newName();
+        restorer.restore(ADMIN.withDatabase(plain), null, dump, "snap-1", "run-1", 2);
+        assertThat(exists(PgPristine.name(plain))).as("no pristine copy without fast-path: template").isFalse();
     }
 
     @Test

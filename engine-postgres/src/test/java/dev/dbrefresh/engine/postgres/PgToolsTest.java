@@ -118,6 +118,19 @@ class PgToolsTest {
     }
 
     @Test
+    void run_shouldApplyPgOptionsToTheChildsSessions_andNotToOtherRuns() {
+        List<String> show = new java.util.ArrayList<>(List.of("psql", "-X", "-A", "-t", "-c",
+                "SELECT current_setting('synchronous_commit') || ' ' || current_setting('maintenance_work_mem')"));
+        show.addAll(PgTools.connectionOptions(ADMIN));
+
+        String tuned = tools.run(show, ADMIN, null, Duration.ofSeconds(30), PgRestorer.bulkLoadOptions(2));
+        String plain = tools.run(show, ADMIN, null, Duration.ofSeconds(30));
+
+        assertThat(tuned.trim()).isEqualTo("off " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM);
+        assertThat(plain.trim()).doesNotStartWith("off ").doesNotEndWith(" " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM);
+    }
+
+    @Test
     void run_shouldReportExitCodeAndLastTwentyStderrLines_whenToolFails() {
         PgToolException e = catchThrowableOfType(() -> tools.run(List.of("/bin/sh", "-c",
                 "for i in $(seq 1 50); do echo line$i >&2; done; exit 3"), ADMIN, null, Duration.ofSeconds(30)),

@@ -175,7 +175,8 @@ public final class PlanCatalog {
         }
         Path sourceStore = baseDir.resolve(text(snap, "source-store", name, ".dbrefresh/store/source")).normalize();
         Path targetStore = baseDir.resolve(text(snap, "target-store", name, ".dbrefresh/store/target")).normalize();
-        int jobs = n.path("restore").path("jobs").asInt(2);
+        // postgres: as many pg_restore jobs as this machine has cores, where pg_restore runs (bench/run, README)
+        int jobs = n.path("restore").path("jobs").asInt(isMongo ? 2 : Math.min(64, Runtime.getRuntime().availableProcessors()));
         if (jobs < 1 || jobs > 64) {
             throw new PlanException("plan '" + name + "': restore.jobs must be between 1 and 64, was " + jobs);
         }
@@ -208,7 +209,7 @@ public final class PlanCatalog {
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
-                : new PostgresSettings(source, target, sourceStore, targetStore, jobs);
+                : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n));
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));
@@ -240,6 +241,18 @@ public final class PlanCatalog {
                 }
             }
         }
+    }
+
+    /**
+     * {@code fast-path}: absent or {@code none} (every restore runs {@code pg_restore}), or {@code template} (keep a
+     * pristine copy of the restored snapshot on the target server; a restore of the same snapshot copies it).
+     */
+    private static boolean templateFastPath(String name, JsonNode n) {
+        String fastPath = text(n, "fast-path", name, "none");
+        if (!Set.of("none", "template").contains(fastPath)) {
+            throw new PlanException("plan '" + name + "': fast-path '" + fastPath + "' is not one of [none, template]");
+        }
+        return fastPath.equals("template");
     }
 
     /**

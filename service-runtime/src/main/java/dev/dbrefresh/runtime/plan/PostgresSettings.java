@@ -10,9 +10,26 @@ import java.nio.file.Path;
  * @param sourceStore source side snapshot store directory
  * @param targetStore target side snapshot store directory (copies live here)
  * @param restoreJobs parallel jobs of the restore ({@code pg_restore -j}), 1 to 64
+ * @param templateFastPath plan key {@code fast-path: template}: the restore keeps a pristine copy of the restored
+ *                    snapshot on the target server ({@code <target>__dbrefresh_pristine}) and a restore of the same
+ *                    snapshot again (a reset) copies it as a template instead of running {@code pg_restore}
  */
 public record PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
-        int restoreJobs) implements EngineSettings {
+        int restoreJobs, boolean templateFastPath) implements EngineSettings {
+
+    /**
+     * Settings without the template fast path.
+     *
+     * @param source      the production database
+     * @param target      the database that is replaced
+     * @param sourceStore source side snapshot store directory
+     * @param targetStore target side snapshot store directory
+     * @param restoreJobs parallel jobs of the restore
+     */
+    public PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
+            int restoreJobs) {
+        this(source, target, sourceStore, targetStore, restoreJobs, false);
+    }
 
     @Override
     public String targetId() {

@@ -39,7 +39,7 @@ class PlanCatalogTest {
         assertThat(plan.snapshotMode()).isEqualTo("create");
         assertThat(plan.sourceStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/source").normalize());
         assertThat(plan.targetStore()).isEqualTo(dir.toAbsolutePath().resolve(".dbrefresh/store/target").normalize());
-        assertThat(plan.restoreJobs()).isEqualTo(2);
+        assertThat(plan.restoreJobs()).isEqualTo(Math.min(64, Runtime.getRuntime().availableProcessors()));
         assertThat(plan.latestParameter()).isEqualTo("/dbrefresh/minimal/snapshot/latest");
         assertThat(plan.currentParameter()).isEqualTo("/dbrefresh/minimal/snapshot/current");
         assertThat(plan.promoteLatest()).isTrue();
@@ -62,6 +62,16 @@ class PlanCatalogTest {
         assertThat(plan.waits()).isEqualTo(new WaitSettings(7, 50, 15));
         assertThat(List.of(plan.waits().pollDelaySeconds(1), plan.waits().pollDelaySeconds(2),
                 plan.waits().pollDelaySeconds(4))).containsExactly(7, 14, 50);
+    }
+
+    @Test
+    void load_shouldReadTheTemplateFastPath_andRefuseAnUnknownOne() throws IOException {
+        assertThat(load(MINIMAL).require("minimal").postgres().templateFastPath()).isFalse();
+        String template = MINIMAL.replace("target: {database: shop_acceptance}",
+                "target: {database: shop_acceptance}\n    fast-path: template");
+        assertThat(load(template).require("minimal").postgres().templateFastPath()).isTrue();
+        assertThatThrownBy(() -> load(template.replace("fast-path: template", "fast-path: snapshot")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("fast-path 'snapshot' is not one of [none, template]");
     }
 
     @Test

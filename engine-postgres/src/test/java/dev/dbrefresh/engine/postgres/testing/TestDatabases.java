@@ -162,12 +162,18 @@ public class TestDatabases implements AutoCloseable {
                 .ofSource(null, leaseKey(db)));
     }
 
-    /** Drops every database created here, forcing off open connections. */
+    /**
+     * Drops every database created here and what a restore of it leaves beside it
+     * ({@code PgRestorer.companionNames}), forcing off open connections.
+     */
     @Override
     public void close() throws SQLException {
         try (Connection c = TOOLS.connect(ADMIN, null); Statement st = c.createStatement()) {
             for (String db : databases) {
                 st.execute("DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)");
+                for (String companion : dev.dbrefresh.engine.postgres.PgRestorer.companionNames(db)) {
+                    st.execute("DROP DATABASE IF EXISTS " + PgIdentifiers.quote(companion) + " WITH (FORCE)");
+                }
             }
         }
     }
