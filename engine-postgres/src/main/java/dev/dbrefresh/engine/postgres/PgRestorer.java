@@ -149,7 +149,49 @@ public final class PgRestorer {
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, BeforeSwap.NONE);
+    }
+
+    /**
+     * What runs inside the staging database after {@code pg_restore} and before the marker is set and the swap
+     * (verification, isolation, masking, ANALYZE): nobody but dbrefresh has seen the data yet. When it throws, the
+     * staging database is dropped (it may hold unmasked data) and the old target is kept.
+     */
+    @FunctionalInterface
+    public interface BeforeSwap {
+
+        /** Nothing runs before the swap. */
+        BeforeSwap NONE = staging -> { };
+
+        /**
+         * @param staging the restored staging database (the target's host, port and user); every connection to it
+         *                must be closed on return, or the rename fails
+         * @throws Exception to refuse the swap
+         */
+        void prepare(DatabaseEndpoint staging) throws Exception;
+    }
+
+    /**
+     * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int)}, running {@code beforeSwap} in the
+     * staging database before the swap.
+     *
+     * @param target     the database to replace
+     * @param password   its user's password, or {@code null}
+     * @param dumpFile   a {@code pg_dump -Fc} archive
+     * @param snapshotId the snapshot the dump belongs to
+     * @param runId      the refresh run
+     * @param jobs       number of parallel {@code pg_restore} jobs, at least 1
+     * @param beforeSwap what runs in the staging database before the swap; not run when the staging database
+     *                   already carries the marker (a crash after it ran, before the rename)
+     * @return as the other overload
+     * @throws RuntimeException what {@code beforeSwap} threw (checked exceptions wrapped in an
+     *                          {@link IllegalStateException}), after the staging database was dropped; else as the
+     *                          other overload
+     */
+    public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, BeforeSwap beforeSwap) {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(beforeSwap, "beforeSwap");
         String db = PgIdentifiers.requireValid(target.database(), "target database name");
         if (REFUSED_TARGETS.contains(db)) {
             throw new IllegalArgumentException("refusing to replace database '" + db + "': " + REFUSED_TARGETS
@@ -184,6 +226,7 @@ public final class PgRestorer {
             }
             if (!marker.equals(comment(c, staging).orElse(null))) {
                 restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                prepareStaging(c, target.withDatabase(staging), beforeSwap);
                 exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(staging) + " IS " + PgIdentifiers.literal(marker));
             }
             exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(db) + " WITH (FORCE)");
@@ -219,6 +262,22 @@ public final class PgRestorer {
                 e.addSuppressed(dropFailure);
             }
             throw e;
+        }
+    }
+
+    private static void prepareStaging(Connection c, DatabaseEndpoint staging, BeforeSwap beforeSwap)
+            throws SQLException {
+        try {
+            beforeSwap.prepare(staging);
+        } catch (Exception e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("preparing " + staging.display() + " failed: " + e.getMessage(), e);
+            try {
+                exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging.database()) + " WITH (FORCE)");
+            } catch (SQLException dropFailure) {
+                failure.addSuppressed(dropFailure);
+            }
+            throw failure;
         }
     }
 

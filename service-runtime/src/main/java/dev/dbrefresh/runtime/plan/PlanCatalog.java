@@ -205,7 +205,11 @@ public final class PlanCatalog {
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
-                : new PostgresSettings(source, target, sourceStore, targetStore, jobs);
+                : new PostgresSettings(source, target, sourceStore, targetStore, jobs, SanitizeParser.parse(name, n,
+                        baseDir));
+        if (!(settings instanceof PostgresSettings)) {
+            SanitizeParser.refuseUnsupported(name, n, engine);
+        }
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));

@@ -10,9 +10,16 @@ import java.nio.file.Path;
  * @param sourceStore source side snapshot store directory
  * @param targetStore target side snapshot store directory (copies live here)
  * @param restoreJobs parallel jobs of the restore ({@code pg_restore -j}), 1 to 64
+ * @param sanitize    masking, isolation and content verification of the restored copy, before the swap
  */
 public record PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
-        int restoreJobs) implements EngineSettings {
+        int restoreJobs, SanitizeSettings sanitize) implements EngineSettings {
+
+    /** A plan part without {@code sanitize:} ({@link SanitizeSettings#DEFAULT}: isolation on, no masks). */
+    public PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
+            int restoreJobs) {
+        this(source, target, sourceStore, targetStore, restoreJobs, SanitizeSettings.DEFAULT);
+    }
 
     @Override
     public String targetId() {
