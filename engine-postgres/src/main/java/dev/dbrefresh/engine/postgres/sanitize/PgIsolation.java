@@ -85,7 +85,7 @@ public final class PgIsolation {
                         + list(dblinkFunctions));
             }
             parts.add(count(lockedRoles.size(), "role") + " locked (NOLOGIN)" + list(lockedRoles));
-            parts.add("CONNECT on " + database + " revoked from PUBLIC");
+            parts.add("CONNECT on the restored database revoked from PUBLIC");
             return String.join(", ", parts);
         }
 

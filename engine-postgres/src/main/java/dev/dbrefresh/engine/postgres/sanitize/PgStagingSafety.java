@@ -27,10 +27,12 @@ import java.util.TreeSet;
  * The {@code postgres} engine's safety steps, run by {@link PgRestorer} inside the staging database after
  * {@code pg_restore} and before the swap, each its own audit step with its duration and what it changed:
  * <ol>
+ *   <li>{@code isolate} ({@code sanitize.isolation}, on by default): {@link PgIsolation}, first, so that nothing
+ *       restored can reach production for longer than needed, and because a database holding a subscription cannot
+ *       be dropped (the failure path drops the staging database). It changes no row of an ordinary table;</li>
  *   <li>{@code verify-checksums} (plans with {@code verify: checksums}): every ordinary table's content checksum
- *       compared with the one the dump read ({@link PgContentChecksums}), before anything is changed, since it
- *       compares with production;</li>
- *   <li>{@code isolate} ({@code sanitize.isolation}, on by default): {@link PgIsolation};</li>
+ *       compared with the one the dump read ({@link PgContentChecksums}), before any mask, since it compares with
+ *       production;</li>
  *   <li>{@code sanitize} and {@code verify-masks} (plans with masks): {@link PgMasker} in one transaction, committed
  *       only after the sampled check passed;</li>
  *   <li>{@code analyze}: {@code ANALYZE}, so the copy has planner statistics before anyone queries it.</li>
@@ -55,7 +57,8 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
      * @param manifest the restored snapshot's manifest (its checksums)
      * @param dumpFile the restored dump (its table of contents names the snapshot's roles)
      * @param key      the HMAC key, or {@code null} when no mask is keyed; not kept, the caller clears it
-     * @param spared   roles isolation never locks: the target user, the plan's users, {@code keep-roles}
+     * @param spared   roles isolation never locks: the target user and the plan's users (the settings'
+     *                 {@code keep-roles} are added)
      * @param ctx      the audit of this delivery
      */
     public PgStagingSafety(PgTools tools, char[] password, SanitizeSettings settings, SnapshotManifest manifest,
@@ -66,7 +69,9 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
         this.manifest = Objects.requireNonNull(manifest, "manifest");
         this.dumpFile = dumpFile;
         this.masker = new PgMasker(settings, key);
-        this.spared = Set.copyOf(spared);
+        Set<String> all = new TreeSet<>(spared);
+        all.addAll(settings.keepRoles());
+        this.spared = Set.copyOf(all);
         this.ctx = Objects.requireNonNull(ctx, "ctx");
     }
 
@@ -74,9 +79,6 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
     public void prepare(DatabaseEndpoint staging) throws Exception {
         try (Connection c = tools.connect(staging, password)) {
             c.setAutoCommit(true);
-            if (settings.checksums()) {
-                ctx.step(StepName.VERIFY_CHECKSUMS, () -> verifyChecksums(c), d -> d);
-            }
             if (settings.isolation()) {
                 Collection<String> roles = settings.lockServerRoles() ? snapshotRoles(c) : List.of();
                 ctx.step(StepName.ISOLATE, () -> new PgIsolation(spared, settings.lockServerRoles())
@@ -84,6 +86,9 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
             } else {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; foreign servers, subscriptions,"
                         + " jobs, event triggers and roles were left as restored");
+            }
+            if (settings.checksums()) {
+                ctx.step(StepName.VERIFY_CHECKSUMS, () -> verifyChecksums(c), d -> d);
             }
             if (settings.masking()) {
                 mask(c);
