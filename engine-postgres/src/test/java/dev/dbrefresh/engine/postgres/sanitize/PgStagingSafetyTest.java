@@ -313,6 +313,54 @@ class PgStagingSafetyTest {
     }
 
     @Test
+    void sqlFile_shouldRunAfterTheMasks_andAFailingOneKeepsTheOldTarget() throws Exception {
+        Path ok = java.nio.file.Files.writeString(tmp.resolve("mask-orders.sql"),
+                "UPDATE public.orders SET amount = 0;\nDELETE FROM public.audit_log WHERE id > 10;");
+        Path bad = java.nio.file.Files.writeString(tmp.resolve("bad.sql"), "UPDATE public.no_such_table SET x = 1;");
+        SanitizeSettings withSql = new SanitizeSettings(List.of(new TableMask("public", "orders", false,
+                List.of(new ColumnMask("customer_email", MaskType.NULL, null)))), List.of(ok), null, true, List.of(),
+                false, false);
+        String target = targets.name("sql");
+        RecordingContext rec = recording();
+
+        new PgRestorer(TOOLS).restore(targets.endpoint(target), null, store.dumpFile(manifest), "shop-a", "r6", 2,
+                safety(withSql, manifest, rec));
+        registerForCleanup(target);
+
+        assertThat(targets.queryLong(target, "SELECT count(*) FROM public.orders WHERE amount <> 0")).isZero();
+        assertThat(targets.queryLong(target, "SELECT count(*) FROM public.audit_log")).isEqualTo(10);
+        assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
+                .contains("sql file mask-orders.sql run"));
+
+        String kept = targets.createWithMarker("sqlbad", 5);
+        SanitizeSettings failing = new SanitizeSettings(List.of(), List.of(bad), null, true, List.of(), false, false);
+        assertThatThrownBy(() -> new PgRestorer(TOOLS).restore(targets.endpoint(kept), null, store.dumpFile(manifest),
+                "shop-a", "r7", 2, safety(failing, manifest, recording())))
+                .isInstanceOfSatisfying(SanitizeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MASK_FAILED);
+                    assertThat(e.getMessage()).contains("bad.sql").contains("no_such_table");
+                });
+        assertThat(targets.queryLong(kept, "SELECT count(*) FROM marker")).isEqualTo(5);
+    }
+
+    @Test
+    void maskNotFittingItsColumn_shouldFailBeforeAnythingIsMasked() throws Exception {
+        String kept = targets.createWithMarker("unfit", 1);
+        SanitizeSettings unfit = new SanitizeSettings(List.of(new TableMask("public", "orders", false, List.of(
+                new ColumnMask("amount", MaskType.EMAIL, null), new ColumnMask("id", MaskType.NULL, null)))), List.of(),
+                "env:K", true, List.of(), false, false);
+
+        assertThatThrownBy(() -> new PgRestorer(TOOLS).restore(targets.endpoint(kept), null, store.dumpFile(manifest),
+                "shop-a", "r8", 2, safety(unfit, manifest, recording())))
+                .isInstanceOfSatisfying(SanitizeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.MASK_FAILED);
+                    assertThat(e.getMessage()).contains("public.orders.amount (integer): email masks text columns only")
+                            .contains("public.orders.id (bigint): the column is NOT NULL");
+                });
+        assertThat(targets.queryLong(kept, "SELECT count(*) FROM marker")).isEqualTo(1);
+    }
+
+    @Test
     void differences_shouldNameTablesOnOneSideOnly() {
         List<TableChecksum> snapshot = List.of(new TableChecksum("public", "a", 1, "md5sum:1/2"),
                 new TableChecksum("public", "gone", 1, "md5sum:1/2"));
