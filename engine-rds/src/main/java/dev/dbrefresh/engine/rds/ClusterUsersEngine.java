@@ -22,6 +22,7 @@ import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.engine.rds.mongo.MongoConnections;
 import dev.dbrefresh.engine.rds.mongo.MongoUserApplier;
 import dev.dbrefresh.engine.rds.mongo.MongoVerifier;
+import dev.dbrefresh.engine.rds.mysql.MySqlSafety;
 import dev.dbrefresh.engine.rds.mysql.MySqlTarget;
 import dev.dbrefresh.engine.rds.mysql.MySqlUserApplier;
 import dev.dbrefresh.engine.rds.mysql.MySqlVerifier;
@@ -139,12 +140,17 @@ public class ClusterUsersEngine implements UsersEngine {
                     c -> "cluster " + c.id() + " is available at " + c.endpoint() + ":" + c.port());
             // The plan's cluster says where it is; the event's endpoint is never connected to.
             endpoint = HostPort.of(cluster.endpoint(), cluster.port(), cs.endpointOverrides());
-            List<TableRowCount> counts = switch (plan.engineType()) {
-                case AURORA_POSTGRESQL -> postgres(plan, endpoint, database, master, ctx);
-                case AURORA_MYSQL -> mysql(plan, endpoint, database, master, ctx);
-                case DOCDB -> docdb(plan, endpoint, database, master, ctx);
-                default -> throw new IllegalStateException("engine " + plan.engine() + " is not a cluster engine");
-            };
+            List<TableRowCount> counts;
+            try {
+                counts = switch (plan.engineType()) {
+                    case AURORA_POSTGRESQL -> postgres(plan, endpoint, database, master, ctx);
+                    case AURORA_MYSQL -> mysql(plan, endpoint, database, master, ctx);
+                    case DOCDB -> docdb(plan, endpoint, database, master, ctx);
+                    default -> throw new IllegalStateException("engine " + plan.engine() + " is not a cluster engine");
+                };
+            } catch (dev.dbrefresh.engine.postgres.sanitize.SanitizeException refused) {
+                return new Refused(refused.step(), refused.code(), refused.getMessage());
+            }
             if (counts.isEmpty()) {
                 return new Refused(StepName.VERIFY, ErrorCode.VERIFY_EMPTY, "the restored " + plan.engine()
                         + " cluster " + cs.targetCluster() + " has no user "
@@ -198,6 +204,8 @@ public class ClusterUsersEngine implements UsersEngine {
             throws Exception {
         MySqlTarget target = new MySqlTarget(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 plan.cluster().tls());
+        // Before any plan user exists: production's accounts locked, its events gone, the masks applied.
+        new MySqlSafety(secrets, audit).apply(plan, target, master, ctx);
         ctx.step(StepName.USERS, () -> mySqlApplier.apply(target, master, plan.users()),
                 ClusterUsersEngine::describeUsers);
         return ctx.step(StepName.VERIFY, () -> mySqlVerifier.count(target, master), ClusterUsersEngine::describeCounts);

@@ -154,6 +154,9 @@ public final class PlanCatalog {
         }
         allowlists(name, n);
         Engine type = Engine.require(engine);
+        if (type != Engine.POSTGRES) {
+            SanitizeParser.refuseUnsupported(name, n, type);
+        }
         boolean isCluster = type.isCluster();
         boolean isDynamo = type == Engine.DYNAMODB;
         boolean isMongo = type == Engine.MONGODB;
@@ -207,9 +210,6 @@ public final class PlanCatalog {
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
                 : new PostgresSettings(source, target, sourceStore, targetStore, jobs, SanitizeParser.parse(name, n,
                         baseDir));
-        if (!(settings instanceof PostgresSettings)) {
-            SanitizeParser.refuseUnsupported(name, n, engine);
-        }
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));
@@ -386,7 +386,7 @@ public final class PlanCatalog {
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
                 blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
-                Map.copyOf(overrides));
+                Map.copyOf(overrides), SanitizeParser.parse(plan, n, Path.of(".")));
     }
 
     private static WaitSettings waits(String plan, JsonNode wait, boolean cluster) {

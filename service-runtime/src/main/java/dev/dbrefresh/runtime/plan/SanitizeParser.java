@@ -92,17 +92,20 @@ final class SanitizeParser {
     }
 
     /**
-     * @param plan plan name
-     * @param n    a plan of an engine whose copies dbrefresh cannot sanitize yet
-     * @param engine its engine id
-     * @throws PlanException when it asks for masks, {@code sql:} files or checksums (they would silently not happen)
+     * @param plan   plan name
+     * @param n      a plan of an engine other than {@code postgres}
+     * @param engine its engine
+     * @throws PlanException when it asks for what that engine cannot do yet (it would silently not happen):
+     *                       {@code verify: checksums} and {@code sanitize.sql} for every other engine,
+     *                       {@code sanitize.masks} for every engine but {@code aurora-mysql}
      */
-    static void refuseUnsupported(String plan, JsonNode n, String engine) {
+    static void refuseUnsupported(String plan, JsonNode n, dev.dbrefresh.contracts.Engine engine) {
         JsonNode s = n.path("sanitize");
-        if (s.path("masks").size() > 0 || s.path("sql").size() > 0 || checksums(plan, n.path("verify"))) {
-            throw new PlanException("plan '" + plan + "': sanitize.masks, sanitize.sql and verify: checksums are"
-                    + " implemented for engine postgres only, not yet for " + engine + "; remove them, or nothing"
-                    + " would be masked");
+        boolean masks = s.path("masks").size() > 0 && engine != dev.dbrefresh.contracts.Engine.AURORA_MYSQL;
+        if (masks || s.path("sql").size() > 0 || checksums(plan, n.path("verify"))) {
+            throw new PlanException("plan '" + plan + "': " + (masks ? "sanitize.masks are" : "sanitize.sql and verify:"
+                    + " checksums are") + " implemented for engine postgres" + (masks ? " and aurora-mysql" : "")
+                    + " only, not yet for " + engine.id() + "; remove them, or nothing would be masked or verified");
         }
     }
 

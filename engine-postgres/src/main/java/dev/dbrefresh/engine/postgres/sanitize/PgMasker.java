@@ -311,9 +311,9 @@ public final class PgMasker {
      * The HMAC key blocks of RFC 2104 for SHA-256 (block size 64 bytes): a longer key is hashed first.
      *
      * @param key the key's characters (UTF-8), or {@code null}
-     * @return {@code [k XOR ipad, k XOR opad]}; zero blocks without a key
+     * @return {@code [k XOR ipad, k XOR opad]}; zero blocks without a key (shared with the MySQL masks)
      */
-    static byte[][] keyBlocks(char[] key) {
+    public static byte[][] keyBlocks(char[] key) {
         byte[] k = new byte[HMAC_BLOCK];
         if (key != null) {
             java.nio.ByteBuffer encoded = StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(key));
