@@ -37,7 +37,9 @@ import java.util.Objects;
  * before anything changes), {@link #sample} (a sample of original values), {@link #apply}, {@link #verify} (none of
  * the sampled values is left, a {@code fixed} column holds only its value, a {@code null} column only NULL), then
  * commit. Where the connected user is a superuser, {@code session_replication_role = replica} keeps the tables'
- * triggers (which may write elsewhere, or reach production) from firing.
+ * triggers (which may write elsewhere, or reach production) from firing, and {@code log_statement},
+ * {@code log_min_duration_statement} and {@code log_parameter_max_length} are set for the transaction so the server
+ * log never holds the key blocks (otherwise a server logging statements with their parameters would).
  *
  * <p>Masks on non-null values (a NULL stays NULL): {@code hash} is HMAC-SHA256 (RFC 2104) of the value's text in
  * UTF-8 with the plan's key, computed by the server from two key blocks ({@code sha256(k XOR opad || sha256(k XOR
@@ -190,6 +192,11 @@ public final class PgMasker {
         if (superuser(c)) {
             try (Statement st = c.createStatement()) {
                 st.execute("SET LOCAL session_replication_role = replica");
+                // The key blocks are bind parameters: keep them out of the server log whatever it is set to log.
+                st.execute("SET LOCAL log_statement = 'none'");
+                st.execute("SET LOCAL log_min_duration_statement = -1");
+                st.execute("SET LOCAL log_parameter_max_length = 0");
+                st.execute("SET LOCAL log_parameter_max_length_on_error = 0");
             }
         }
         List<String> done = new ArrayList<>();
