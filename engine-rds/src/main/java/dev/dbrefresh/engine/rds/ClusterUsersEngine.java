@@ -65,6 +65,7 @@ public class ClusterUsersEngine implements UsersEngine {
     private final AuditLog audit;
     private final PgUserApplier pgApplier;
     private final PgCatalogCounts pgCounts;
+    private final PgTools pgTools = new PgTools(null);
     private final MySqlUserApplier mySqlApplier;
     private final MySqlVerifier mySqlVerifier = new MySqlVerifier();
     private final MongoUserApplier mongoApplier;
@@ -195,6 +196,8 @@ public class ClusterUsersEngine implements UsersEngine {
             StepContext ctx) throws Exception {
         DatabaseEndpoint target = new DatabaseEndpoint(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 null);
+        // Before any plan user exists: production's roles locked, what reaches production gone, the masks applied.
+        new AuroraPostgresSafety(pgTools, secrets, audit, role -> true).apply(plan, target, master, ctx);
         ctx.step(StepName.USERS, () -> pgApplier.apply(target, master, plan.users()),
                 ClusterUsersEngine::describeUsers);
         return ctx.step(StepName.VERIFY, () -> pgCounts.count(target, master), ClusterUsersEngine::describeCounts);

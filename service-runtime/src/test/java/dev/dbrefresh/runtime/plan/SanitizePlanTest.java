@@ -112,7 +112,7 @@ class SanitizePlanTest {
                     source: {database: a}
                     target: {database: b}
                     sanitize: {masks: [{table: t, columns: {c: null}}]}
-                """)).isInstanceOf(PlanException.class).hasMessageContaining("engine postgres and aurora-mysql only");
+                """)).isInstanceOf(PlanException.class).hasMessageContaining("engine postgres, aurora-postgresql and aurora-mysql only");
     }
 
     @ParameterizedTest

@@ -122,6 +122,18 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
     }
 
     private void mask(Connection c) throws Exception {
+        mask(c, masker, ctx);
+    }
+
+    /**
+     * Steps {@code sanitize} and {@code verify-masks} in one transaction, committed only after the sampled check.
+     *
+     * @param c      a connection to the database to mask, in auto-commit mode (restored on return)
+     * @param masker the plan's masks
+     * @param ctx    the audit of this delivery
+     * @throws Exception what a step threw ({@link SanitizeException} for a refusal), after the rollback
+     */
+    public static void mask(Connection c, PgMasker masker, StepContext ctx) throws Exception {
         c.setAutoCommit(false);
         try {
             Masked masked = ctx.step(StepName.SANITIZE, () -> {
@@ -144,7 +156,12 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
     private record Masked(List<PgMasker.Target> targets, Map<String, List<String>> samples, List<String> done) {
     }
 
-    private static String analyze(Connection c) throws SQLException {
+    /**
+     * @param c a connection to the database to analyze, in auto-commit mode
+     * @return {@code ANALYZE of <n> tables}
+     * @throws SQLException when {@code ANALYZE} fails
+     */
+    public static String analyze(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("ANALYZE");
             try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_catalog.pg_stat_user_tables")) {
