@@ -6,22 +6,18 @@ import dev.dbrefresh.engine.postgres.sanitize.PgIsolation;
 import dev.dbrefresh.engine.postgres.sanitize.PgMasker;
 import dev.dbrefresh.engine.postgres.sanitize.PgStagingSafety;
 import dev.dbrefresh.runtime.audit.AuditLog;
-import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.plan.SanitizeSettings;
-import dev.dbrefresh.runtime.plan.UserSpec;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -62,9 +58,7 @@ public final class AuroraPostgresSafety {
      */
     public void apply(RefreshPlan plan, DatabaseEndpoint target, char[] master, StepContext ctx) throws Exception {
         SanitizeSettings s = plan.cluster().sanitize();
-        Set<String> spared = new TreeSet<>(s.keepRoles());
-        spared.add(plan.cluster().masterUsername());
-        plan.users().stream().map(UserSpec::name).forEach(spared::add);
+        Set<String> spared = ClusterSafety.spared(plan);
         try (Connection c = tools.connect(target, master)) {
             c.setAutoCommit(true);
             if (s.isolation()) {
@@ -75,22 +69,7 @@ public final class AuroraPostgresSafety {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; foreign servers, subscriptions,"
                         + " jobs, event triggers and production's roles were left as restored");
             }
-            boolean masked = audit.entries(ctx.runId()).stream()
-                    .anyMatch(e -> e.isStep(StepName.SANITIZE) && e.is(AuditStatus.SUCCEEDED));
-            if (!s.masking()) {
-                ctx.skipped(StepName.SANITIZE, "the plan has no sanitize.masks: nothing was masked");
-            } else if (masked) {
-                ctx.skipped(StepName.SANITIZE, "already masked in this run; masks are not applied twice");
-            } else {
-                char[] key = s.keySecret() == null ? null : secrets.resolve(s.keySecret());
-                try {
-                    PgStagingSafety.mask(c, new PgMasker(s, key), ctx);
-                } finally {
-                    if (key != null) {
-                        Arrays.fill(key, '\0');
-                    }
-                }
-            }
+            ClusterSafety.maskOnce(s, secrets, audit, ctx, key -> PgStagingSafety.mask(c, new PgMasker(s, key), ctx));
             ctx.step(StepName.ANALYZE, () -> PgStagingSafety.analyze(c), d -> d);
         }
     }

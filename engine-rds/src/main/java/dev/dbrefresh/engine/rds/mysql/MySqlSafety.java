@@ -2,21 +2,18 @@ package dev.dbrefresh.engine.rds.mysql;
 
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditLog;
-import dev.dbrefresh.runtime.audit.AuditStatus;
+import dev.dbrefresh.engine.rds.ClusterSafety;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.plan.SanitizeSettings;
-import dev.dbrefresh.runtime.plan.UserSpec;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -61,9 +58,7 @@ public final class MySqlSafety {
      */
     public void apply(RefreshPlan plan, MySqlTarget target, char[] master, StepContext ctx) throws Exception {
         SanitizeSettings s = plan.cluster().sanitize();
-        Set<String> spared = new TreeSet<>(s.keepRoles());
-        spared.add(plan.cluster().masterUsername());
-        plan.users().stream().map(UserSpec::name).forEach(spared::add);
+        Set<String> spared = ClusterSafety.spared(plan);
         try (Connection c = target.connect(master)) {
             if (s.isolation()) {
                 ctx.step(StepName.ISOLATE, () -> new MySqlIsolation(spared, inScope).isolate(c, target.database()),
@@ -72,24 +67,9 @@ public final class MySqlSafety {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; events, federated tables and"
                         + " production's accounts were left as restored");
             }
-            boolean masked = audit.entries(ctx.runId()).stream()
-                    .anyMatch(e -> e.isStep(StepName.SANITIZE) && e.is(AuditStatus.SUCCEEDED));
-            if (!s.masking()) {
-                ctx.skipped(StepName.SANITIZE, "the plan has no sanitize.masks: nothing was masked");
-            } else if (masked) {
-                ctx.skipped(StepName.SANITIZE, "already masked in this run; masks are not applied twice");
-            } else {
-                char[] key = s.keySecret() == null ? null : secrets.resolve(s.keySecret());
-                try {
-                    MySqlMasker masker = new MySqlMasker(s, key);
-                    ctx.step(StepName.SANITIZE, () -> masker.mask(c, target.database()),
-                            d -> "masked and verified " + String.join("; ", d));
-                } finally {
-                    if (key != null) {
-                        Arrays.fill(key, '\0');
-                    }
-                }
-            }
+            ClusterSafety.maskOnce(s, secrets, audit, ctx, key -> ctx.step(StepName.SANITIZE,
+                    () -> new MySqlMasker(s, key).mask(c, target.database()),
+                    d -> "masked and verified " + String.join("; ", d)));
             ctx.step(StepName.ANALYZE, () -> analyze(c, target.database()), d -> d);
         }
     }
