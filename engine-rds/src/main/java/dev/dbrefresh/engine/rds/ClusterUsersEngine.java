@@ -20,6 +20,7 @@ import dev.dbrefresh.engine.postgres.PgTools;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.engine.rds.mongo.MongoConnections;
+import dev.dbrefresh.engine.rds.mongo.MongoIsolation;
 import dev.dbrefresh.engine.rds.mongo.MongoUserApplier;
 import dev.dbrefresh.engine.rds.mongo.MongoVerifier;
 import dev.dbrefresh.engine.rds.mysql.MySqlSafety;
@@ -218,6 +219,14 @@ public class ClusterUsersEngine implements UsersEngine {
             throws Exception {
         String user = plan.cluster().masterUsername();
         try (MongoClient client = MongoConnections.open(ep.host(), ep.port(), user, master, plan.cluster().tls())) {
+            // Before the plan's users exist: production's users are removed (DocumentDB cannot lock a user).
+            if (plan.cluster().sanitize().isolation()) {
+                ctx.step(StepName.ISOLATE, () -> new MongoIsolation(ClusterSafety.spared(plan))
+                        .removeProductionUsers(client), removed -> removed.size() + " users removed" + (removed.isEmpty()
+                        ? "" : " " + removed));
+            } else {
+                ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; production's users were kept");
+            }
             ctx.step(StepName.USERS, () -> mongoApplier.apply(client, database, user, plan.users()),
                     ClusterUsersEngine::describeUsers);
             return ctx.step(StepName.VERIFY, () -> mongoVerifier.count(client, database),
