@@ -213,10 +213,15 @@ public final class MySqlMasker {
                             values.stream().map(v -> "?").toList()) + ")";
                     params.addAll(values);
                 }
-                long left = Long.parseLong(strings(c, "SELECT COUNT(*) FROM " + table + " WHERE " + where, params)
+                String counted = m.type().keyed() ? "COUNT(DISTINCT " + col + ")" : "COUNT(*)";
+                long left = Long.parseLong(strings(c, "SELECT " + counted + " FROM " + table + " WHERE " + where, params)
                         .get(0));
-                if (left > 0) {
-                    failed.add(name + ": " + left + " rows unmasked");
+                // A hashed integer may equal another row's original by chance: only most samples left in place fail.
+                boolean integerHash = m.type() == MaskType.HASH && !TEXT.contains(t.getValue().get(m.column()).dataType());
+                long allowed = integerHash ? samples.getOrDefault(name, List.of()).size() / 2 : 0;
+                if (left > allowed) {
+                    failed.add(name + ": " + left + (m.type().keyed() ? " sampled original values" : " rows")
+                            + " still present");
                 } else {
                     checked.add(name + " " + m.type().id() + " verified");
                 }
