@@ -361,6 +361,37 @@ class PgStagingSafetyTest {
     }
 
     @Test
+    void snapshotWithoutChecksums_shouldBeRefused_whenThePlanAsksForThem() throws Exception {
+        String target = targets.createWithMarker("nosums", 2);
+        SnapshotManifest without = manifest.withChecksums(null);
+
+        assertThatThrownBy(() -> new PgRestorer(TOOLS).restore(targets.endpoint(target), null, store.dumpFile(manifest),
+                "shop-a", "r9", 2, safety(everyMask(false, List.of()), without, recording())))
+                .isInstanceOfSatisfying(SanitizeException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.VERIFY_CHECKSUM_MISMATCH);
+                    assertThat(e.getMessage()).contains("taken without content checksums");
+                });
+        assertThat(targets.queryLong(target, "SELECT count(*) FROM marker")).isEqualTo(2);
+    }
+
+    @Test
+    void redelivery_shouldNotRunTheSafetyStepsAgain_whenTheTargetCarriesTheRunsMarker() throws Exception {
+        String target = targets.name("again");
+        new PgRestorer(TOOLS).restore(targets.endpoint(target), null, store.dumpFile(manifest), "shop-a", "r10", 2,
+                safety(everyMask(false, List.of()), manifest, recording()));
+        registerForCleanup(target);
+        RecordingContext second = recording();
+
+        var result = new PgRestorer(TOOLS).restore(targets.endpoint(target), null, store.dumpFile(manifest), "shop-a",
+                "r10", 2, safety(everyMask(false, List.of()), manifest, second));
+
+        assertThat(result.restored()).isFalse();
+        assertThat(second.audit).isEmpty();
+        assertThat(targets.queryLong(target, "SELECT count(*) FROM " + CUSTOMERS + " WHERE \"Name\" = "
+                + PgIdentifiers.literal(hmacHex("Name 1")))).as("hashed once, not twice").isEqualTo(1);
+    }
+
+    @Test
     void differences_shouldNameTablesOnOneSideOnly() {
         List<TableChecksum> snapshot = List.of(new TableChecksum("public", "a", 1, "md5sum:1/2"),
                 new TableChecksum("public", "gone", 1, "md5sum:1/2"));
