@@ -193,9 +193,27 @@ public enum ErrorCode {
     VERIFY_MISMATCH("VERIFY_MISMATCH"),
     /**
      * Cluster engines: the restored database has no user tables (collections): the restore produced nothing.
-     * Check the snapshot and the plan's database.
+     * {@code postgres} with {@code verify: checksums}: the snapshot's manifest lists no table (the old target
+     * was kept). Check the snapshot and the plan's database.
      */
     VERIFY_EMPTY("VERIFY_EMPTY"),
+    /**
+     * {@code postgres} with {@code verify: checksums}: a restored table's content differs from what the dump
+     * read, or a table exists on one side only (the message names them). Checked in the staging database before
+     * masking and before the swap: the old target was kept. Take a new snapshot; if it repeats, look at the store.
+     */
+    VERIFY_CHECKSUM_MISMATCH("VERIFY_CHECKSUM_MISMATCH"),
+    /**
+     * A mask of {@code sanitize.masks} names a table or column the restored database does not have. Checked
+     * before anything is masked or swapped: the old target was kept. Correct the plan's mask.
+     */
+    MASK_TARGET_MISSING("MASK_TARGET_MISSING"),
+    /**
+     * Masking failed: a mask does not fit its column's type, a {@code sql:} file failed, a table to truncate is
+     * referenced by another table's foreign key, or the sampled check found an unmasked value. Before the swap:
+     * the old target was kept. The message names the table and column; correct the plan.
+     */
+    MASK_FAILED("MASK_FAILED"),
     /**
      * {@code mongodb}: the target server does not offer the user management commands ({@code usersInfo},
      * {@code createUser}, ... answered with CommandNotFound, as by a MongoDB wire-protocol stand-in such as

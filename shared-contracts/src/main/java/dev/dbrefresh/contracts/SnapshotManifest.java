@@ -21,9 +21,24 @@ import java.util.List;
  *                   {@code postgres://7714262252240590957/pgbench_production} (system identifier and database,
  *                   see {@code PlanIdentities}); {@code null} in manifests written before it was recorded, which
  *                   no plan accepts
+ * @param checksums  per table an order-independent checksum of its rows, read in the same database snapshot as
+ *                   the dump (plans with {@code verify: checksums}); {@code null} where none were computed
  */
 public record SnapshotManifest(String snapshotId, String engine, String source, Instant createdAt, String format,
-        String file, long sizeBytes, String checksum, List<TableRowCount> tables, String plan, String sourceIdentity) {
+        String file, long sizeBytes, String checksum, List<TableRowCount> tables, String plan, String sourceIdentity,
+        List<TableChecksum> checksums) {
+
+    /**
+     * A manifest without content checksums.
+     *
+     * @see #SnapshotManifest(String, String, String, Instant, String, String, long, String, List, String, String, List)
+     */
+    public SnapshotManifest(String snapshotId, String engine, String source, Instant createdAt, String format,
+            String file, long sizeBytes, String checksum, List<TableRowCount> tables, String plan,
+            String sourceIdentity) {
+        this(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables, plan, sourceIdentity,
+                null);
+    }
 
     /**
      * A manifest that records no plan or source identity (tests of parts that do not look at them).
@@ -32,7 +47,7 @@ public record SnapshotManifest(String snapshotId, String engine, String source, 
      */
     public SnapshotManifest(String snapshotId, String engine, String source, Instant createdAt, String format,
             String file, long sizeBytes, String checksum, List<TableRowCount> tables) {
-        this(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables, null, null);
+        this(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables, null, null, null);
     }
 
     /**
@@ -42,7 +57,16 @@ public record SnapshotManifest(String snapshotId, String engine, String source, 
      */
     public SnapshotManifest ofSource(String plan, String identity) {
         return new SnapshotManifest(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables,
-                plan, identity);
+                plan, identity, checksums);
+    }
+
+    /**
+     * @param tableChecksums per table content checksums read in the dump's database snapshot, or {@code null}
+     * @return this manifest, recording them
+     */
+    public SnapshotManifest withChecksums(List<TableChecksum> tableChecksums) {
+        return new SnapshotManifest(snapshotId, engine, source, createdAt, format, file, sizeBytes, checksum, tables,
+                plan, sourceIdentity, tableChecksums == null ? null : List.copyOf(tableChecksums));
     }
 
     /**

@@ -122,6 +122,27 @@ public enum StepName {
     CREATE_INSTANCE("create-instance"),
     /** Cluster engines, dry-run only: the delete of the old target that notifier-service would make. */
     DELETE_OLD("delete-old"),
+    /**
+     * {@code postgres}, inside the staging database before the swap: every table's content checksum compared
+     * with the one the dump recorded (plans with {@code verify: checksums}). Ends with
+     * {@code VERIFY_CHECKSUM_MISMATCH} or {@code VERIFY_EMPTY}; the old target was kept.
+     */
+    VERIFY_CHECKSUMS("verify-checksums"),
+    /**
+     * Neutralising what could reach or act on production (foreign servers and user mappings, subscriptions,
+     * {@code pg_cron} jobs, event triggers) and locking the snapshot's roles, before anyone else can connect. On
+     * failure the staging database is dropped and the old target kept.
+     */
+    ISOLATE("isolate"),
+    /**
+     * Masking the plan's columns and tables ({@code sanitize.masks}, {@code sanitize.sql}), before the swap.
+     * Ends with {@code MASK_TARGET_MISSING} or {@code MASK_FAILED}; the old target was kept.
+     */
+    SANITIZE("sanitize"),
+    /** Checking a sample of every masked column for values the mask did not replace ({@code MASK_FAILED}). */
+    VERIFY_MASKS("verify-masks"),
+    /** {@code ANALYZE} of the restored database, so it has planner statistics before anyone queries it. */
+    ANALYZE("analyze"),
     /** {@code dynamodb}: enabling time to live on the restored table. */
     TTL("ttl"),
     /** {@code dynamodb}: enabling the stream on the restored table. */

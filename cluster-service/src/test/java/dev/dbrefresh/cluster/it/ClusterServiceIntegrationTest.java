@@ -143,6 +143,11 @@ class ClusterServiceIntegrationTest {
                 .extracting(e -> e.step() + ": " + e.details())
                 .containsExactly("promote: /dbrefresh/restore/snapshot/current = " + snapshot.snapshotId()
                                 + " (from /dbrefresh/restore/snapshot/latest, version 1)",
+                        // isolation is on by default and ANALYZE always runs, in the staging database before the swap
+                        "isolate: 0 foreign servers dropped, 0 subscriptions dropped, 0 pg_cron jobs deleted, 0 event"
+                                + " triggers dropped, 0 roles locked (NOLOGIN), CONNECT on the restored database revoked"
+                                + " from PUBLIC",
+                        "analyze: ANALYZE of " + manifestCounts().size() + " tables",
                         "restore: restored postgres://127.0.0.1:5432/" + target + " from " + snapshot.snapshotId()
                                 + " (pg_restore -j 2)");
     }

@@ -2,7 +2,9 @@ package dev.dbrefresh.engine.postgres;
 
 import dev.dbrefresh.contracts.Engine;
 import dev.dbrefresh.contracts.SnapshotManifest;
+import dev.dbrefresh.contracts.TableChecksum;
 import dev.dbrefresh.contracts.TableRowCount;
+import dev.dbrefresh.engine.postgres.sanitize.PgContentChecksums;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 
@@ -131,6 +133,28 @@ public final class PgDumpSnapshotter {
      */
     public SnapshotManifest snapshot(DatabaseEndpoint source, char[] password, SnapshotStore store, String snapshotId,
             String plan) {
+        return snapshot(source, password, store, snapshotId, plan, false);
+    }
+
+    /**
+     * As {@link #snapshot(DatabaseEndpoint, char[], SnapshotStore, String, String)}, and with {@code checksums} also
+     * every ordinary table's content checksum ({@link PgContentChecksums}), read in the same exported snapshot as the
+     * counts and the dump, into {@link SnapshotManifest#checksums()}.
+     *
+     * @param source     the database to dump
+     * @param password   that user's password, or {@code null}
+     * @param store      where the snapshot is published
+     * @param snapshotId the snapshot's id
+     * @param plan       the plan taking it, or {@code null}
+     * @param checksums  whether to read the content checksums (one more read of every row)
+     * @return the manifest
+     * @throws IllegalArgumentException when the snapshot id is invalid
+     * @throws PgToolException          when {@code pg_dump} is missing, fails or times out
+     * @throws IllegalStateException    when the source cannot be reached or queried
+     * @throws UncheckedIOException     when the store cannot be written
+     */
+    public SnapshotManifest snapshot(DatabaseEndpoint source, char[] password, SnapshotStore store, String snapshotId,
+            String plan, boolean checksums) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(store, "store");
         SnapshotStore.requireValidId(snapshotId);
@@ -143,6 +167,7 @@ public final class PgDumpSnapshotter {
             Path dump = staging.resolve(DUMP_FILE);
             Instant createdAt;
             List<TableRowCount> tables;
+            List<TableChecksum> sums = null;
             String identity;
             try (Connection c = tools.connect(source, password); Statement st = c.createStatement()) {
                 identity = PostgresIdentity.identity(c, source.database()).key();
@@ -171,6 +196,9 @@ public final class PgDumpSnapshotter {
                 dumper.start();
                 try {
                     tables = countRows(st);
+                    if (checksums) {
+                        sums = PgContentChecksums.read(st);
+                    }
                 } catch (SQLException | RuntimeException e) {
                     dumper.interrupt(); // PgTools.run kills pg_dump when interrupted
                     awaitQuietly(dumping);
@@ -184,7 +212,7 @@ public final class PgDumpSnapshotter {
             }
             long size = Files.size(dump);
             SnapshotManifest manifest = new SnapshotManifest(snapshotId, ENGINE, source.display(), createdAt, FORMAT,
-                    DUMP_FILE, size, SnapshotStore.sha256(dump), List.copyOf(tables)).ofSource(plan, identity);
+                    DUMP_FILE, size, SnapshotStore.sha256(dump), List.copyOf(tables)).ofSource(plan, identity).withChecksums(sums);
             return store.commit(staging, manifest);
         } catch (IOException e) {
             store.discardStaging(staging);

@@ -164,25 +164,81 @@ public final class PgRestorer {
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs) {
-        return restore(target, password, dumpFile, snapshotId, runId, jobs, false);
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, false, BeforeSwap.NONE);
+    }
+
+    /**
+     * What runs inside the staging database after {@code pg_restore} and before the marker is set and the swap
+     * (verification, isolation, masking, ANALYZE): nobody but dbrefresh has seen the data yet. When it throws, the
+     * staging database is dropped (it may hold unmasked data) and the old target is kept.
+     */
+    @FunctionalInterface
+    public interface BeforeSwap {
+
+        /** Nothing runs before the swap. */
+        BeforeSwap NONE = staging -> { };
+
+        /**
+         * @param staging the restored staging database (the target's host, port and user); every connection to it
+         *                must be closed on return, or the rename fails
+         * @throws Exception to refuse the swap
+         */
+        void prepare(DatabaseEndpoint staging) throws Exception;
+    }
+
+    /**
+     * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int, boolean, BeforeSwap)} without the
+     * template fast path.
+     *
+     * @param beforeSwap what runs in the staging database before the swap
+     * @return as there
+     */
+    public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, BeforeSwap beforeSwap) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, false, beforeSwap);
+    }
+
+    /**
+     * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int, boolean, BeforeSwap)} with nothing
+     * run before the swap.
+     *
+     * @param keepPristine whether to use and keep the pristine copy ({@code fast-path: template})
+     * @return as there
+     */
+    public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, boolean keepPristine) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, keepPristine, BeforeSwap.NONE);
     }
 
     /**
      * As {@link #restore(DatabaseEndpoint, char[], Path, String, String, int)}, with the template fast path
-     * of a plan's {@code fast-path: template} ({@link PgPristine}): when the target server holds a pristine
-     * copy of {@code snapshotId}, the staging database is a file copy of it ({@code CREATE DATABASE ...
-     * TEMPLATE ... STRATEGY FILE_COPY}) instead of a {@code pg_restore}; otherwise {@code pg_restore} fills the
-     * staging database and a pristine copy of it is kept for the next reset (replacing an older one).
+     * of a plan's {@code fast-path: template} ({@link PgPristine}) and {@code beforeSwap} run in the staging
+     * database before the swap. With {@code keepPristine}, when the target server holds a pristine copy of
+     * {@code snapshotId}, the staging database is a file copy of it ({@code CREATE DATABASE ... TEMPLATE ...
+     * STRATEGY FILE_COPY}) instead of a {@code pg_restore}; otherwise {@code pg_restore} fills the staging database
+     * and a pristine copy of it is kept for the next reset (replacing an older one). The pristine copy is taken
+     * before {@code beforeSwap} (it is the snapshot as restored, like the dump in the target-side store), so a reset
+     * runs the same isolation, verification and masking as a full restore.
      *
+     * @param target       the database to replace
+     * @param password     its user's password, or {@code null}
+     * @param dumpFile     a {@code pg_dump -Fc} archive
+     * @param snapshotId   the snapshot the dump belongs to
+     * @param runId        the refresh run
+     * @param jobs         number of parallel {@code pg_restore} jobs, at least 1
      * @param keepPristine whether to use and keep the pristine copy ({@code fast-path: template})
-     * @return as there
-     * @throws IllegalArgumentException as there
-     * @throws PgToolException          as there
-     * @throws IllegalStateException    as there; also when the pristine copy has sessions (nobody may connect to it)
+     * @param beforeSwap   what runs in the staging database before the swap; not run when the staging database
+     *                     already carries the marker (a crash after it ran, before the rename)
+     * @return as the six-argument overload
+     * @throws RuntimeException what {@code beforeSwap} threw (checked exceptions wrapped in an
+     *                          {@link IllegalStateException}), after the staging database was dropped; else as the
+     *                          six-argument overload; also {@link IllegalStateException} when the pristine copy has
+     *                          sessions (nobody may connect to it)
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
-            String runId, int jobs, boolean keepPristine) {
+            String runId, int jobs, boolean keepPristine, BeforeSwap beforeSwap) {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(beforeSwap, "beforeSwap");
         String db = PgIdentifiers.requireValid(target.database(), "target database name");
         if (REFUSED_TARGETS.contains(db)) {
             throw new IllegalArgumentException("refusing to replace database '" + db + "': " + REFUSED_TARGETS
@@ -224,6 +280,7 @@ public final class PgRestorer {
                         PgPristine.keep(c, db, staging, snapshotId);
                     }
                 }
+                prepareStaging(c, target.withDatabase(staging), beforeSwap);
                 exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(staging) + " IS " + PgIdentifiers.literal(marker));
             }
             new PgSwap(tools).swap(c, target, password, staging, LOCK_SQL, timeout.toMillis());
@@ -258,6 +315,22 @@ public final class PgRestorer {
                 e.addSuppressed(dropFailure);
             }
             throw e;
+        }
+    }
+
+    private static void prepareStaging(Connection c, DatabaseEndpoint staging, BeforeSwap beforeSwap)
+            throws SQLException {
+        try {
+            beforeSwap.prepare(staging);
+        } catch (Exception e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new IllegalStateException("preparing " + staging.display() + " failed: " + e.getMessage(), e);
+            try {
+                exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging.database()) + " WITH (FORCE)");
+            } catch (SQLException dropFailure) {
+                failure.addSuppressed(dropFailure);
+            }
+            throw failure;
         }
     }
 

@@ -10,7 +10,10 @@ import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
+import dev.dbrefresh.engine.postgres.sanitize.PgStagingSafety;
+import dev.dbrefresh.engine.postgres.sanitize.SanitizeException;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
+import dev.dbrefresh.runtime.plan.SanitizeSettings;
 import jakarta.inject.Singleton;
 import java.util.Arrays;
 
@@ -25,7 +28,8 @@ public class PostgresRestoreEngine implements RestoreEngine {
 
     private final SecretResolver secrets;
     private final PostgresIdentity identities;
-    private final PgRestorer restorer = new PgRestorer(new PgTools(null));
+    private final PgTools tools = new PgTools(null);
+    private final PgRestorer restorer = new PgRestorer(tools);
 
     /**
      * @param secrets    secret resolver (target password)
@@ -54,6 +58,12 @@ public class PostgresRestoreEngine implements RestoreEngine {
             ctx.planned(StepName.RESTORE, "pg_restore -j " + plan.restoreJobs() + " of snapshot " + snapshotId
                     + " from " + store.root() + " into a staging database, then DROP DATABASE " + target.database()
                     + " and rename the staging database to it on " + target.host() + ":" + target.port());
+            SanitizeSettings sanitize = plan.postgres().sanitize();
+            ctx.planned(StepName.SANITIZE, "in the staging database before the swap: "
+                    + (sanitize.checksums() ? "content checksums compared with the snapshot's, " : "")
+                    + (sanitize.isolation() ? "foreign servers, subscriptions, pg_cron jobs and event triggers removed,"
+                    + " CONNECT revoked from PUBLIC, " : "") + sanitize.masks().size() + " tables and "
+                    + sanitize.sqlFiles().size() + " sql: files masked, then ANALYZE");
             return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
         }
         var snapshot = store.find(snapshotId).orElseThrow();
@@ -65,19 +75,40 @@ public class PostgresRestoreEngine implements RestoreEngine {
                     + plan.name() + "''s source " + source + "; the target was not touched");
         }
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
+        SanitizeSettings sanitize = plan.postgres().sanitize();
+        char[] key = sanitize.keySecret() == null ? null : secrets.resolve(sanitize.keySecret());
         try {
+            // Verification, isolation, masking and ANALYZE run in the staging database, before the swap.
+            PgStagingSafety safety = new PgStagingSafety(tools, password, sanitize, snapshot, store.dumpFile(snapshot),
+                    key, spared(plan), ctx);
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
             ctx.step(StepName.RESTORE, () -> restorer.restore(target, password, store.dumpFile(snapshot),
-                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs(), plan.postgres().templateFastPath()), r -> (r.restored() ? "restored "
+                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs(), plan.postgres().templateFastPath(), safety),
+                    r -> (r.restored() ? "restored "
                     : "already restored, nothing touched: ") + plan.targetId() + " from " + snapshot.snapshotId()
                     + " (pg_restore -j " + plan.restoreJobs() + ")");
             ctx.markChanged();
+        } catch (SanitizeException refused) {
+            return new RestoreProgress.Refused(refused.step(), refused.code(), refused.getMessage());
         } finally {
             if (password != null) {
                 Arrays.fill(password, '\0');
             }
+            if (key != null) {
+                Arrays.fill(key, '\0');
+            }
         }
         return new RestoreProgress.Restored(target.host(), target.host(), target.port(), target.database());
+    }
+
+    /** The roles isolation never locks: the target user, the plan's users and its {@code keep-roles}. */
+    private static Set<String> spared(RefreshPlan plan) {
+        Set<String> spared = new java.util.TreeSet<>(plan.postgres().sanitize().keepRoles());
+        plan.users().forEach(u -> spared.add(u.name()));
+        if (plan.target().username() != null) {
+            spared.add(plan.target().username());
+        }
+        return spared;
     }
 
     @Override

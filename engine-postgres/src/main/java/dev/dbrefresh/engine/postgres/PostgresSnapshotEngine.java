@@ -133,9 +133,11 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         }
         char[] password = plan.source().passwordSecret() == null ? null : secrets.resolve(plan.source().passwordSecret());
         try {
+            boolean checksums = plan.postgres().sanitize().checksums();
             return Optional.of(ctx.step(StepName.DUMP, () -> snapshotter.snapshot(plan.source(), password, store,
-                    id, plan.name()), m -> "snapshot " + m.snapshotId() + " of " + m.source() + ": "
-                    + m.tables().size() + " tables, " + m.totalRows() + " rows, " + m.sizeBytes() + " bytes"));
+                    id, plan.name(), checksums), m -> "snapshot " + m.snapshotId() + " of " + m.source() + ": "
+                    + m.tables().size() + " tables, " + m.totalRows() + " rows, " + m.sizeBytes() + " bytes"
+                    + (m.checksums() == null ? "" : ", content checksums of " + m.checksums().size() + " tables")));
         } finally {
             if (password != null) {
                 Arrays.fill(password, '\0');

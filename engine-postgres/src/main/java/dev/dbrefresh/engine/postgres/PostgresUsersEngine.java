@@ -12,6 +12,7 @@ import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.plan.UserSpec;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
+import dev.dbrefresh.engine.postgres.sanitize.MaskedCounts;
 import dev.dbrefresh.engine.postgres.store.SnapshotStore;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import jakarta.inject.Singleton;
@@ -77,7 +78,9 @@ public class PostgresUsersEngine implements UsersEngine {
         try {
             List<String> users = ctx.step(StepName.USERS, () -> applier.apply(target, password, plan.users()),
                     names -> names.isEmpty() ? "plan lists no users" : "applied users and grants: " + names);
-            var verification = ctx.step(StepName.VERIFY, () -> verifier.verify(target, password, manifest.get()),
+            // Tables the plan truncates were verified in the staging database before; they hold no rows now.
+            SnapshotManifest expected = MaskedCounts.afterMasking(manifest.get(), plan.postgres().sanitize());
+            var verification = ctx.step(StepName.VERIFY, () -> verifier.verify(target, password, expected),
                     v -> v.ok() ? v.matched().size() + " tables, " + v.rowsVerified() + " rows match the manifest"
                             : "mismatches: " + describe(v.mismatches()));
             if (!verification.ok()) {

@@ -21,7 +21,9 @@ import dev.dbrefresh.runtime.secrets.SecretResolver;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.engine.mongodb.MongoUserApplier;
 import dev.dbrefresh.engine.rds.mongo.MongoConnections;
+import dev.dbrefresh.engine.rds.mongo.MongoIsolation;
 import dev.dbrefresh.engine.rds.mongo.MongoVerifier;
+import dev.dbrefresh.engine.rds.mysql.MySqlSafety;
 import dev.dbrefresh.engine.rds.mysql.MySqlTarget;
 import dev.dbrefresh.engine.rds.mysql.MySqlUserApplier;
 import dev.dbrefresh.engine.rds.mysql.MySqlVerifier;
@@ -64,6 +66,7 @@ public class ClusterUsersEngine implements UsersEngine {
     private final AuditLog audit;
     private final PgUserApplier pgApplier;
     private final PgCatalogCounts pgCounts;
+    private final PgTools pgTools = new PgTools(null);
     private final MySqlUserApplier mySqlApplier;
     private final MySqlVerifier mySqlVerifier = new MySqlVerifier();
     private final MongoUserApplier mongoApplier;
@@ -139,12 +142,17 @@ public class ClusterUsersEngine implements UsersEngine {
                     c -> "cluster " + c.id() + " is available at " + c.endpoint() + ":" + c.port());
             // The plan's cluster says where it is; the event's endpoint is never connected to.
             endpoint = HostPort.of(cluster.endpoint(), cluster.port(), cs.endpointOverrides());
-            List<TableRowCount> counts = switch (plan.engineType()) {
-                case AURORA_POSTGRESQL -> postgres(plan, endpoint, database, master, ctx);
-                case AURORA_MYSQL -> mysql(plan, endpoint, database, master, ctx);
-                case DOCDB -> docdb(plan, endpoint, database, master, ctx);
-                default -> throw new IllegalStateException("engine " + plan.engine() + " is not a cluster engine");
-            };
+            List<TableRowCount> counts;
+            try {
+                counts = switch (plan.engineType()) {
+                    case AURORA_POSTGRESQL -> postgres(plan, endpoint, database, master, ctx);
+                    case AURORA_MYSQL -> mysql(plan, endpoint, database, master, ctx);
+                    case DOCDB -> docdb(plan, endpoint, database, master, ctx);
+                    default -> throw new IllegalStateException("engine " + plan.engine() + " is not a cluster engine");
+                };
+            } catch (dev.dbrefresh.engine.postgres.sanitize.SanitizeException refused) {
+                return new Refused(refused.step(), refused.code(), refused.getMessage());
+            }
             if (counts.isEmpty()) {
                 return new Refused(StepName.VERIFY, ErrorCode.VERIFY_EMPTY, "the restored " + plan.engine()
                         + " cluster " + cs.targetCluster() + " has no user "
@@ -189,6 +197,8 @@ public class ClusterUsersEngine implements UsersEngine {
             StepContext ctx) throws Exception {
         DatabaseEndpoint target = new DatabaseEndpoint(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 null);
+        // Before any plan user exists: production's roles locked, what reaches production gone, the masks applied.
+        new AuroraPostgresSafety(pgTools, secrets, audit, role -> true).apply(plan, target, master, ctx);
         ctx.step(StepName.USERS, () -> pgApplier.apply(target, master, plan.users()),
                 ClusterUsersEngine::describeUsers);
         return ctx.step(StepName.VERIFY, () -> pgCounts.count(target, master), ClusterUsersEngine::describeCounts);
@@ -198,6 +208,8 @@ public class ClusterUsersEngine implements UsersEngine {
             throws Exception {
         MySqlTarget target = new MySqlTarget(ep.host(), ep.port(), database, plan.cluster().masterUsername(),
                 plan.cluster().tls());
+        // Before any plan user exists: production's accounts locked, its events gone, the masks applied.
+        new MySqlSafety(secrets, audit).apply(plan, target, master, ctx);
         ctx.step(StepName.USERS, () -> mySqlApplier.apply(target, master, plan.users()),
                 ClusterUsersEngine::describeUsers);
         return ctx.step(StepName.VERIFY, () -> mySqlVerifier.count(target, master), ClusterUsersEngine::describeCounts);
@@ -207,6 +219,14 @@ public class ClusterUsersEngine implements UsersEngine {
             throws Exception {
         String user = plan.cluster().masterUsername();
         try (MongoClient client = MongoConnections.open(ep.host(), ep.port(), user, master, plan.cluster().tls())) {
+            // Before the plan's users exist: production's users are removed (DocumentDB cannot lock a user).
+            if (plan.cluster().sanitize().isolation()) {
+                ctx.step(StepName.ISOLATE, () -> new MongoIsolation(ClusterSafety.spared(plan))
+                        .removeProductionUsers(client), removed -> removed.size() + " users removed" + (removed.isEmpty()
+                        ? "" : " " + removed));
+            } else {
+                ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; production's users were kept");
+            }
             ctx.step(StepName.USERS, () -> mongoApplier.apply(client, database, user, plan.users()),
                     ClusterUsersEngine::describeUsers);
             return ctx.step(StepName.VERIFY, () -> mongoVerifier.count(client, database),

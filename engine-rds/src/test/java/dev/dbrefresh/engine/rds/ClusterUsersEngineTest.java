@@ -251,6 +251,9 @@ class ClusterUsersEngineTest {
                     test-endpoint-overrides: {'%s': '%s'}
                     users:
                       - {name: %s, password-secret: env:APP_PW, grants: %s}
+                    # The MariaDB here is shared by every test and process: isolation would lock every account on it.
+                    # MySqlSafetyTest tests isolation with accounts of its own.
+                    sanitize: {isolation: false}
                 """.formatted(engine, master, database, ENDPOINT, override, USER, grants);
         return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("p");
     }

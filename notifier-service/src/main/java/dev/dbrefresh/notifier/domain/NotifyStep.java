@@ -83,7 +83,8 @@ public class NotifyStep {
         }
         String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
                 + applied.snapshotId() + ", " + applied.rowsVerified() + " rows in " + applied.tablesVerified()
-                + " tables verified (every table's count: audit log of run " + ctx.runId() + ", step verify-counts)";
+                + " tables verified (every table's count: audit log of run " + ctx.runId() + ", step verify-counts)"
+                + safety(ctx.runId());
         Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
                 applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
                 steps(ctx.runId()), Instant.now(), null);
@@ -149,6 +150,26 @@ public class NotifyStep {
         }
         LOG.info("run {}: {}", n.runId(), n.message());
         return topic == null ? queue : queue + " and " + topic;
+    }
+
+    /** The steps that made the copy safe before the swap, in run order. */
+    private static final List<StepName> SAFETY_STEPS = List.of(StepName.ISOLATE, StepName.VERIFY_CHECKSUMS,
+            StepName.SANITIZE, StepName.VERIFY_MASKS, StepName.ANALYZE);
+    /** Longest part of one safety step in the message, characters; the audit log has all of it. */
+    private static final int SAFETY_DETAILS_CHARS = 600;
+
+    /**
+     * @return {@code ; before the swap: isolate: ...; verify-checksums: ...; sanitize: ...} from the run's audit log
+     *         (succeeded and skipped safety steps), or empty when the engine has none
+     */
+    private String safety(String runId) {
+        List<String> parts = audit.entries(runId).stream()
+                .filter(e -> e.is(AuditStatus.SUCCEEDED) || e.is(AuditStatus.SKIPPED))
+                .filter(e -> SAFETY_STEPS.stream().anyMatch(e::isStep))
+                .map(e -> e.step() + ": " + (e.details() == null ? "" : e.details().length() <= SAFETY_DETAILS_CHARS
+                        ? e.details() : e.details().substring(0, SAFETY_DETAILS_CHARS) + "..."))
+                .toList();
+        return parts.isEmpty() ? "" : "; before the swap: " + String.join("; ", parts);
     }
 
     private List<String> steps(String runId) {

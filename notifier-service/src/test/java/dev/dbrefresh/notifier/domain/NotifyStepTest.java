@@ -58,6 +58,30 @@ class NotifyStepTest {
     }
 
     @Test
+    void completed_shouldListTheSafetyStepsOfTheRun_inTheNotification() throws Exception {
+        InMemoryAuditLog audit = new InMemoryAuditLog();
+        java.time.Instant at = java.time.Instant.parse("2026-12-01T10:00:00Z");
+        int[] seq = {0};
+        java.util.function.BiConsumer<dev.dbrefresh.contracts.StepName, String> entry = (s, d) -> audit.record(
+                new dev.dbrefresh.runtime.audit.AuditEntry("run-1", at + "#" + (seq[0]++), at, "cluster-service", s.id(),
+                        dev.dbrefresh.runtime.audit.AuditStatus.SUCCEEDED.id(), 5, d, null, "e1", "shop"));
+        entry.accept(dev.dbrefresh.contracts.StepName.ISOLATE, "1 foreign server dropped [prod_link (postgres_fdw)]");
+        entry.accept(dev.dbrefresh.contracts.StepName.VERIFY_CHECKSUMS, "4 tables, 10 rows: content checksums equal");
+        entry.accept(dev.dbrefresh.contracts.StepName.SANITIZE, "masked public.accounts: 10 rows, [filler fixed]");
+        entry.accept(dev.dbrefresh.contracts.StepName.RESTORE, "restored");
+        NotifyStep withAudit = new NotifyStep(fixture.plans, publisher, audit, fixture.leases, null,
+                new AfterRefreshActions(new EndpointParameterWriter(() -> fixture.parameters), new PipelineStarter(null),
+                        List.of(cleanup)));
+
+        withAudit.completed(applied(), fixture.context("run-1", "shop", applied()).ctx);
+
+        JsonNode n = EventCodec.mapper().readTree(sent.get(0).substring(sent.get(0).indexOf(' ') + 1));
+        assertThat(n.path("message").asText()).contains("before the swap: isolate: 1 foreign server dropped"
+                + " [prod_link (postgres_fdw)]; verify-checksums: 4 tables, 10 rows: content checksums equal;"
+                + " sanitize: masked public.accounts: 10 rows, [filler fixed]").doesNotContain("restore: restored");
+    }
+
+    @Test
     void completed_shouldNotifyCleanUpPublishCompletedAndReleaseTheRunsLease() throws Exception {
         fixture.leases.acquire(TARGET_KEY, "run-1", Duration.ofHours(1));
         fixture.leases.acquire("postgres://1/other", "run-9", Duration.ofHours(1));

@@ -39,13 +39,15 @@ import java.util.Map;
  * @param tls                    whether clients connect with TLS (DocumentDB: the RDS CA bundle)
  * @param endpointOverrides      test-only: restored endpoint host -> {@code host:port} to connect to instead
  *                               ({@code *} for every host)
+ * @param sanitize               isolation and masks applied before the plan's users are created ({@code aurora-mysql}
+ *                               masks; isolation for {@code aurora-mysql}); {@link SanitizeSettings#DEFAULT} otherwise
  */
 public record ClusterSettings(String sourceAccount, String sourceRegion, String sourceCluster, String sourceSnapshot,
         boolean shareFromSource, String shareRoleArn, String targetAccount, String targetRegion, String targetCluster, String engineVersion,
         String kmsKeyId, String subnetGroup, List<String> securityGroups, String clusterParameterGroup, int port,
         String instanceClass, int instances, String requiredTag, boolean finalSnapshot, Map<String, String> tags,
         String masterUsername, String masterPasswordSecret, String database, boolean tls,
-        Map<String, String> endpointOverrides) implements EngineSettings {
+        Map<String, String> endpointOverrides, SanitizeSettings sanitize) implements EngineSettings {
 
     /** @return {@code rds://<account>/<region>/<cluster>} of the target, the lease key and guard subject */
     @Override

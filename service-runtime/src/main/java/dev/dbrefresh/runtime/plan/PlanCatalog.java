@@ -157,6 +157,9 @@ public final class PlanCatalog {
         }
         allowlists(name, n);
         Engine type = Engine.require(engine);
+        if (type != Engine.POSTGRES) {
+            SanitizeParser.refuseUnsupported(name, n, type);
+        }
         boolean isCluster = type.isCluster();
         boolean isDynamo = type == Engine.DYNAMODB;
         boolean isMongo = type == Engine.MONGODB;
@@ -209,7 +212,8 @@ public final class PlanCatalog {
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
-                : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n));
+                : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n),
+                        SanitizeParser.parse(name, n, baseDir));
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));
@@ -439,7 +443,7 @@ public final class PlanCatalog {
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
                 blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
-                Map.copyOf(overrides));
+                Map.copyOf(overrides), SanitizeParser.parse(plan, n, Path.of(".")));
     }
 
     private static WaitSettings waits(String plan, JsonNode wait, boolean cluster) {

@@ -13,12 +13,14 @@ import java.nio.file.Path;
  * @param templateFastPath plan key {@code fast-path: template}: the restore keeps a pristine copy of the restored
  *                    snapshot on the target server ({@code <target>__dbrefresh_pristine}) and a restore of the same
  *                    snapshot again (a reset) copies it as a template instead of running {@code pg_restore}
+ * @param sanitize    masking, isolation and content verification of the restored copy, before the swap
  */
 public record PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
-        int restoreJobs, boolean templateFastPath) implements EngineSettings {
+        int restoreJobs, boolean templateFastPath, SanitizeSettings sanitize) implements EngineSettings {
 
     /**
-     * Settings without the template fast path.
+     * Settings without the template fast path and without {@code sanitize:} ({@link SanitizeSettings#DEFAULT}:
+     * isolation on, no masks).
      *
      * @param source      the production database
      * @param target      the database that is replaced
@@ -28,7 +30,7 @@ public record PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target,
      */
     public PostgresSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
             int restoreJobs) {
-        this(source, target, sourceStore, targetStore, restoreJobs, false);
+        this(source, target, sourceStore, targetStore, restoreJobs, false, SanitizeSettings.DEFAULT);
     }
 
     @Override

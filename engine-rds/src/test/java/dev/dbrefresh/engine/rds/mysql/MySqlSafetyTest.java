@@ -1,0 +1,225 @@
+package dev.dbrefresh.engine.rds.mysql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.dbrefresh.contracts.ErrorCode;
+import dev.dbrefresh.contracts.RefreshRequested;
+import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.engine.postgres.sanitize.SanitizeException;
+import dev.dbrefresh.runtime.audit.AuditEntry;
+import dev.dbrefresh.runtime.audit.AuditStatus;
+import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.testing.RecordingContext;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code aurora-mysql} data plane's safety steps against the real MariaDB at 127.0.0.1:3306 (root without a
+ * password; skipped when it is not reachable), standing in for a restored Aurora MySQL cluster: 100,000 customers in
+ * a table whose name needs quoting, an event, a federated server definition and production's own accounts. The
+ * server is shared, so isolation is narrowed to this test's own accounts and servers (on a restored cluster every
+ * account is in scope).
+ */
+class MySqlSafetyTest {
+
+    private static final MySqlTarget ROOT = new MySqlTarget("127.0.0.1", 3306, "mysql", "root", false);
+    private static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    private static final String DB = "dbr_mysan_" + SUFFIX;
+    private static final String TABLE = "cu`st 'omers";
+    private static final String KEY = "my-mask-key-" + SUFFIX;
+    private static final String PROD = "prodapp_" + SUFFIX;
+    private static final String KEPT = "report_" + SUFFIX;
+    private static final String SERVER = "prodlink_" + SUFFIX;
+    private static final String SERVER_PASSWORD = "srv-secret-" + SUFFIX;
+    private static final int ROWS = 100_000;
+
+    private final MySqlTarget target = new MySqlTarget("127.0.0.1", 3306, DB, "root", false);
+    private final MySqlSafety safety = new MySqlSafety(ref -> KEY.toCharArray(),
+            new dev.dbrefresh.runtime.audit.InMemoryAuditLog(), name -> name.endsWith(SUFFIX));
+
+    @BeforeEach
+    void production() throws SQLException {
+        try (Connection c = ROOT.connect(null)) {
+            c.isValid(1);
+        } catch (SQLException e) {
+            Assumptions.abort("no MySQL/MariaDB server at 127.0.0.1:3306 accepting root without a password: " + e);
+        }
+        String db = MySqlIdentifiers.quote(DB, "db");
+        String t = db + "." + MySqlIdentifiers.quote(TABLE, "t");
+        exec("DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db,
+                "CREATE TABLE " + t + " (id int PRIMARY KEY, `e-mail` varchar(100) UNIQUE, name varchar(80),"
+                        + " phone varchar(40), note varchar(40), `ref``no` int, contact varchar(100))",
+                "INSERT INTO " + t + " SELECT seq, CONCAT('user', seq, '@corp', seq % 7, '.example'),"
+                        + " CONCAT('Name ', seq), CONCAT('+31 6 ', seq), IF(seq % 10 = 0, NULL, CONCAT('note ', seq)),"
+                        + " seq, CONCAT('c', seq, '@partner', seq % 3, '.example') FROM " + db + ".seq_1_to_" + ROWS,
+                "CREATE TABLE " + db + ".orders (id int PRIMARY KEY, customer_email varchar(100))",
+                "INSERT INTO " + db + ".orders SELECT seq, CONCAT('user', seq % 1000 + 1, '@corp', (seq % 1000 + 1) % 7,"
+                        + " '.example') FROM " + db + ".seq_1_to_5000",
+                "CREATE TABLE " + db + ".audit_log (id int)", "INSERT INTO " + db + ".audit_log SELECT seq FROM " + db + ".seq_1_to_100",
+                "CREATE EVENT " + db + ".prod_job ON SCHEDULE EVERY 1 DAY DO DELETE FROM " + db + ".audit_log",
+                "DROP SERVER IF EXISTS " + SERVER,
+                "CREATE SERVER " + SERVER + " FOREIGN DATA WRAPPER mysql OPTIONS (HOST '10.0.0.1', DATABASE 'shop',"
+                        + " USER 'u', PASSWORD '" + SERVER_PASSWORD + "', PORT 3306)",
+                "DROP USER IF EXISTS '" + PROD + "'@'%'", "DROP USER IF EXISTS '" + KEPT + "'@'%'",
+                "CREATE USER '" + PROD + "'@'%' IDENTIFIED BY 'prod-pw'", "CREATE USER '" + KEPT + "'@'%' IDENTIFIED BY 'kept-pw'",
+                "GRANT SELECT ON " + db + ".* TO '" + PROD + "'@'%'");
+    }
+
+    @AfterAll
+    static void drop() throws SQLException {
+        try (Connection c = ROOT.connect(null)) {
+            c.isValid(1);
+        } catch (SQLException e) {
+            return;
+        }
+        exec("DROP DATABASE IF EXISTS " + MySqlIdentifiers.quote(DB, "db"), "DROP SERVER IF EXISTS " + SERVER,
+                "DROP USER IF EXISTS '" + PROD + "'@'%'", "DROP USER IF EXISTS '" + KEPT + "'@'%'");
+    }
+
+    private static RefreshPlan plan(String masks) throws Exception {
+        String yaml = """
+                plans:
+                  p:
+                    engine: aurora-mysql
+                    source: {account: '111111111111', region: eu-west-1, cluster: prod-cluster}
+                    target:
+                      account: '222222222222'
+                      region: eu-west-1
+                      cluster: target-cluster
+                      subnet-group: sg
+                      instance-class: db.r6g.large
+                      master-username: root
+                      master-password-secret: env:MASTER_PW
+                      database: %s
+                    sanitize:
+                      key-secret: env:MASK_KEY
+                      keep-roles: [%s]
+                      masks:
+                %s
+                """.formatted(DB, KEPT, masks);
+        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("p");
+    }
+
+    private static final String EVERY_MASK = """
+                        - table: "cu`st 'omers"
+                          columns: {e-mail: email, name: hash, phone: null, note: {fixed: redacted}, 'ref`no': hash,
+                                    contact: keep-domain}
+                        - {table: orders, columns: {customer_email: email}}
+                        - {table: audit_log, mask: truncate-table}
+            """;
+
+    @Test
+    void apply_shouldIsolateMaskAndAnalyze_beforeThePlansUsersExist() throws Exception {
+        RecordingContext rec = context("run-1");
+
+        safety.apply(plan(EVERY_MASK), target, null, rec.ctx);
+
+        String t = MySqlIdentifiers.quote(DB, "db") + "." + MySqlIdentifiers.quote(TABLE, "t");
+        assertThat(count("SELECT COUNT(*) FROM " + t)).isEqualTo(ROWS);
+        assertThat(count("SELECT COUNT(DISTINCT `e-mail`) FROM " + t + " WHERE `e-mail` LIKE 'u%@example.invalid'"))
+                .isEqualTo(ROWS);
+        assertThat(string("SELECT name FROM " + t + " WHERE id = 1")).isEqualTo(hmacHex("Name 1"));
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE phone IS NOT NULL")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE note = 'redacted'")).isEqualTo(90_000);
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE note IS NULL")).isEqualTo(10_000);
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE `ref``no` = id")).isLessThanOrEqualTo(2);
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE contact = CONCAT('c', id, '@partner', id % 3,"
+                + " '.example') OR contact NOT REGEXP '^[0-9a-f]{16}@partner[0-2][.]example$'")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM " + MySqlIdentifiers.quote(DB, "db") + ".audit_log")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM " + MySqlIdentifiers.quote(DB, "db") + ".orders o JOIN " + t
+                + " c ON c.`e-mail` = o.customer_email")).isEqualTo(5000);
+
+        assertThat(count("SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '" + DB + "'")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM mysql.servers WHERE Server_name = '" + SERVER + "'")).isZero();
+        assertThatThrownBy(() -> new MySqlTarget("127.0.0.1", 3306, DB, PROD, false).connect("prod-pw".toCharArray())
+                .close()).isInstanceOf(SQLException.class);
+        new MySqlTarget("127.0.0.1", 3306, DB, KEPT, false).connect("kept-pw".toCharArray()).close();
+
+        assertThat(rec.audit.stream().filter(e -> e.is(AuditStatus.SUCCEEDED)).map(AuditEntry::step))
+                .containsExactly(StepName.ISOLATE.id(), StepName.SANITIZE.id(), StepName.ANALYZE.id());
+        assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d).contains("1 events dropped [prod_job]")
+                .contains("1 federated servers dropped [" + SERVER + " (10.0.0.1:3306)]")
+                .contains("1 accounts locked [" + PROD + "@%]"));
+        assertThat(String.join("\n", rec.audit.stream().map(AuditEntry::toString).toList())).doesNotContain(KEY)
+                .doesNotContain(SERVER_PASSWORD);
+    }
+
+    @Test
+    void apply_shouldNotMaskTwice_whenTheRunIsRedelivered() throws Exception {
+        RecordingContext rec = context("run-2");
+        RefreshPlan plan = plan(EVERY_MASK);
+        safety.apply(plan, target, null, rec.ctx);
+        String t = MySqlIdentifiers.quote(DB, "db") + "." + MySqlIdentifiers.quote(TABLE, "t");
+        String once = string("SELECT name FROM " + t + " WHERE id = 1");
+
+        MySqlSafety again = new MySqlSafety(ref -> KEY.toCharArray(), rec.auditLog, name -> name.endsWith(SUFFIX));
+        again.apply(plan, target, null, rec.ctx);
+
+        assertThat(once).isEqualTo(hmacHex("Name 1"));
+        assertThat(string("SELECT name FROM " + t + " WHERE id = 1")).isEqualTo(once);
+        assertThat(rec.details(AuditStatus.SKIPPED)).anySatisfy(d -> assertThat(d).contains("already masked"));
+    }
+
+    @Test
+    void apply_shouldRefuseAMissingColumn_beforeAnythingIsMasked() throws Exception {
+        RecordingContext rec = context("run-3");
+        String t = MySqlIdentifiers.quote(DB, "db") + "." + MySqlIdentifiers.quote(TABLE, "t");
+
+        assertThatThrownBy(() -> safety.apply(plan("""
+                        - {table: orders, columns: {customer_email: email}}
+                        - {table: "cu`st 'omers", columns: {nope: null}}
+            """), target, null, rec.ctx)).isInstanceOfSatisfying(SanitizeException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.MASK_TARGET_MISSING);
+                assertThat(e.getMessage()).contains("has no column 'nope'");
+            });
+        assertThat(count("SELECT COUNT(*) FROM " + MySqlIdentifiers.quote(DB, "db") + ".orders"
+                + " WHERE customer_email LIKE '%@corp%'")).isEqualTo(5000);
+        assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE name = 'Name 1'")).isEqualTo(1);
+    }
+
+    private static RecordingContext context(String run) {
+        return new RecordingContext(run + "-" + SUFFIX, "p", new RefreshRequested("p", null, null, false, null, Map.of()));
+    }
+
+    private static String hmacHex(String value) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void exec(String... sql) throws SQLException {
+        try (Connection c = ROOT.connect(null); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static long count(String sql) throws SQLException {
+        return Long.parseLong(string(sql));
+    }
+
+    private static String string(String sql) throws SQLException {
+        try (Connection c = ROOT.connect(null); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
