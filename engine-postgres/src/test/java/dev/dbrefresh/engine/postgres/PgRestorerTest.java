@@ -263,6 +263,40 @@ class PgRestorerTest {
     }
 
     @Test
+    void restore_shouldRunTheBeforeSwapWork_onAResetToo_andKeepThePristineCopyAsRestored() throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        List<String> prepared = new ArrayList<>();
+        // stands in for masking: the staging copy is changed before the swap
+        PgRestorer.BeforeSwap mask = staging -> {
+            prepared.add(staging.database());
+            exec(staging, "UPDATE pgbench_accounts SET filler = 'masked'");
+        };
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, true, mask);
+        exec(ep, "UPDATE pgbench_accounts SET filler = 'written by a test'");
+
+        RestoreResult reset = restorer.restore(ep, null, dump, "snap-1", "run-2", 2, true, mask);
+
+        assertThat(reset.restored()).isTrue();
+        assertThat(prepared).as("the reset ran the same work before its swap")
+                .containsExactly(PgRestorer.stagingName(target), PgRestorer.stagingName(target));
+        try (Connection c = TOOLS.connect(ep, null); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_accounts WHERE filler <> 'masked'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("no unmasked row after the reset").isZero();
+        }
+        // a refused before-swap step on a reset keeps the old target and the pristine copy as they were
+        exec(ep, "CREATE TABLE kept_by_a_failed_reset (id int)");
+        assertThatThrownBy(() -> restorer.restore(ep, null, dump, "snap-1", "run-3", 2, true, staging -> {
+            throw new IllegalStateException("mask refused");
+        })).hasMessageContaining("mask refused");
+        assertThat(counts(ep)).containsKey("public.kept_by_a_failed_reset");
+        assertThat(databaseComment(PgPristine.name(target))).contains("dbrefresh:pristine;snapshot=snap-1");
+        assertThat(exists(PgRestorer.stagingName(target))).as("the staging copy is dropped").isFalse();
+    }
+
+    @Test
     void restore_shouldReplaceThePristineCopy_whenTheSnapshotChanges_andKeepNone_withoutTheFastPath() throws Exception {
         String target = newName();
         DatabaseEndpoint ep = ADMIN.withDatabase(target);
