@@ -189,7 +189,19 @@ final class MotoStack implements AutoCloseable {
      */
     <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
             C client(B builder) {
-        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(REGION))
+        return client(builder, REGION);
+    }
+
+    /**
+     * @param builder an SDK client builder
+     * @param region  the region of the client (moto keeps each region's resources apart)
+     * @param <B>     builder type
+     * @param <C>     client type
+     * @return a client for moto in that region (closed with the stack)
+     */
+    <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
+            C client(B builder, String region) {
+        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(region))
                 .credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         clients.add(c);
