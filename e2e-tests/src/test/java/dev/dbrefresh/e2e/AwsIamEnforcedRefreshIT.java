@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.local.LocalPostgres;
@@ -54,7 +52,7 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  * switched on ({@link MotoCloudFormation#enforceIam}) and a postgres, an Aurora PostgreSQL and a DynamoDB refresh
  * run to completion in the same stack; any AccessDenied (service logs, audit log, moto's 403 answers) fails.
  *
- * <p>What moto 5.2 checks, and so how a role's policy is carried over ({@link #asMotoChecksIt}): moto matches the
+ * <p>What moto 5.2 checks, and so how a role's policy is carried over ({@link MotoIam#asMotoChecksIt}): moto matches the
  * action of every request against the caller's policies, but it knows the resource of a request only for SQS
  * (the queue's ARN, from {@code QueueUrl}; {@code GetQueueUrl} has none) and evaluates no condition keys (a
  * {@code Condition} never holds there). So each statement keeps its actions; SQS statements keep their queue
@@ -107,18 +105,17 @@ class AwsIamEnforcedRefreshIT {
         Path plans = writePlans(aurora);
 
         IamClient iam = moto.client(IamClient.builder());
-        AccessKey admin = user(iam, "e2e-admin", Map.of("all", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
-                + "\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+        AccessKey admin = MotoIam.admin(iam);
         Map<String, List<String>> credentials = new LinkedHashMap<>();
         for (String service : ServiceProcesses.SERVICES) {
             String role = "dbrefresh-" + service;
             Map<String, String> policies = new LinkedHashMap<>();
             for (String name : iam.listRolePolicies(r -> r.roleName(role)).policyNames()) {
-                policies.put(name, JSON.writeValueAsString(asMotoChecksIt(rolePolicy(iam, role, name))));
+                policies.put(name, JSON.writeValueAsString(MotoIam.asMotoChecksIt(rolePolicy(iam, role, name))));
             }
             assertThat(policies).as(role + "'s policies").containsKeys("dbrefresh", "dbrefresh-cluster-plans",
                     "dbrefresh-dynamodb-plans");
-            AccessKey k = user(iam, role + "-e2e", policies);
+            AccessKey k = MotoIam.user(iam, role + "-e2e", policies);
             KEYS.put(service, k);
             credentials.put(service, List.of("aws.access-key-id=" + k.accessKeyId(),
                     "aws.secret-access-key=" + k.secretAccessKey()));
@@ -165,51 +162,11 @@ class AwsIamEnforcedRefreshIT {
         return plans;
     }
 
-    /** An IAM user with these inline policies and an access key of its own. */
-    private static AccessKey user(IamClient iam, String name, Map<String, String> policies) {
-        iam.createUser(r -> r.userName(name));
-        policies.forEach((policy, document) -> iam.putUserPolicy(r -> r.userName(name).policyName(policy)
-                .policyDocument(document)));
-        return iam.createAccessKey(r -> r.userName(name)).accessKey();
-    }
-
     /** A role's inline policy as moto's IAM keeps it (for a CloudFormation role: Python's repr of the document). */
     private static JsonNode rolePolicy(IamClient iam, String role, String policy) throws IOException {
         String text = URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(role).policyName(policy)).policyDocument(),
                 StandardCharsets.UTF_8);
         return JSON.readTree(text.startsWith("{'") ? text.replace('\'', '"') : text);
-    }
-
-    /**
-     * A policy as moto 5.2 can check it (see the class comment): the same actions; SQS statements keep their
-     * resources, plus {@code sqs:GetQueueUrl} on {@code *}; the other statements get {@code Resource: *} and lose
-     * their {@code Condition}.
-     *
-     * @param policy an IAM policy document
-     * @return the document that grants what moto can tell apart
-     */
-    static JsonNode asMotoChecksIt(JsonNode policy) {
-        ObjectNode out = JSON.createObjectNode().put("Version", "2012-10-17");
-        ArrayNode statements = out.putArray("Statement");
-        for (JsonNode s : policy.path("Statement")) {
-            List<String> actions = new ArrayList<>();
-            if (s.path("Action").isArray()) {
-                s.path("Action").forEach(a -> actions.add(a.asText()));
-            } else {
-                actions.add(s.path("Action").asText());
-            }
-            ObjectNode copy = statements.addObject().put("Effect", s.path("Effect").asText());
-            actions.forEach(copy.putArray("Action")::add);
-            if (actions.stream().allMatch(a -> a.startsWith("sqs:"))) {
-                copy.set("Resource", s.path("Resource"));
-                if (actions.contains("sqs:GetQueueUrl")) {
-                    statements.addObject().put("Effect", "Allow").put("Action", "sqs:GetQueueUrl").put("Resource", "*");
-                }
-            } else {
-                copy.put("Resource", "*");
-            }
-        }
-        return out;
     }
 
     @AfterAll

@@ -3,12 +3,15 @@ package dev.dbrefresh.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dbrefresh.local.LocalPostgres;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.DynamoDbAuditLog;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
+import dev.dbrefresh.runtime.testing.MotoCloudFormation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.AccessKey;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -41,7 +46,9 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * {@code PORT}, plus {@code AWS_ENDPOINT_URL}) with the plan of {@code k8s/configmap-plans.yaml}, its host, database,
  * connection user and store names replaced by a local PostgreSQL's (pgbench data) and its secret ARNs by those the
  * page's {@code create-secret} commands made; and before the audit query it waits for the run's end. The page's
- * {@code read -rsp} prompts get two passwords on standard input.
+ * {@code read -rsp} prompts get two passwords on standard input. From "Starting a run" on, moto enforces IAM and the
+ * page's commands run with the access key of an IAM user that has the page's operator policy ("CLI and operators",
+ * carried over as {@link MotoIam} says): starting the run and reading its audit must need nothing else.
  *
  * <p>The AWS CLI v1 (on this machine: 1.45, installed with moto) lets its own endpoint table win over
  * {@code AWS_ENDPOINT_URL} for {@code sqs} (awscli/customizations/overridesslcommonname.py): with v1 the test puts a
@@ -132,11 +139,21 @@ class DocsAwsMdIT {
         }
 
         Map<String, String> vars = await(hooks, "services");
-        services = ServiceProcesses.start(ROOT, home, plans(), Map.of("MICRONAUT_ENVIRONMENTS", "aws",
+        Path plans = plans();
+        // From here on moto enforces IAM: the page's operator commands run with the operator policy of its
+        // "CLI and operators" (as moto can check it, MotoIam), the services and the test's own calls as an admin.
+        IamClient iam = moto.client(IamClient.builder(), REGION);
+        AccessKey admin = MotoIam.admin(iam);
+        AccessKey operator = MotoIam.user(iam, "dbrefresh-operator", Map.of("dbrefresh-operator",
+                new ObjectMapper().writeValueAsString(MotoIam.asMotoChecksIt(operatorPolicy()))));
+        MotoCloudFormation.enforceIam(moto.endpoint());
+        moto.useCredentials(admin.accessKeyId(), admin.secretAccessKey());
+        services = ServiceProcesses.start(ROOT, home, plans, Map.of("MICRONAUT_ENVIRONMENTS", "aws",
                 "DBREFRESH_TOPIC_ARN", vars.get("TOPIC_ARN"), "AWS_REGION", vars.get("AWS_REGION"),
-                "AWS_ENDPOINT_URL", moto.endpoint(), "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test"),
-                List.of(), Duration.ofSeconds(120));
-        Files.writeString(hooks.resolve("services.go"), "");
+                "AWS_ENDPOINT_URL", moto.endpoint(), "AWS_ACCESS_KEY_ID", admin.accessKeyId(),
+                "AWS_SECRET_ACCESS_KEY", admin.secretAccessKey()), List.of(), Duration.ofSeconds(120));
+        Files.writeString(hooks.resolve("services.go"), "export AWS_ACCESS_KEY_ID=" + operator.accessKeyId()
+                + " AWS_SECRET_ACCESS_KEY=" + operator.secretAccessKey() + "\n");
 
         String runId = await(hooks, "completed").get("RUN_ID");
         List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(moto.client(DynamoDbClient.builder(),
@@ -153,6 +170,9 @@ class DocsAwsMdIT {
         assertThat(audit).as("what the page's audit query printed").contains("aws dynamodb query")
                 .containsPattern("#notifier-service#[^\\s]*#notify#succeeded")
                 .containsPattern("#users-service#[^\\s]*#verify#succeeded");
+        // moto logs one line per request, ending in its status: "POST / HTTP/1.1" 200 -
+        assertThat(Files.readString(home.resolve("moto.log"))).as("moto's answers").contains("\" 200 ")
+                .doesNotContain("\" 403 ");
         LocalPostgres pg = new LocalPostgres(new DatabaseEndpoint("127.0.0.1", 5432, "postgres", "postgres", null));
         assertThat(pg.rowCounts(PREFIX + "acceptance")).isEqualTo(pg.rowCounts(PREFIX + "production"));
         List<String> run = blocks.stream().filter(DocsBlocks.Block::runs).map(b -> "line " + b.line()).toList();
@@ -173,6 +193,7 @@ class DocsAwsMdIT {
                   declare -p AWS_REGION TOPIC_ARN RUN_ID 2>/dev/null > "$DOCS_TEST_HOOKS/$1.tmp" || true
                   mv "$DOCS_TEST_HOOKS/$1.tmp" "$DOCS_TEST_HOOKS/$1.reached"
                   until [ -e "$DOCS_TEST_HOOKS/$1.go" ]; do sleep 0.2; done
+                  . "$DOCS_TEST_HOOKS/$1.go"
                 }
                 """);
         boolean servicesStarted = false;
@@ -253,6 +274,16 @@ class DocsAwsMdIT {
         Path file = home.resolve("plans.yml");
         Files.writeString(file, plans);
         return file;
+    }
+
+    /** @return the operator policy of docs/aws.md's "### CLI and operators", for moto's region and account */
+    private static JsonNode operatorPolicy() throws IOException {
+        String page = Files.readString(ROOT.resolve("docs/aws.md"));
+        int section = page.indexOf("\n### CLI and operators\n");
+        assertThat(section).as("docs/aws.md's \"### CLI and operators\"").isPositive();
+        int start = page.indexOf("```json\n", section) + "```json\n".length();
+        String json = page.substring(start, page.indexOf("\n```", start));
+        return new ObjectMapper().readTree(json.replace("REGION", REGION).replace("ACCOUNT_ID", "123456789012"));
     }
 
     /** @return what {@code bash -c command} printed (empty when it printed nothing) */
