@@ -2,7 +2,8 @@
 # Installs (Debian, as root) and starts what dbrefresh needs on this machine: a JDK 17, Maven, and a
 # PostgreSQL server with client tools (pg_dump, pg_restore, pgbench) reachable at
 # ${DBREFRESH_PG_HOST:-127.0.0.1}:${DBREFRESH_PG_PORT:-5432} as user postgres without a password, and
-# MariaDB for the Aurora MySQL user tests. (moto_server, which the AWS-mode tests use, is not in the
+# MariaDB for the Aurora MySQL user tests, and jq and openssl for docs/aws.md's commands. (moto_server,
+# which the AWS-mode tests use, is not in the
 # registries reachable here; those tests skip, saying why, where it is absent.)
 # Idempotent: does nothing where everything is there and running.
 set -euo pipefail
@@ -123,6 +124,15 @@ ensure_mariadb() {
   my_answers || say "MariaDB at 127.0.0.1:3306 does not accept root without a password: the Aurora MySQL user tests will be skipped"
 }
 
+# docs/aws.md's commands need jq and openssl besides the AWS CLI; e2e-tests' DocsAwsMdIT runs them against moto.
+# (The AWS CLI that the test uses comes with moto on this machine image: Debian's awscli 2.9 ignores
+# AWS_ENDPOINT_URL, so it cannot be pointed at moto, and PyPI is not reachable from here.)
+ensure_docs_tools() {
+  command -v jq >/dev/null 2>&1 || ! can_install || apt_install jq
+  command -v openssl >/dev/null 2>&1 || ! can_install || apt_install openssl
+}
+
 ensure_java_maven
 ensure_postgres
 ensure_mariadb
+ensure_docs_tools

@@ -27,11 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.rds.RdsClient;
-import software.amazon.awssdk.services.rds.model.Tag;
-import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * An Aurora PostgreSQL refresh end to end in {@code aws} mode against moto: the four service jars,
@@ -53,7 +50,7 @@ class AwsModeAuroraRefreshIT {
     private static MotoStack moto;
     private static ServiceProcesses services;
     private static RdsClient rds;
-    private static String securityGroup;
+    private static MotoWorld.Aurora aurora;
 
     @BeforeAll
     static void start() throws Exception {
@@ -62,64 +59,18 @@ class AwsModeAuroraRefreshIT {
         moto = MotoStack.start(home.resolve("moto.log"));
         rds = moto.client(RdsClient.builder());
         String kmsKey = moto.client(KmsClient.builder()).createKey(r -> r.description("acceptance")).keyMetadata().arn();
-        String secret = moto.client(SecretsManagerClient.builder())
-                .createSecret(r -> r.name("acc/master").secretString("{\"password\":\"acc-master-pw\"}")).arn();
-        rds.createDBCluster(r -> r.dbClusterIdentifier("e2e-prod").engine("aurora-postgresql").masterUsername("postgres")
-                .masterUserPassword("prod-master-pw").storageEncrypted(true).kmsKeyId(kmsKey));
-        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier("e2e-prod").dbClusterSnapshotIdentifier("prod-nightly"));
-        // What the restore preflight checks: a DB subnet group (of moto's default VPC subnets) and a security group.
-        Ec2Client ec2 = moto.client(Ec2Client.builder());
-        rds.createDBSubnetGroup(r -> r.dbSubnetGroupName("e2e-subnets").dbSubnetGroupDescription("e2e")
-                .subnetIds(ec2.describeSubnets().subnets().stream().map(s -> s.subnetId()).toList()));
-        securityGroup = ec2.createSecurityGroup(r -> r.groupName("e2e-db-" + SUFFIX).description("e2e")).groupId();
-        for (String cluster : List.of(TARGET, UNTAGGED_TARGET)) {
-            List<Tag> tags = cluster.equals(TARGET)
-                    ? List.of(Tag.builder().key("dbrefresh:refresh-target").value("true").build()) : List.of();
-            rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql").masterUsername("postgres")
-                    .masterUserPassword("old-master-pw").tags(tags));
-            rds.createDBInstance(r -> r.dbInstanceIdentifier(cluster + "-1").dbClusterIdentifier(cluster)
-                    .engine("aurora-postgresql").dbInstanceClass("db.r6g.large"));
-        }
+        aurora = MotoWorld.aurora(moto, SUFFIX, kmsKey, "acc/master");
+        MotoWorld.auroraTarget(moto, TARGET, true);
+        MotoWorld.auroraTarget(moto, UNTAGGED_TARGET, false);
         dropAutomatedInstanceSnapshots();
         Files.writeString(home.resolve("reader.password"), "reader-" + SUFFIX);
         Path plans = home.resolve("plans.yml");
-        Files.writeString(plans, plan("aurora-e2e", TARGET, kmsKey, secret) + plan("untagged", UNTAGGED_TARGET, kmsKey, secret)
-                .replace("plans:\n", ""));
+        Path password = home.resolve("reader.password");
+        String reader = "dbr_aurora_" + SUFFIX + "_reader";
+        Files.writeString(plans, "plans:\n" + MotoWorld.auroraPlan("aurora-e2e", TARGET, aurora, DATA, reader, password)
+                + MotoWorld.auroraPlan("untagged", UNTAGGED_TARGET, aurora, DATA, reader, password));
         services = ServiceProcesses.start(Path.of("..").toAbsolutePath().normalize(), home, plans, moto.serviceEnv(),
                 moto.serviceProperties(), Duration.ofSeconds(120));
-    }
-
-    private static String plan(String name, String target, String kmsKey, String secret) {
-        return """
-                plans:
-                  %s:
-                    engine: aurora-postgresql
-                    source: {account: "123456789012", region: us-east-1, cluster: e2e-prod, snapshot: prod-nightly, share-from-source: true}
-                    target:
-                      account: "222222222222"
-                      region: us-east-1
-                      cluster: %s
-                      kms-key-id: %s
-                      subnet-group: e2e-subnets
-                      security-groups: [%s]
-                      instance-class: db.r6g.large
-                      instances: 2
-                      required-tag: dbrefresh:refresh-target=true
-                      master-username: postgres
-                      master-password-secret: %s
-                      database: %s
-                    wait: {first-poll-seconds: 1, max-poll-seconds: 2, deadline-minutes: 10}
-                    parameters: {latest: /dbrefresh/%s/latest, current: /dbrefresh/%s/current}
-                    users:
-                      - name: dbr_aurora_%s_reader
-                        password-secret: file:%s
-                        grants:
-                          - {on: database, privileges: [CONNECT]}
-                          - {on: all-tables, schema: public, privileges: [SELECT]}
-                    guards: {protected-patterns: ["(?i).*prod.*"]}
-                    test-endpoint-overrides: {"*": "127.0.0.1:5432"}
-                """.formatted(name, target, kmsKey, securityGroup, secret, DATA, name, name, SUFFIX,
-                home.resolve("reader.password"));
     }
 
     @AfterAll
@@ -151,7 +102,7 @@ class AwsModeAuroraRefreshIT {
         // moves it with its renamed cluster): the new instances are checked by name
         assertThat(restored.dbClusterMembers()).extracting(m -> m.dbInstanceIdentifier())
                 .contains(TARGET + "-1", TARGET + "-2");
-        assertThat(moto.ssm().getParameter(r -> r.name("/dbrefresh/aurora-e2e/current")).parameter().value()).isEqualTo(copy);
+        assertThat(moto.ssm().getParameter(r -> r.name("/dbrefresh/aurora-e2e/snapshot/current")).parameter().value()).isEqualTo(copy);
 
         String firstOld = ClusterIdentifiers.oldCluster(TARGET, first.runId());
         assertThat(first.succeeded()).contains("cluster-service/rename-cluster", "notifier-service/delete-old-target");

@@ -90,18 +90,8 @@ class AwsModeDynamoDbRefreshIT {
 
     @Test
     void backupJobCompleted_shouldRestoreRenamedTable_setItsArn_pruneOldTables_andNotify() throws Exception {
-        String backupArn = dynamo.createBackup(r -> r.tableName(SOURCE).backupName("nightly")).backupDetails().backupArn();
-        String tableArn = dynamo.describeTable(r -> r.tableName(SOURCE)).table().tableArn();
-        String job = UUID.randomUUID().toString();
-        // The notification as the AWS Backup rotator seed receives it (BACKUP_JOB_COMPLETED).
-        String event = """
-                {"EventType":"BACKUP_JOB_COMPLETED","StatusMessage":"","BackupJobID":"%s",
-                 "RecoveryPointArn":"%s","BackedUpResourceArn":"%s"}
-                """.formatted(job, backupArn, tableArn);
+        String runId = MotoWorld.backupCompleted(moto, SOURCE, "orders");
         var sqs = moto.sqs();
-        String startQueue = sqs.getQueueUrl(r -> r.queueName("dbrefresh-snapshot")).queueUrl();
-        sqs.sendMessage(r -> r.queueUrl(startQueue).messageBody(event));
-        String runId = "backup-" + job + "-orders";
 
         List<AuditEntry> entries = LocalStackRunner.follow(new DynamoDbAuditLog(dynamo, "dbrefresh-audit"), runId,
                 Duration.ofMinutes(3), System.out);

@@ -3,6 +3,7 @@ package dev.dbrefresh.e2e;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.local.aws.LocalAws;
+import dev.dbrefresh.runtime.testing.MotoCloudFormation;
 import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -36,6 +38,7 @@ final class MotoStack implements AutoCloseable {
     private final String endpoint;
     private final List<AutoCloseable> clients = new ArrayList<>();
     private String topicArn;
+    private AwsCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
 
     private MotoStack(Process process, String endpoint) {
         this.process = process;
@@ -60,6 +63,19 @@ final class MotoStack implements AutoCloseable {
      * @throws Exception when moto does not start within 30 s
      */
     static MotoStack start(Path log) throws Exception {
+        MotoStack stack = startEmpty(log);
+        stack.createResources();
+        return stack;
+    }
+
+    /**
+     * Starts moto on a free port with nothing in it.
+     *
+     * @param log where moto's output goes
+     * @return the running, empty emulator
+     * @throws Exception when moto does not start within 30 s
+     */
+    static MotoStack startEmpty(Path log) throws Exception {
         int port = LocalAws.freePort();
         Process p = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -75,9 +91,38 @@ final class MotoStack implements AutoCloseable {
                 Thread.sleep(200);
             }
         }
-        MotoStack stack = new MotoStack(p, "http://127.0.0.1:" + port);
-        stack.createResources();
-        return stack;
+        return new MotoStack(p, "http://127.0.0.1:" + port);
+    }
+
+    /**
+     * Deploys {@code infra/cloudformation/dbrefresh.yaml} with {@code CreateStack} in place of
+     * {@link #createResources()}. moto 5.2's CloudFormation skips {@code AWS::SNS::Subscription}: the
+     * subscriptions are made through the SNS API with the routing table's filter policies and raw delivery, which
+     * are the template's own (policy-tests' {@code InfraTemplateTest} and {@code InfraTemplateMotoTest} check
+     * that the template's subscriptions are the routing table's).
+     *
+     * @param template   the template file
+     * @param parameters the stack's parameters
+     * @return the physical id of each resource moto made, by logical id
+     * @throws Exception when the stack does not reach CREATE_COMPLETE
+     */
+    Map<String, String> deployTemplate(Path template, Map<String, String> parameters) throws Exception {
+        Map<String, String> ids = MotoCloudFormation.createStack(endpoint, REGION, "dbrefresh",
+                java.nio.file.Files.readString(template), parameters);
+        topicArn = ids.get("EventsTopic");
+        subscribe(client(SnsClient.builder()), client(SqsClient.builder()));
+        return ids;
+    }
+
+    /**
+     * Signs the clients built from now on with these credentials (an IAM user's access key, once moto enforces
+     * IAM); clients built before keep theirs.
+     *
+     * @param accessKeyId     access key id
+     * @param secretAccessKey its secret
+     */
+    void useCredentials(String accessKeyId, String secretAccessKey) {
+        credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
     }
 
     private void createResources() {
@@ -87,14 +132,22 @@ final class MotoStack implements AutoCloseable {
         for (String queue : Routing.serviceQueues()) {
             String dlqUrl = sqs.createQueue(r -> r.queueName(Routing.dlqName(queue))).queueUrl();
             String dlqArn = arn(sqs, dlqUrl);
-            String url = sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
+            sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
                     "60", QueueAttributeName.REDRIVE_POLICY,
-                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}"))).queueUrl();
+                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}")));
+        }
+        subscribe(sns, sqs);
+        sqs.createQueue(r -> r.queueName(Routing.NOTIFICATIONS_QUEUE));
+        Tables.createIfMissing(client(DynamoDbClient.builder()));
+    }
+
+    /** Subscribes each service queue to the topic with its filter policy and raw message delivery. */
+    private void subscribe(SnsClient sns, SqsClient sqs) {
+        for (String queue : Routing.serviceQueues()) {
+            String url = sqs.getQueueUrl(r -> r.queueName(queue)).queueUrl();
             sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(arn(sqs, url))
                     .attributes(Map.of("FilterPolicy", Routing.filterPolicy(queue), "RawMessageDelivery", "true")));
         }
-        sqs.createQueue(r -> r.queueName(Routing.NOTIFICATIONS_QUEUE));
-        Tables.createIfMissing(client(DynamoDbClient.builder()));
     }
 
     private static String arn(SqsClient sqs, String url) {
@@ -136,8 +189,20 @@ final class MotoStack implements AutoCloseable {
      */
     <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
             C client(B builder) {
-        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+        return client(builder, REGION);
+    }
+
+    /**
+     * @param builder an SDK client builder
+     * @param region  the region of the client (moto keeps each region's resources apart)
+     * @param <B>     builder type
+     * @param <C>     client type
+     * @return a client for moto in that region (closed with the stack)
+     */
+    <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
+            C client(B builder, String region) {
+        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(region))
+                .credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         clients.add(c);
         return c;

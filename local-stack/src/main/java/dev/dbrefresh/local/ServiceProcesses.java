@@ -100,6 +100,34 @@ public final class ServiceProcesses implements AutoCloseable {
      */
     public static ServiceProcesses start(Path repo, Path home, Path plansFile, Map<String, String> env,
             List<String> properties, Duration timeout) throws IOException, InterruptedException {
+        return start(repo, home, plansFile, env, properties, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, Map, List, Duration)}, with JVM system properties of one service each
+     * on top of those of every service, e.g. each service's own {@code aws.access-key-id} (a test that runs each
+     * service with the credentials of its own IAM policy).
+     *
+     * @param repo               repository root (where the service modules are)
+     * @param home               dbrefresh home (logs, pids)
+     * @param plansFile          plans file every service reads
+     * @param env                environment variables of every service
+     * @param properties         JVM system properties of every service
+     * @param serviceProperties  more JVM system properties by service name (one of {@link #SERVICES}); a service
+     *                           missing from the map gets none
+     * @param timeout            how long to wait for readiness
+     * @return the running services
+     * @throws IOException              when a jar is missing (build first) or a process cannot start
+     * @throws IllegalArgumentException when {@code serviceProperties} names a service that is not one of {@link #SERVICES}
+     * @throws IllegalStateException    when a service is not ready in time (its log's tail is in the message)
+     */
+    public static ServiceProcesses start(Path repo, Path home, Path plansFile, Map<String, String> env,
+            List<String> properties, Map<String, List<String>> serviceProperties, Duration timeout)
+            throws IOException, InterruptedException {
+        if (!SERVICES.containsAll(serviceProperties.keySet())) {
+            throw new IllegalArgumentException("serviceProperties names " + serviceProperties.keySet()
+                    + "; the services are " + SERVICES);
+        }
         Path pidFile = home.resolve("services.pids");
         stopLeftovers(pidFile).forEach(line -> System.err.println("dbrefresh: " + line));
         Path logDir = newLogDir(home.resolve("logs"));
@@ -117,6 +145,7 @@ public final class ServiceProcesses implements AutoCloseable {
                 List<String> command = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
                         "-XX:+UseSerialGC", "-Xmx384m", "-Ddbrefresh.messaging.wait-time-seconds=2"));
                 properties.forEach(p -> command.add("-D" + p));
+                serviceProperties.getOrDefault(service, List.of()).forEach(p -> command.add("-D" + p));
                 command.addAll(List.of("-jar", jar.toString()));
                 ProcessBuilder pb = new ProcessBuilder(command);
                 Map<String, String> processEnv = pb.environment();

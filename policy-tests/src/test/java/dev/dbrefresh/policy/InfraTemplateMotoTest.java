@@ -9,28 +9,19 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.dbrefresh.contracts.EventType;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.runtime.testing.MotoCloudFormation;
 import dev.dbrefresh.runtime.testing.MotoServer;
-import java.net.URI;
 import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,34 +74,8 @@ class InfraTemplateMotoTest {
      * @throws Exception when the stack does not reach CREATE_COMPLETE
      */
     static Map<String, String> createStack(MotoServer moto, Map<String, String> parameters) throws Exception {
-        Map<String, String> form = new LinkedHashMap<>();
-        form.put("StackName", "dbrefresh");
-        form.put("TemplateBody", Files.readString(ROOT.resolve(InfraTemplate.FILE)));
-        int i = 1;
-        for (Map.Entry<String, String> p : new TreeMap<>(parameters).entrySet()) {
-            form.put("Parameters.member." + i + ".ParameterKey", p.getKey());
-            form.put("Parameters.member." + i++ + ".ParameterValue", p.getValue());
-        }
-        form.put("Capabilities.member.1", "CAPABILITY_NAMED_IAM");
-        cloudFormation(moto, "CreateStack", form);
-        Instant deadline = Instant.now().plusSeconds(60);
-        String status = "";
-        while (Instant.now().isBefore(deadline)) {
-            status = first(cloudFormation(moto, "DescribeStacks", Map.of("StackName", "dbrefresh")), "StackStatus");
-            if (!status.endsWith("IN_PROGRESS")) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        String resources = cloudFormation(moto, "DescribeStackResources", Map.of("StackName", "dbrefresh"));
-        assertEquals("CREATE_COMPLETE", status, "CreateStack of " + InfraTemplate.FILE + " in moto with " + parameters
-                + ":\n" + resources);
-        Map<String, String> ids = new TreeMap<>();
-        Matcher m = Pattern.compile("<member>(.*?)</member>", Pattern.DOTALL).matcher(resources);
-        while (m.find()) {
-            ids.put(first(m.group(1), "LogicalResourceId"), first(m.group(1), "PhysicalResourceId"));
-        }
-        return ids;
+        return MotoCloudFormation.createStack(moto.endpoint(), MotoServer.REGION, "dbrefresh",
+                Files.readString(ROOT.resolve(InfraTemplate.FILE)), parameters);
     }
 
     /**
@@ -265,30 +230,5 @@ class InfraTemplateMotoTest {
             return TextNode.valueOf(sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                     .attributes().get(QueueAttributeName.QUEUE_ARN));
         });
-    }
-
-    private static String cloudFormation(MotoServer moto, String action, Map<String, String> parameters)
-            throws Exception {
-        Map<String, String> form = new LinkedHashMap<>();
-        form.put("Action", action);
-        form.put("Version", "2010-05-15");
-        form.putAll(parameters);
-        String body = form.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
-                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(moto.endpoint() + "/"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-                // moto picks the service from the credential scope; it checks no signature
-                .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/" + MotoServer.REGION
-                        + "/cloudformation/aws4_request, SignedHeaders=host, Signature=0")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), "CloudFormation " + action + " in moto: " + response.body());
-        return response.body();
-    }
-
-    private static String first(String xml, String element) {
-        Matcher m = Pattern.compile("<" + element + ">(.*?)</" + element + ">", Pattern.DOTALL).matcher(xml);
-        return m.find() ? m.group(1) : "";
     }
 }
