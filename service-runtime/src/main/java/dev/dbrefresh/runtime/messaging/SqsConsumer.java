@@ -43,8 +43,12 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <ul>
  *   <li>{@code workers} threads, each receiving one message at a time with {@code WaitTimeSeconds};</li>
  *   <li>a message is deleted only after its handler returned; while the handler runs, its visibility
- *       timeout and its idempotency claim are extended every half timeout (heartbeat), so a long restore
+ *       timeout and its idempotency claim are extended every third of the timeout (heartbeat), so a long restore
  *       is neither redelivered nor run again by a duplicate delivery;</li>
+ *   <li>the claim's lock is {@link #LOCK_HEARTBEATS} heartbeat intervals: when a worker is killed, its message
+ *       comes back one visibility timeout after the last heartbeat and finds the claim expired, so a restarted
+ *       (or another) worker resumes within about one visibility timeout, and the audit log gets an
+ *       {@code interrupted} entry for the attempt that stopped;</li>
  *   <li>duplicates are detected per (service, event id) with {@link IdempotencyStore}: a handled event
  *       is acknowledged without running the handler again; one being handled elsewhere goes back to the
  *       queue as a new, delayed message (so it does not use up the receives the redrive policy allows);</li>
@@ -67,6 +71,16 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqsConsumer.class);
+
+    /** Heartbeats of a running handler per visibility timeout (each extends visibility, claim and lease). */
+    static final int HEARTBEATS_PER_VISIBILITY_TIMEOUT = 3;
+    /**
+     * The idempotency lock, in heartbeat intervals: a claim whose heartbeat stopped for longer is takeable. Two
+     * intervals are less than the visibility timeout, so when SQS redelivers the message of a killed worker (one
+     * visibility timeout after its last heartbeat) the claim has expired and the redelivery resumes at once; a
+     * live worker renews the lock with a full interval to spare.
+     */
+    static final int LOCK_HEARTBEATS = 2;
 
     private final SqsClient sqs;
     private final QueueUrls queueUrls;
@@ -253,27 +267,34 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         String service = settings.getService();
-        Duration lockTime = Duration.ofSeconds(2L * visibilityTimeoutSeconds);
-        var claim = idempotency.claim(service, envelope.id(), lockTime);
-        if (claim == IdempotencyStore.Claim.ALREADY_COMPLETED) {
+        Duration lockTime = Duration.ofSeconds(LOCK_HEARTBEATS * heartbeatSeconds());
+        String owner = java.util.UUID.randomUUID().toString();
+        var outcome = idempotency.claim(service, envelope.id(), owner, receiveCount, lockTime);
+        if (outcome.claim() == IdempotencyStore.Claim.ALREADY_COMPLETED) {
             LOG.info("event {} ({}) of run {} was handled before; acknowledging the duplicate", envelope.id(),
                     envelope.type(), envelope.runId());
             delete(message);
             return;
         }
-        if (claim == IdempotencyStore.Claim.IN_PROGRESS) {
-            deferDuplicate(message, envelope);
+        if (outcome.claim() == IdempotencyStore.Claim.IN_PROGRESS) {
+            deferDuplicate(message, envelope, outcome.holder());
             return;
         }
+        // A takeover resumes an attempt whose worker died: number this one after it, so the audit keys of the two
+        // stay apart even when this delivery is a re-sent copy whose receive count started again at 1.
+        int attempt = outcome.tookOver() ? Math.max(receiveCount, outcome.holder().attempt() + 1) : receiveCount;
+        if (outcome.tookOver()) {
+            recordInterrupted(envelope, event.plan(), outcome.holder(), attempt);
+        }
 
-        StepContext context = new StepContext(envelope, event.plan(), service, receiveCount, audit, publisher, clock);
-        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), lockTime, context);
+        StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock);
+        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {
             consumer.handle(envelope, event, context);
         } catch (EventRejectedException rejected) {
             heartbeat.cancel(false);
-            idempotency.release(service, envelope.id());
+            idempotency.release(service, envelope.id(), owner);
             deadLetter(message, envelope.type() + " event " + envelope.id() + " does not fit plan '" + event.plan()
                     + "': " + rejected.getMessage() + "; nothing was changed", EventRejectedException.ERROR_CODE);
             return;
@@ -298,7 +319,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
         LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
                 envelope.id(), receiveCount, maxReceiveCount, failure.toString());
-        idempotency.release(service, envelope.id());
+        idempotency.release(service, envelope.id(), owner);
         if (receiveCount >= maxReceiveCount) {
             giveUp(envelope, event, consumer, context, failure, receiveCount);
             // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
@@ -311,16 +332,36 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     /**
      * Another delivery of the same event is being handled. Backing off in place would use up one of the
      * receives the redrive policy allows, and a duplicate of a long restore would end in the DLQ; instead
-     * the body goes back to the queue as a new message, delayed by one visibility timeout, and this copy
-     * is deleted. When it returns, the event is either completed (acknowledged) or free to claim.
+     * the body goes back to the queue as a new message, delayed until just after the holder's lock would expire
+     * without a heartbeat (at most one visibility timeout), and this copy is deleted. When it returns, the event
+     * is completed (acknowledged), free to claim, or its holder died and the claim is taken over.
      */
-    private void deferDuplicate(Message message, EventEnvelope envelope) {
+    private void deferDuplicate(Message message, EventEnvelope envelope, IdempotencyStore.Holder holder) {
+        long untilExpiry = holder == null ? 1 : holder.lockExpiry() - clock.instant().getEpochSecond() + 1;
+        int delay = (int) Math.max(1, Math.min(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds),
+                untilExpiry));
         LOG.info("event {} of run {} is being handled by another delivery; checking again in {} s", envelope.id(),
-                envelope.runId(), Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds));
+                envelope.runId(), delay);
         sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(message.body())
-                .messageAttributes(message.messageAttributes())
-                .delaySeconds(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds)));
+                .messageAttributes(message.messageAttributes()).delaySeconds(delay));
         delete(message);
+    }
+
+    /**
+     * Writes the {@code interrupted} audit entry of an attempt whose claim this delivery took over: its step (as
+     * its last heartbeat named it), its attempt number, and how long it was seen working (claim to last
+     * heartbeat, so at most one heartbeat interval short of the truth).
+     */
+    private void recordInterrupted(EventEnvelope envelope, String plan, IdempotencyStore.Holder holder, int attempt) {
+        String step = holder.step() == null ? StepName.HANDLE.id() : holder.step();
+        String details = "attempt " + holder.attempt() + " stopped in " + step + " (claimed " + holder.claimedAt()
+                + ", last heartbeat " + holder.heartbeatAt() + ", no heartbeat for "
+                + Duration.between(holder.heartbeatAt(), clock.instant()).toSeconds() + " s); resumed by attempt "
+                + attempt;
+        LOG.warn("run {}: event {}: {}", envelope.runId(), envelope.id(), details);
+        audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
+                AuditStatus.INTERRUPTED, "a" + holder.attempt()), clock.instant(), settings.getService(), step,
+                AuditStatus.INTERRUPTED.id(), holder.seenWorking().toMillis(), details, null, envelope.id(), plan));
     }
 
     /**
@@ -464,8 +505,14 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return body;
     }
 
-    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, Duration lockTime, StepContext context) {
-        long period = Math.max(1, visibilityTimeoutSeconds / 2);
+    /** @return seconds between two heartbeats of a running handler: a third of the visibility timeout, at least 1 */
+    private long heartbeatSeconds() {
+        return Math.max(1, visibilityTimeoutSeconds / HEARTBEATS_PER_VISIBILITY_TIMEOUT);
+    }
+
+    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, String owner, Duration lockTime,
+            StepContext context) {
+        long period = heartbeatSeconds();
         return heartbeats.scheduleAtFixedRate(() -> {
             try {
                 sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
@@ -476,7 +523,11 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             // The claim must outlive the handler as well, or a duplicate delivery of the event would
             // claim it once the lock expired and run the handler a second time, concurrently.
             try {
-                idempotency.extend(settings.getService(), eventId, lockTime);
+                if (!idempotency.extend(settings.getService(), eventId, owner, context.currentStepId(), lockTime)) {
+                    LOG.error("run {}: the idempotency claim of event {} was lost (no heartbeat reached the store for "
+                            + "{} s, and another delivery took it over); this handler keeps running", context.runId(),
+                            eventId, lockTime.toSeconds());
+                }
             } catch (RuntimeException e) {
                 LOG.warn("idempotency lock heartbeat failed: {}", e.toString());
             }

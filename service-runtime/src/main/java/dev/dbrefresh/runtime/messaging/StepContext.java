@@ -118,7 +118,7 @@ public class StepContext {
 
     /**
      * Registers what keeps this delivery's claims alive while its handler works, e.g. renewing the run's
-     * lease; called by the consumer's heartbeat (every half visibility timeout) until the handler returns.
+     * lease; called by the consumer's heartbeat (every third of the visibility timeout) until the handler returns.
      *
      * @param action the renewal; it must be cheap and must not throw for a lost claim (it reports it)
      */
