@@ -236,6 +236,36 @@ public final class ServiceProcesses implements AutoCloseable {
         return ports;
     }
 
+    /**
+     * Saves what each service's {@code /prometheus} answers now to {@code <log dir>/<service>.prometheus}, beside its
+     * log, so the metrics of a run outlive the processes. A service that does not answer within 5 s gets a file
+     * saying why instead.
+     *
+     * @return the files written, by service
+     * @throws IOException when a file cannot be written
+     */
+    public Map<String, Path> saveMetrics() throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Map<String, Path> saved = new LinkedHashMap<>();
+        for (var e : ports.entrySet()) {
+            String text;
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.getValue()
+                        + "/prometheus")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                text = r.statusCode() == 200 ? r.body() : "# /prometheus answered " + r.statusCode() + "\n" + r.body();
+            } catch (IOException | InterruptedException failed) {
+                if (failed instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                text = "# /prometheus did not answer: " + failed + "\n";
+            }
+            Path file = logDir.resolve(e.getKey() + ".prometheus");
+            Files.writeString(file, text);
+            saved.put(e.getKey(), file);
+        }
+        return saved;
+    }
+
     private void awaitReady(Duration timeout) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -14,6 +14,8 @@ import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics.DeadLetterReason;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.context.event.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -90,6 +92,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private final EventPublisher publisher;
     private final Map<EventType, EventConsumer> consumers = new EnumMap<>(EventType.class);
     private final List<InboundTranslator> translators;
+    private final DbRefreshMetrics metrics;
     private final Clock clock = Clock.systemUTC();
     private final AtomicLong lastPollMillis = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -111,9 +114,29 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
      * @param handlers    this service's consumers
      * @param translators translators of foreign messages on this queue (e.g. AWS Backup notifications)
      */
-    @jakarta.inject.Inject
     public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
             AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers, List<InboundTranslator> translators) {
+        this(sqs, queueUrls, settings, idempotency, audit, publisher, handlers, translators, DbRefreshMetrics.NONE);
+    }
+
+    /**
+     * The bean.
+     *
+     * @param sqs         SQS client
+     * @param queueUrls   queue URL cache
+     * @param settings    messaging settings
+     * @param idempotency duplicate detection
+     * @param audit       audit log
+     * @param publisher   event publisher
+     * @param handlers    this service's consumers
+     * @param translators translators of foreign messages on this queue (e.g. AWS Backup notifications)
+     * @param metrics     where messages, steps and runs are counted ({@code /prometheus})
+     */
+    @jakarta.inject.Inject
+    public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
+            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers, List<InboundTranslator> translators,
+            DbRefreshMetrics metrics) {
+        this.metrics = metrics;
         this.sqs = sqs;
         this.queueUrls = queueUrls;
         this.settings = settings;
@@ -247,8 +270,10 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         EventEnvelope envelope;
         DbRefreshEvent event;
         EventConsumer consumer;
+        String queue = settings.getQueue();
         try {
             if (translated(message)) {
+                metrics.received(queue, DbRefreshMetrics.UNKNOWN);
                 return;
             }
             // A sender that leaves out the time gets the time SQS first received the message: stable across
@@ -262,21 +287,27 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             }
             event = EventCodec.payload(envelope);
         } catch (MalformedEventException e) {
+            metrics.received(queue, DbRefreshMetrics.UNKNOWN);
+            metrics.deadLettered(queue, DbRefreshMetrics.UNKNOWN, DeadLetterReason.MALFORMED);
             deadLetter(message, e.getMessage(), ErrorCode.MALFORMED_MESSAGE);
             return;
         }
+        String type = envelope.type();
+        metrics.received(queue, type);
 
         String service = settings.getService();
         Duration lockTime = Duration.ofSeconds(LOCK_HEARTBEATS * heartbeatSeconds());
         String owner = java.util.UUID.randomUUID().toString();
         var outcome = idempotency.claim(service, envelope.id(), owner, receiveCount, lockTime);
         if (outcome.claim() == IdempotencyStore.Claim.ALREADY_COMPLETED) {
+            metrics.duplicate(queue, type, true);
             LOG.info("event {} ({}) of run {} was handled before; acknowledging the duplicate", envelope.id(),
                     envelope.type(), envelope.runId());
             delete(message);
             return;
         }
         if (outcome.claim() == IdempotencyStore.Claim.IN_PROGRESS) {
+            metrics.duplicate(queue, type, false);
             deferDuplicate(message, envelope, outcome.holder());
             return;
         }
@@ -284,10 +315,14 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         // stay apart even when this delivery is a re-sent copy whose receive count started again at 1.
         int attempt = outcome.tookOver() ? Math.max(receiveCount, outcome.holder().attempt() + 1) : receiveCount;
         if (outcome.tookOver()) {
+            metrics.interrupted(queue, type);
             recordInterrupted(envelope, event.plan(), outcome.holder(), attempt);
         }
+        if (attempt > 1) {
+            metrics.redelivered(queue, type);
+        }
 
-        StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock);
+        StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
         ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {
@@ -295,6 +330,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         } catch (EventRejectedException rejected) {
             heartbeat.cancel(false);
             idempotency.release(service, envelope.id(), owner);
+            metrics.deadLettered(queue, type, DeadLetterReason.REJECTED);
             deadLetter(message, envelope.type() + " event " + envelope.id() + " does not fit plan '" + event.plan()
                     + "': " + rejected.getMessage() + "; nothing was changed", EventRejectedException.ERROR_CODE);
             return;
@@ -308,6 +344,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             // The work is done: a failure from here on must not mark the run failed. If the completion
             // mark is lost, a redelivery reruns the (idempotent) handler; if only the delete is lost, the
             // redelivery finds the completion mark and is acknowledged.
+            metrics.handled(queue, type);
             try {
                 idempotency.complete(service, envelope.id());
                 delete(message);
@@ -320,7 +357,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
                 envelope.id(), receiveCount, maxReceiveCount, failure.toString());
         idempotency.release(service, envelope.id(), owner);
+        metrics.failed(queue, type, ErrorCodes.of(failure));
         if (receiveCount >= maxReceiveCount) {
+            metrics.deadLettered(queue, type, DeadLetterReason.EXHAUSTED);
             giveUp(envelope, event, consumer, context, failure, receiveCount);
             // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
             changeVisibility(message, 0);

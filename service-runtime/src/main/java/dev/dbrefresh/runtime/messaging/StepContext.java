@@ -3,11 +3,13 @@ package dev.dbrefresh.runtime.messaging;
 import dev.dbrefresh.contracts.DbRefreshEvent;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.RefreshCompleted;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -33,6 +35,7 @@ public class StepContext {
     private final AuditLog audit;
     private final EventPublisher publisher;
     private final Clock clock;
+    private final DbRefreshMetrics metrics;
     private volatile StepName currentStep;
     private volatile String currentStepId;
     private volatile boolean changed;
@@ -50,6 +53,23 @@ public class StepContext {
      */
     public StepContext(EventEnvelope envelope, String plan, String service, int attempt, AuditLog audit,
             EventPublisher publisher, Clock clock) {
+        this(envelope, plan, service, attempt, audit, publisher, clock, DbRefreshMetrics.NONE);
+    }
+
+    /**
+     * @param envelope  the event being handled
+     * @param plan      its plan
+     * @param service   this service's name
+     * @param attempt   this delivery's attempt number (the SQS receive count, or after an interrupted attempt the
+     *                  one after it), 1 for the first
+     * @param audit     audit log
+     * @param publisher event publisher
+     * @param clock     clock
+     * @param metrics   where step durations, run outcomes and lease refusals are counted
+     */
+    public StepContext(EventEnvelope envelope, String plan, String service, int attempt, AuditLog audit,
+            EventPublisher publisher, Clock clock, DbRefreshMetrics metrics) {
+        this.metrics = metrics;
         this.envelope = envelope;
         this.plan = plan;
         this.service = service;
@@ -187,9 +207,11 @@ public class StepContext {
         try {
             result = body.call();
         } catch (Exception | Error e) {
+            metrics.step(plan, step.id(), false, java.time.Duration.ofMillis(millisSince(start)));
             write(id, AuditStatus.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
             throw e;
         }
+        metrics.step(plan, step.id(), true, java.time.Duration.ofMillis(millisSince(start)));
         write(id, AuditStatus.SUCCEEDED, millisSince(start), describe.apply(result), null, "final");
         return result;
     }
@@ -251,6 +273,11 @@ public class StepContext {
     public EventEnvelope publish(DbRefreshEvent payload) {
         EventEnvelope next = caused(payload);
         publisher.publish(next);
+        if (payload instanceof RefreshFailed f) {
+            metrics.runFailed(f.plan(), f.errorCode());
+        } else if (payload instanceof RefreshCompleted c) {
+            metrics.runCompleted(c.plan());
+        }
         return next;
     }
 
@@ -284,6 +311,9 @@ public class StepContext {
         String id = step == currentStep && currentStepId != null ? currentStepId : step.id();
         now(step, id);
         failed = true;
+        if (step == StepName.LEASE) {
+            metrics.leaseRefused(plan, errorCode.code());
+        }
         RefreshFailed event = new RefreshFailed(plan, service, id, errorCode.code(), message, changed);
         write(id, AuditStatus.FAILED, 0, event.message(), event.errorCode(), "final");
         // The event stays small whatever the message lists (thousands of mismatched tables, say).
