@@ -10,6 +10,7 @@ import dev.dbrefresh.contracts.MalformedEventException;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.contracts.TraceParent;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -260,11 +262,37 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     }
 
     /**
-     * Handles one received message to the end: acknowledged, backed off, or dead-lettered.
+     * Handles one received message to the end: acknowledged, backed off, or dead-lettered. Every log line written
+     * meanwhile on this thread carries the event in its MDC ({@link #MDC_RUN_ID}, {@link #MDC_EVENT_ID},
+     * {@link #MDC_EVENT_TYPE}, {@link #MDC_PLAN}, {@link #MDC_TRACE_ID}, {@link #MDC_TRACEPARENT}, and
+     * {@link #MDC_STEP_ID} from {@link StepContext}); JSON logs (dbrefresh-logback.xml) print them as fields.
      *
      * @param message the SQS message
      */
     void process(Message message) {
+        try {
+            handle(message);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** MDC key: the run id. */
+    public static final String MDC_RUN_ID = "runId";
+    /** MDC key: the event id. */
+    public static final String MDC_EVENT_ID = "eventId";
+    /** MDC key: the event type. */
+    public static final String MDC_EVENT_TYPE = "eventType";
+    /** MDC key: the plan name. */
+    public static final String MDC_PLAN = "plan";
+    /** MDC key: the step running ({@link StepContext#currentStepId()}). */
+    public static final String MDC_STEP_ID = "step";
+    /** MDC key: the W3C trace id of the event (the run's trace). */
+    public static final String MDC_TRACE_ID = "traceId";
+    /** MDC key: the event's W3C {@code traceparent}. */
+    public static final String MDC_TRACEPARENT = "traceparent";
+
+    private void handle(Message message) {
         int receiveCount = Integer.parseInt(message.attributes()
                 .getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
         EventEnvelope envelope;
@@ -294,6 +322,14 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
         String type = envelope.type();
         metrics.received(queue, type);
+        MDC.put(MDC_RUN_ID, envelope.runId());
+        MDC.put(MDC_EVENT_ID, envelope.id());
+        MDC.put(MDC_EVENT_TYPE, type);
+        MDC.put(MDC_PLAN, event.plan());
+        if (envelope.traceparent() != null) {
+            MDC.put(MDC_TRACEPARENT, envelope.traceparent());
+        }
+        TraceParent.traceId(envelope.traceparent()).ifPresent(id -> MDC.put(MDC_TRACE_ID, id));
 
         String service = settings.getService();
         Duration lockTime = Duration.ofSeconds(LOCK_HEARTBEATS * heartbeatSeconds());
@@ -552,7 +588,15 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private ScheduledFuture<?> startHeartbeat(Message message, String eventId, String owner, Duration lockTime,
             StepContext context) {
         long period = heartbeatSeconds();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
         return heartbeats.scheduleAtFixedRate(() -> {
+            // the heartbeat's log lines belong to the handler's event
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            if (context.currentStepId() != null) {
+                MDC.put(MDC_STEP_ID, context.currentStepId());
+            }
             try {
                 sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
                         .visibilityTimeout(visibilityTimeoutSeconds));
@@ -576,6 +620,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             } catch (RuntimeException e) {
                 LOG.warn("run {}: lease heartbeat failed: {}", context.runId(), e.toString());
             }
+            MDC.clear();
         }, period, period, TimeUnit.SECONDS);
     }
 

@@ -325,6 +325,8 @@ public class StepContext {
     private void now(StepName step, String id) {
         currentStep = step;
         currentStepId = id;
+        // the handler's thread: its log lines from here on name the step
+        org.slf4j.MDC.put(SqsConsumer.MDC_STEP_ID, id);
     }
 
     private void write(String stepId, AuditStatus status, long durationMs, String details, String errorCode,

@@ -247,6 +247,40 @@ class SqsConsumerTest {
                         .contains("resumed by attempt 2"));
     }
 
+    /**
+     * Issue 12, point 5: every log line of a handler carries the event in its MDC (the handler sees what its log
+     * lines get), and the event it publishes continues the handled event's W3C trace.
+     */
+    @Test
+    void process_shouldPutTheEventInTheMdc_andPublishInTheSameTrace() {
+        String runId = newRunId();
+        Map<String, String> seenInStep = new java.util.concurrent.ConcurrentHashMap<>();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            ctx.step(StepName.RESTORE, () -> {
+                seenInStep.putAll(org.slf4j.MDC.getCopyOfContextMap());
+                return "restored";
+            }, r -> r);
+            ctx.publish(new RefreshFailed("local-pgbench", SERVICE, "restore", "TEST_FAILURE", "traced", false));
+        });
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        event.put("traceparent", traceparent);
+        send(event.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(seenInStep).containsEntry(SqsConsumer.MDC_RUN_ID, runId)
+                .containsEntry(SqsConsumer.MDC_EVENT_ID, event.get("id").asText())
+                .containsEntry(SqsConsumer.MDC_EVENT_TYPE, EventType.SNAPSHOT_READY.typeName())
+                .containsEntry(SqsConsumer.MDC_PLAN, "local-pgbench")
+                .containsEntry(SqsConsumer.MDC_STEP_ID, "restore")
+                .containsEntry(SqsConsumer.MDC_TRACE_ID, "4bf92f3577b34da6a3ce929d0e0e4736")
+                .containsEntry(SqsConsumer.MDC_TRACEPARENT, traceparent);
+        EventEnvelope published = EventCodec.decode(receiveOne(NOTIFIER).body());
+        assertThat(published.traceparent()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").isNotEqualTo(traceparent);
+    }
+
     // ---------------------------------------------------------------- handler failures
 
     @Test
