@@ -49,9 +49,10 @@ public interface IdempotencyStore {
      * @param owner       the holder's claim token (unique per claim)
      * @param attempt     the holder's attempt number, 1 for the first
      * @param claimedAt   when the holder claimed (millisecond precision)
-     * @param heartbeatAt the holder's last heartbeat, {@code claimedAt} before the first
-     * @param step        the step the holder reported at its last heartbeat ({@code StepContext.currentStepId()}),
-     *                    {@code null} before any
+     * @param heartbeatAt the holder's last sign of life (a heartbeat or a step beginning), {@code claimedAt}
+     *                    before the first
+     * @param step        the step the holder reported last ({@code StepContext.currentStepId()}: when a step
+     *                    begins, and at every heartbeat), {@code null} before any
      * @param lockExpiry  the last second (since the epoch) through which the lock holds
      */
     record Holder(String owner, int attempt, Instant claimedAt, Instant heartbeatAt, String step, long lockExpiry) {

@@ -359,6 +359,13 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
+        context.onStepChange(step -> {
+            try {
+                idempotency.extend(service, envelope.id(), owner, step, lockTime);
+            } catch (RuntimeException e) {
+                LOG.warn("could not record step {} in the idempotency claim: {}", step, e.toString());
+            }
+        });
         ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {

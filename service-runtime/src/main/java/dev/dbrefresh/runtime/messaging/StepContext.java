@@ -41,6 +41,7 @@ public class StepContext {
     private volatile boolean changed;
     private volatile boolean failed;
     private volatile Runnable keepAlive = () -> { };
+    private volatile java.util.function.Consumer<String> stepListener = id -> { };
 
     /**
      * @param envelope  the event being handled
@@ -144,6 +145,17 @@ public class StepContext {
      */
     public void keepAlive(Runnable action) {
         this.keepAlive = action;
+    }
+
+    /**
+     * Registers who is told when the step running changes (the consumer records it in the event's idempotency claim,
+     * so that an attempt killed before its next heartbeat is still reported in the step it was in).
+     *
+     * @param listener called with the new step id ({@link #currentStepId()}) on the handler's thread; it must be
+     *                 cheap and must not throw
+     */
+    public void onStepChange(java.util.function.Consumer<String> listener) {
+        this.stepListener = listener;
     }
 
     /** Runs the registered {@link #keepAlive} action; called by the consumer's heartbeat. */
@@ -323,10 +335,14 @@ public class StepContext {
     }
 
     private void now(StepName step, String id) {
+        boolean changedStep = !id.equals(currentStepId);
         currentStep = step;
         currentStepId = id;
         // the handler's thread: its log lines from here on name the step
         org.slf4j.MDC.put(SqsConsumer.MDC_STEP_ID, id);
+        if (changedStep) {
+            stepListener.accept(id);
+        }
     }
 
     private void write(String stepId, AuditStatus status, long durationMs, String details, String errorCode,
