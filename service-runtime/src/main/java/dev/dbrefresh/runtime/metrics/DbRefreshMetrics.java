@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micronaut.context.BeanProvider;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -102,14 +103,15 @@ public class DbRefreshMetrics {
 
     /**
      * The bean: on Micronaut's registry, which it also adds to Micrometer's global registry so that
-     * {@link AwsCallMetrics} (created by the AWS SDK, not by Micronaut) counts into it.
+     * {@link AwsCallMetrics} (created by the AWS SDK, not by Micronaut) counts into it. With metrics switched off
+     * ({@code micronaut.metrics.enabled=false}: no registry bean) the meters go to a registry nothing exports.
      *
-     * @param registry Micronaut's meter registry
+     * @param registry Micronaut's meter registry, or {@code null} when metrics are off
      * @param plans    the plans file, for a plan's engine (the {@code engine} tag); may be unresolvable in tests
      */
     @jakarta.inject.Inject
-    public DbRefreshMetrics(MeterRegistry registry, BeanProvider<PlanCatalog> plans) {
-        this(registry, plans, true);
+    public DbRefreshMetrics(@Nullable MeterRegistry registry, BeanProvider<PlanCatalog> plans) {
+        this(registry == null ? new SimpleMeterRegistry() : registry, plans, registry != null);
     }
 
     private DbRefreshMetrics(MeterRegistry registry, BeanProvider<PlanCatalog> plans, boolean global) {
