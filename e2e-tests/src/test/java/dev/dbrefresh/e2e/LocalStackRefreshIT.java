@@ -92,6 +92,7 @@ class LocalStackRefreshIT {
                 "snapshot-service/parameter", "cluster-service/promote", "cluster-service/restore", "users-service/users",
                 "users-service/verify", "notifier-service/notify");
         assertThat(first.notification().path("verified")).hasSize(4);
+        assertMetricsOfTheRun();
         Map<String, Long> afterFirst = databaseOids();
         assertOnlyChanged(beforeFirst, afterFirst, Set.of("dbrefresh", SOURCE, TARGET), Set.of());
 
@@ -139,6 +140,30 @@ class LocalStackRefreshIT {
         assertThat(pg.rowCounts(TARGET)).containsKey("public.written_before_dry_run");
         assertThat(snapshotCount()).isEqualTo(snapshotsBefore);
         assertOnlyChanged(afterSecond, databaseOids(), Set.of(), Set.of());
+    }
+
+    /**
+     * Issue 12, point 4: every service answered {@code /prometheus} at the end of the run (saved beside its log by
+     * the launcher) with the messages it handled, its steps' durations per engine and the AWS calls it made.
+     */
+    private static void assertMetricsOfTheRun() throws Exception {
+        Path logs = home.resolve("logs").resolve("latest");
+        Map<String, List<String>> expected = Map.of(
+                "snapshot-service", List.of("type=\"dbrefresh.refresh.requested.v1\"", "step=\"dump\""),
+                "cluster-service", List.of("type=\"dbrefresh.snapshot.ready.v1\"", "step=\"restore\""),
+                "users-service", List.of("type=\"dbrefresh.cluster.restored.v1\"", "step=\"verify\""),
+                "notifier-service", List.of("type=\"dbrefresh.users.applied.v1\"", "step=\"notify\""));
+        for (var e : expected.entrySet()) {
+            String text = Files.readString(logs.resolve(e.getKey() + ".prometheus"));
+            assertThat(text).as(e.getKey() + "'s /prometheus").contains("# TYPE dbrefresh_messages_received_total counter")
+                    .containsPattern("dbrefresh_messages_received_total\\{[^}]*" + e.getValue().get(0))
+                    .containsPattern("dbrefresh_messages_handled_total\\{[^}]*" + e.getValue().get(0))
+                    .containsPattern("dbrefresh_step_duration_seconds_bucket\\{engine=\"postgres\",outcome=\"succeeded\","
+                            + e.getValue().get(1))
+                    .contains("dbrefresh_aws_calls_total{operation=\"ReceiveMessage\",outcome=\"ok\",service=\"Sqs\"}");
+        }
+        assertThat(Files.readString(logs.resolve("notifier-service.prometheus")))
+                .contains("dbrefresh_runs_completed_total{plan=");
     }
 
     private static long snapshotCount() throws Exception {

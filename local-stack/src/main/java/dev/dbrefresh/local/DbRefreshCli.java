@@ -23,12 +23,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 /**
  * The {@code dbrefresh} command line of the local stack: {@code run} (one refresh end to end),
  * {@code up} (keep the stack running), {@code start} (start a run on it), {@code reset} (a run from the
- * target's pristine copy), {@code status RUN} (a run's steps from the audit log), {@code runs} (recent runs).
+ * target's pristine copy), {@code status RUN} (a run's steps from the audit log), {@code runs} (recent runs),
+ * {@code dlq} (dead-lettered messages and why), {@code redrive --queue Q} (move a DLQ's messages back to its queue).
  */
 @Command(name = "dbrefresh", mixinStandardHelpOptions = true, version = "dbrefresh 0.1.0",
         description = "Refreshes non-production databases from production snapshots.",
         subcommands = {DbRefreshCli.Run.class, DbRefreshCli.Up.class, DbRefreshCli.Start.class, DbRefreshCli.Status.class,
-                DbRefreshCli.Runs.class, DbRefreshCli.Reset.class})
+                DbRefreshCli.Runs.class, DbRefreshCli.Reset.class, DbRefreshCli.Dlq.class,
+                DbRefreshCli.RedriveCommand.class})
 public final class DbRefreshCli {
 
     @Option(names = "--home", description = "dbrefresh home: plans, snapshot stores, audit data, logs (default: ${DEFAULT-VALUE})",
@@ -153,16 +155,11 @@ public final class DbRefreshCli {
      * @return 0, or 2 when no stack runs there (the message says how to start one)
      */
     private static int startOnLiveStack(Path home, dev.dbrefresh.contracts.RefreshRequested request) {
-        var live = StackFile.live(home);
-        if (live.isEmpty() || live.get().sqsEndpoint() == null) {
-            System.err.println("no local stack is running for " + home.toAbsolutePath() + "; start one with: ./dbrefresh up");
+        var live = liveSqs(home);
+        if (live == null) {
             return 2;
         }
-        try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
-                .endpointOverride(URI.create(live.get().sqsEndpoint())).region(Region.of(LocalAws.REGION))
-                .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
-                        LocalAws.SECRET_KEY))).build()) {
+        try (var sqs = live) {
             String runId = LocalStackRunner.newRunId();
             LocalStackRunner.publishStart(sqs, runId, request);
             System.out.println(runId);
@@ -254,6 +251,105 @@ public final class DbRefreshCli {
                 return 0;
             });
         }
+    }
+
+    /** {@code dlq}: what is in the DLQs, and why. */
+    @Command(name = "dlq", description = "List the dead-lettered messages of the running local stack with their reason.")
+    static final class Dlq implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--queue", description = "only this service queue's DLQ (default: all)")
+        String queue;
+
+        @Option(names = "--limit", defaultValue = "100", description = "at most this many per DLQ (default: ${DEFAULT-VALUE})")
+        int limit;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> queues;
+            try {
+                queues = queue == null ? dev.dbrefresh.contracts.Routing.serviceQueues()
+                        : List.of(DeadLetters.serviceQueue(queue));
+            } catch (IllegalArgumentException e) {
+                System.err.println("dbrefresh: " + e.getMessage());
+                return 2;
+            }
+            var live = liveSqs(parent.home);
+            if (live == null) {
+                return 2;
+            }
+            try (var sqs = live) {
+                return withAuditLog(parent.home, audit -> {
+                    int total = 0;
+                    for (String q : queues) {
+                        for (DeadLetters.DeadLetter d : new DeadLetters(sqs, audit).list(q, limit)) {
+                            System.out.printf("%s  %s  %s  run %s  event %s  sent %s%n    reason: %s%n",
+                                    dev.dbrefresh.contracts.Routing.dlqName(q), d.messageId(), d.eventType(), d.runId(),
+                                    d.eventId(), d.sentAt(), d.reason());
+                            total++;
+                        }
+                    }
+                    System.out.println(total + " dead-lettered message(s)" + (total == 0 ? ""
+                            : "; after fixing the cause: ./dbrefresh redrive --queue <queue>"));
+                    return 0;
+                });
+            }
+        }
+    }
+
+    /** {@code redrive --queue Q}: move a DLQ's messages back. */
+    @Command(name = "redrive", description = "Move the messages of a service queue's DLQ back to the queue"
+            + " (SQS StartMessageMoveTask; receive/send/delete where that is not implemented).")
+    static final class RedriveCommand implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--queue", required = true, description = "service queue, e.g. dbrefresh-cluster")
+        String queue;
+
+        @Option(names = "--by-copy", description = "receive, send and delete instead of a move task")
+        boolean byCopy;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                DeadLetters.serviceQueue(queue);
+            } catch (IllegalArgumentException e) {
+                System.err.println("dbrefresh: " + e.getMessage());
+                return 2;
+            }
+            var live = liveSqs(parent.home);
+            if (live == null) {
+                return 2;
+            }
+            try (var sqs = live) {
+                var done = new DeadLetters(sqs, null).redrive(queue, byCopy);
+                System.out.println("moved " + done.moved() + " message(s) from " + dev.dbrefresh.contracts.Routing.dlqName(queue)
+                        + " to " + queue + " (" + done.method() + ")");
+                return 0;
+            }
+        }
+    }
+
+    /**
+     * @return an SQS client on the running local stack's ElasticMQ, or {@code null} after telling on stderr that no
+     *         stack runs on {@code home}
+     */
+    private static software.amazon.awssdk.services.sqs.SqsClient liveSqs(Path home) {
+        var live = StackFile.live(home);
+        if (live.isEmpty() || live.get().sqsEndpoint() == null) {
+            System.err.println("no local stack is running for " + home.toAbsolutePath()
+                    + "; start one with: ./dbrefresh up");
+            return null;
+        }
+        return software.amazon.awssdk.services.sqs.SqsClient.builder()
+                .endpointOverride(URI.create(live.get().sqsEndpoint())).region(Region.of(LocalAws.REGION))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(LocalAws.ACCESS_KEY,
+                        LocalAws.SECRET_KEY))).build();
     }
 
     private interface AuditQuery {

@@ -108,6 +108,8 @@ public final class LocalStackRunner {
                     // the hook runs already
                 }
                 JsonNode notification = awaitNotification(sqs, plan.notificationQueue(), runId);
+                // the metrics of the run, kept beside the logs (the services stop with this block)
+                services.saveMetrics();
                 boolean ok = notification != null
                         && (o.dryRun() ? "dry-run" : "succeeded").equals(notification.path("result").asText());
                 return new RunReport(runId, plan.name(), ok, entries, notification, Duration.between(started, Instant.now()));

@@ -47,6 +47,7 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Long> startedAt = new LinkedHashMap<>();
     private final Map<String, Duration> readiness = new LinkedHashMap<>();
+    private final Map<String, ProcessBuilder> builders = new LinkedHashMap<>();
     private final Path logDir;
     private final Path pidFile;
     private final Thread shutdownHook = new Thread(this::stopAll, "dbrefresh-stop-services");
@@ -198,7 +199,47 @@ public final class ServiceProcesses implements AutoCloseable {
         Process p = pb.start();
         processes.put(service, p);
         ports.put(service, port);
+        builders.put(service, pb);
         writePids();
+    }
+
+    /**
+     * Kills one service with SIGKILL, as a crash would: no shutdown hook, no release of its claims, its message
+     * left in flight; the processes it started (pg_restore) are left as such a crash leaves them. For fault
+     * injection (the reliability tests).
+     *
+     * @param service a service name
+     * @throws InterruptedException when interrupted while waiting for it to be gone
+     */
+    public void kill(String service) throws InterruptedException {
+        Process p;
+        synchronized (this) {
+            p = processes.get(service);
+        }
+        p.destroyForcibly();
+        p.waitFor(FORCED_STOP.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts a killed service again with the same command, port and environment, its log appended to, and waits
+     * until every service is ready.
+     *
+     * @param service a service name
+     * @param timeout how long to wait for readiness
+     * @throws IOException           when the process cannot start
+     * @throws InterruptedException  when interrupted while waiting
+     * @throws IllegalStateException when it still runs, or is not ready in time
+     */
+    public void restart(String service, Duration timeout) throws IOException, InterruptedException {
+        synchronized (this) {
+            if (processes.get(service).isAlive()) {
+                throw new IllegalStateException(service + " still runs; kill it first");
+            }
+            ProcessBuilder pb = builders.get(service);
+            pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service + ".log").toFile()));
+            add(service, ports.get(service), pb);
+        }
+        awaitReady(timeout);
     }
 
     /**
@@ -281,6 +322,36 @@ public final class ServiceProcesses implements AutoCloseable {
      */
     public Map<String, Duration> readiness() {
         return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(readiness));
+    }
+
+    /**
+     * Saves what each service's {@code /prometheus} answers now to {@code <log dir>/<service>.prometheus}, beside its
+     * log, so the metrics of a run outlive the processes. A service that does not answer within 5 s gets a file
+     * saying why instead.
+     *
+     * @return the files written, by service
+     * @throws IOException when a file cannot be written
+     */
+    public Map<String, Path> saveMetrics() throws IOException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Map<String, Path> saved = new LinkedHashMap<>();
+        for (var e : ports.entrySet()) {
+            String text;
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + e.getValue()
+                        + "/prometheus")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                text = r.statusCode() == 200 ? r.body() : "# /prometheus answered " + r.statusCode() + "\n" + r.body();
+            } catch (IOException | InterruptedException failed) {
+                if (failed instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                text = "# /prometheus did not answer: " + failed + "\n";
+            }
+            Path file = logDir.resolve(e.getKey() + ".prometheus");
+            Files.writeString(file, text);
+            saved.put(e.getKey(), file);
+        }
+        return saved;
     }
 
     private void awaitReady(Duration timeout) throws InterruptedException {

@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * <p>An environment variable reaches the service when the YAML names it in a placeholder ({@code ${PORT:8082}}),
  * when it is {@value #ENVIRONMENTS}, or when one of the property names Micronaut derives from it
  * ({@link EnvironmentProperties}: {@code AWS_ACCESS_KEY_ID} sets {@code aws.access-key-id}, among others) is a
- * property of the YAML or of the code. Environment variables override the YAML files, as in Micronaut.
+ * property of the YAML or of the code, or when the logging configuration names it ({@code ${DBREFRESH_LOG_FORMAT:-TEXT}}
+ * in the service's logback.xml or a shared module's logback file). Environment variables override the YAML files, as
+ * in Micronaut.
  */
 final class ServiceConfig {
 
@@ -51,9 +53,11 @@ final class ServiceConfig {
     private final Map<String, String> placeholders;
     private final Map<String, String> codeDefaults;
     private final Set<String> codePrefixes;
+    private final Set<String> loggingVariables;
 
     private ServiceConfig(String service, String environment, Map<String, String> yaml, Map<String, String> placeholders,
-            Map<String, String> codeDefaults, Set<String> codePrefixes) {
+            Map<String, String> codeDefaults, Set<String> codePrefixes, Set<String> loggingVariables) {
+        this.loggingVariables = loggingVariables;
         this.service = service;
         this.environment = environment;
         this.yaml = yaml;
@@ -109,7 +113,29 @@ final class ServiceConfig {
                 }
             }
         }
-        return new ServiceConfig(service, environment, yaml, placeholders, codeDefaults, prefixes);
+        // Logback reads variables of its own (${VAR:-default}) when the service starts: its logback.xml and the
+        // logback files of the shared modules that it includes (service-runtime's dbrefresh-logback.xml).
+        Set<String> logging = new TreeSet<>();
+        List<Path> logbackFiles = new java.util.ArrayList<>(List.of(resources.resolve("logback.xml")));
+        for (String module : SHARED_MODULES) {
+            Path shared = root.resolve(module).resolve("src/main/resources");
+            if (Files.isDirectory(shared)) {
+                try (Stream<Path> files = Files.list(shared)) {
+                    files.filter(f -> f.getFileName().toString().contains("logback")).forEach(logbackFiles::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        for (Path file : logbackFiles) {
+            if (Files.isRegularFile(file)) {
+                Matcher m = PLACEHOLDER.matcher(read(file));
+                while (m.find()) {
+                    logging.add(m.group(1));
+                }
+            }
+        }
+        return new ServiceConfig(service, environment, yaml, placeholders, codeDefaults, prefixes, logging);
     }
 
     /** @return the service module's name */
@@ -143,7 +169,7 @@ final class ServiceConfig {
      * @return whether setting it changes anything in this service (see the class comment)
      */
     boolean reads(String variable) {
-        return variable.equals(ENVIRONMENTS) || placeholders.containsKey(variable)
+        return variable.equals(ENVIRONMENTS) || placeholders.containsKey(variable) || loggingVariables.contains(variable)
                 || ENV_NAMES.findPropertyNamesForEnvironmentVariable(variable).stream().anyMatch(this::isProperty);
     }
 

@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * The one envelope every dbrefresh message travels in: the CloudEvents 1.0 structured JSON format
  * (<a href="https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md">JSON
- * event format</a>) with two extension attributes, {@code correlationid} and {@code causationid}.
+ * event format</a>) with the extension attributes {@code correlationid}, {@code causationid}, {@code planvalues} and
+ * {@code traceparent} (W3C trace context, {@link TraceParent}).
  *
  * <p>Metadata is kept apart from the payload: {@link #data()} holds the event record of {@link #type()}
  * as JSON, decoded by {@link EventCodec#payload(EventEnvelope)}.
@@ -28,6 +29,9 @@ import java.util.UUID;
  *                        {@code target.instance-class} to strings, as text, since CloudEvents attribute
  *                        values are scalar), set from the start message and carried by every later event
  *                        of the run; {@code null} when the run has none
+ * @param traceparent     extension attribute: the W3C {@code traceparent} of this event ({@link TraceParent}); a
+ *                        start message opens the run's trace, every event it causes is a child in the same trace;
+ *                        {@code null} in messages of senders that predate it (their first consequence opens a trace)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EventEnvelope(
@@ -41,7 +45,8 @@ public record EventEnvelope(
         String correlationid,
         String causationid,
         JsonNode data,
-        String planvalues) {
+        String planvalues,
+        String traceparent) {
 
     /** CloudEvents spec version written by dbrefresh. */
     public static final String SPEC_VERSION = "1.0";
@@ -68,7 +73,8 @@ public record EventEnvelope(
             Instant time) {
         return new EventEnvelope(SPEC_VERSION, UUID.randomUUID().toString(), source, EventType.of(payload).typeName(),
                 time, runId, JSON, runId, cause == null ? null : cause.id(), EventCodec.toTree(payload),
-                cause == null ? null : cause.planvalues());
+                cause == null ? null : cause.planvalues(),
+                cause == null ? TraceParent.root() : TraceParent.child(cause.traceparent()));
     }
 
     /**
@@ -92,7 +98,7 @@ public record EventEnvelope(
      */
     public EventEnvelope withTimeIfMissing(Instant receivedAt) {
         return time != null ? this : new EventEnvelope(specversion, id, source, type, receivedAt, subject,
-                datacontenttype, correlationid, causationid, data, planvalues);
+                datacontenttype, correlationid, causationid, data, planvalues, traceparent);
     }
 
     /**
@@ -101,7 +107,7 @@ public record EventEnvelope(
      */
     public EventEnvelope withId(String newId) {
         return new EventEnvelope(specversion, newId, source, type, time, subject, datacontenttype, correlationid,
-                causationid, data, planvalues);
+                causationid, data, planvalues, traceparent);
     }
 
     /**
@@ -110,7 +116,8 @@ public record EventEnvelope(
      */
     public EventEnvelope withPlanValues(java.util.Map<String, String> values) {
         return new EventEnvelope(specversion, id, source, type, time, subject, datacontenttype, correlationid,
-                causationid, data, values == null || values.isEmpty() ? null : EventCodec.toJson(new java.util.TreeMap<>(values)));
+                causationid, data, values == null || values.isEmpty() ? null : EventCodec.toJson(new java.util.TreeMap<>(values)),
+                traceparent);
     }
 
     /** @return the run's plan values carried by this envelope (empty when none) */

@@ -30,7 +30,7 @@ class NoLiteralCodesTest {
     }
 
     private static final String STATUSES =
-            "(?:started|succeeded|failed|skipped|waiting|planned|ignored|recorded|rejected)";
+            "(?:started|succeeded|failed|skipped|waiting|planned|ignored|recorded|rejected|interrupted)";
 
     static final List<Rule> RULES = List.of(
             new Rule("step literal",

@@ -25,7 +25,12 @@ public enum AuditStatus {
     /** Data a step recorded for later reading (e.g. every table's verified count). */
     RECORDED("recorded"),
     /** A message refused before any step (malformed, unknown type, not of its plan); it is in the DLQ. */
-    REJECTED("rejected");
+    REJECTED("rejected"),
+    /**
+     * An attempt whose worker stopped (killed, or its heartbeat stopped) in the middle of a step; written by the
+     * attempt that took its claim over and resumed the event, with the interrupted attempt's seen duration.
+     */
+    INTERRUPTED("interrupted");
 
     private final String id;
 

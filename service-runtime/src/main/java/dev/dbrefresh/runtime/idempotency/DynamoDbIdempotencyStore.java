@@ -5,10 +5,13 @@ import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
  * The {@link IdempotencyStore} in DynamoDB: a conditional put claims the key before the handler runs
@@ -19,10 +22,17 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  *
  * <p>Item shape: {@code id} (S, partition key, {@code <consumer>#<event id>}), {@code status} (S,
  * {@code INPROGRESS} or {@code COMPLETED}), {@code lockExpiry} (N, seconds since the epoch; INPROGRESS only),
- * {@code expiry} (N, seconds since the epoch, {@link Tables#IDEMPOTENCY_TTL_ATTRIBUTE}).
+ * {@code owner} (S, the holder's claim token), {@code attempt} (N), {@code claimedAt} and {@code heartbeatAt} (N,
+ * milliseconds since the epoch), {@code step} (S, the step at the last heartbeat; all INPROGRESS only),
+ * {@code expiry} (N, seconds since the epoch, {@link Tables#IDEMPOTENCY_TTL_ATTRIBUTE}). Extend and release are
+ * conditional on {@code owner}; a takeover reads the replaced holder from the put's {@code ALL_OLD} return values
+ * (<a href="https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html">PutItem</a>).
  */
 @Singleton
 public class DynamoDbIdempotencyStore implements IdempotencyStore {
+
+    private static final String INPROGRESS = "INPROGRESS";
+    private static final String COMPLETED = "COMPLETED";
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -45,36 +55,55 @@ public class DynamoDbIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public Claim claim(String consumer, String eventId, Duration lockTime) {
-        long now = clock.instant().getEpochSecond();
+    public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
+        Instant now = clock.instant();
+        long second = now.getEpochSecond();
+        Map<String, AttributeValue> item = new HashMap<>(Map.of("id", AttributeValue.fromS(key(consumer, eventId)),
+                "status", AttributeValue.fromS(INPROGRESS), "owner", AttributeValue.fromS(owner),
+                "attempt", n(attempt), "claimedAt", n(now.toEpochMilli()), "heartbeatAt", n(now.toEpochMilli()),
+                "lockExpiry", n(second + lockTime.toSeconds()),
+                Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(second + KEEP_COMPLETED.toSeconds())));
         try {
-            dynamo.putItem(r -> r.tableName(table)
-                    .item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)), "status", AttributeValue.fromS("INPROGRESS"),
-                            "lockExpiry", n(now + lockTime.toSeconds()), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds())))
+            // ALL_OLD: the item this put replaced, i.e. the holder whose lock had expired (an interrupted attempt)
+            var old = dynamo.putItem(r -> r.tableName(table).item(item).returnValues(ReturnValue.ALL_OLD)
                     .conditionExpression("attribute_not_exists(id) OR (#s = :inprogress AND lockExpiry < :now)")
                     .expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"), ":now", n(now))));
-            return Claim.ACQUIRED;
+                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS(INPROGRESS), ":now", n(second))))
+                    .attributes();
+            return new Outcome(Claim.ACQUIRED, holder(old));
         } catch (ConditionalCheckFailedException taken) {
-            var item = dynamo.getItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
+            var current = dynamo.getItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
                     .consistentRead(true)).item();
             // The item is gone when the other claim was released between the put and this read: retry later.
-            AttributeValue status = item == null ? null : item.get("status");
-            return status != null && "COMPLETED".equals(status.s()) ? Claim.ALREADY_COMPLETED : Claim.IN_PROGRESS;
+            AttributeValue status = current == null ? null : current.get("status");
+            return status != null && COMPLETED.equals(status.s()) ? new Outcome(Claim.ALREADY_COMPLETED, null)
+                    : new Outcome(Claim.IN_PROGRESS, holder(current));
         }
     }
 
     @Override
-    public void extend(String consumer, String eventId, Duration lockTime) {
-        long now = clock.instant().getEpochSecond();
+    public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
+        Instant now = clock.instant();
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":inprogress", AttributeValue.fromS(INPROGRESS),
+                ":owner", AttributeValue.fromS(owner), ":lockExpiry", n(now.getEpochSecond() + lockTime.toSeconds()),
+                ":heartbeatAt", n(now.toEpochMilli())));
+        Map<String, String> names = new HashMap<>(Map.of("#s", "status", "#o", "owner"));
+        String update = "SET lockExpiry = :lockExpiry, heartbeatAt = :heartbeatAt";
+        if (step != null) {
+            values.put(":step", AttributeValue.fromS(step));
+            names.put("#st", "step");
+            update += ", #st = :step";
+        }
+        String updateExpression = update;
         try {
             dynamo.updateItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
-                    .updateExpression("SET lockExpiry = :lockExpiry").conditionExpression("#s = :inprogress")
-                    .expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"),
-                            ":lockExpiry", n(now + lockTime.toSeconds()))));
-        } catch (ConditionalCheckFailedException notInProgress) {
-            // completed or released: there is no lock to extend
+                    .updateExpression(updateExpression).conditionExpression("#s = :inprogress AND #o = :owner")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException notOurs) {
+            // completed, released or taken over: there is no lock of ours to extend
+            return false;
         }
     }
 
@@ -82,18 +111,37 @@ public class DynamoDbIdempotencyStore implements IdempotencyStore {
     public void complete(String consumer, String eventId) {
         long now = clock.instant().getEpochSecond();
         dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS(key(consumer, eventId)),
-                "status", AttributeValue.fromS("COMPLETED"), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds()))));
+                "status", AttributeValue.fromS(COMPLETED), Tables.IDEMPOTENCY_TTL_ATTRIBUTE, n(now + KEEP_COMPLETED.toSeconds()))));
     }
 
     @Override
-    public void release(String consumer, String eventId) {
+    public void release(String consumer, String eventId, String owner) {
         try {
             dynamo.deleteItem(r -> r.tableName(table).key(Map.of("id", AttributeValue.fromS(key(consumer, eventId))))
-                    .conditionExpression("#s = :inprogress").expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS("INPROGRESS"))));
-        } catch (ConditionalCheckFailedException alreadyCompleted) {
-            // never undo a completion
+                    .conditionExpression("#s = :inprogress AND #o = :owner")
+                    .expressionAttributeNames(Map.of("#s", "status", "#o", "owner"))
+                    .expressionAttributeValues(Map.of(":inprogress", AttributeValue.fromS(INPROGRESS),
+                            ":owner", AttributeValue.fromS(owner))));
+        } catch (ConditionalCheckFailedException completedOrTakenOver) {
+            // never undo a completion, never end another owner's claim
         }
+    }
+
+    /** @return the holder an INPROGRESS item names, or {@code null} for none (absent, COMPLETED, or written without one) */
+    private static Holder holder(Map<String, AttributeValue> item) {
+        if (item == null || item.isEmpty() || !INPROGRESS.equals(s(item, "status")) || s(item, "owner") == null) {
+            return null;
+        }
+        Instant claimedAt = Instant.ofEpochMilli(Long.parseLong(item.get("claimedAt").n()));
+        AttributeValue heartbeat = item.get("heartbeatAt");
+        return new Holder(s(item, "owner"), Integer.parseInt(item.get("attempt").n()), claimedAt,
+                heartbeat == null ? claimedAt : Instant.ofEpochMilli(Long.parseLong(heartbeat.n())), s(item, "step"),
+                Long.parseLong(item.get("lockExpiry").n()));
+    }
+
+    private static String s(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
     }
 
     private static String key(String consumer, String eventId) {

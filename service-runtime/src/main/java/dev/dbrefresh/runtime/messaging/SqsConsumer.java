@@ -10,10 +10,13 @@ import dev.dbrefresh.contracts.MalformedEventException;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.contracts.TraceParent;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics.DeadLetterReason;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.context.event.StartupEvent;
 import jakarta.annotation.PreDestroy;
@@ -32,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
@@ -43,8 +47,12 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * <ul>
  *   <li>{@code workers} threads, each receiving one message at a time with {@code WaitTimeSeconds};</li>
  *   <li>a message is deleted only after its handler returned; while the handler runs, its visibility
- *       timeout and its idempotency claim are extended every half timeout (heartbeat), so a long restore
+ *       timeout and its idempotency claim are extended every third of the timeout (heartbeat), so a long restore
  *       is neither redelivered nor run again by a duplicate delivery;</li>
+ *   <li>the claim's lock is {@link #LOCK_HEARTBEATS} heartbeat intervals: when a worker is killed, its message
+ *       comes back one visibility timeout after the last heartbeat and finds the claim expired, so a restarted
+ *       (or another) worker resumes within about one visibility timeout, and the audit log gets an
+ *       {@code interrupted} entry for the attempt that stopped;</li>
  *   <li>duplicates are detected per (service, event id) with {@link IdempotencyStore}: a handled event
  *       is acknowledged without running the handler again; one being handled elsewhere goes back to the
  *       queue as a new, delayed message (so it does not use up the receives the redrive policy allows);</li>
@@ -68,6 +76,16 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SqsConsumer.class);
 
+    /** Heartbeats of a running handler per visibility timeout (each extends visibility, claim and lease). */
+    static final int HEARTBEATS_PER_VISIBILITY_TIMEOUT = 3;
+    /**
+     * The idempotency lock, in heartbeat intervals: a claim whose heartbeat stopped for longer is takeable. Two
+     * intervals are less than the visibility timeout, so when SQS redelivers the message of a killed worker (one
+     * visibility timeout after its last heartbeat) the claim has expired and the redelivery resumes at once; a
+     * live worker renews the lock with a full interval to spare.
+     */
+    static final int LOCK_HEARTBEATS = 2;
+
     private final SqsClient sqs;
     private final QueueUrls queueUrls;
     private final MessagingSettings settings;
@@ -76,6 +94,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private final EventPublisher publisher;
     private final Map<EventType, EventConsumer> consumers = new EnumMap<>(EventType.class);
     private final List<InboundTranslator> translators;
+    private final DbRefreshMetrics metrics;
     private final Clock clock = Clock.systemUTC();
     private final AtomicLong lastPollMillis = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -97,9 +116,29 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
      * @param handlers    this service's consumers
      * @param translators translators of foreign messages on this queue (e.g. AWS Backup notifications)
      */
-    @jakarta.inject.Inject
     public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
             AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers, List<InboundTranslator> translators) {
+        this(sqs, queueUrls, settings, idempotency, audit, publisher, handlers, translators, DbRefreshMetrics.NONE);
+    }
+
+    /**
+     * The bean.
+     *
+     * @param sqs         SQS client
+     * @param queueUrls   queue URL cache
+     * @param settings    messaging settings
+     * @param idempotency duplicate detection
+     * @param audit       audit log
+     * @param publisher   event publisher
+     * @param handlers    this service's consumers
+     * @param translators translators of foreign messages on this queue (e.g. AWS Backup notifications)
+     * @param metrics     where messages, steps and runs are counted ({@code /prometheus})
+     */
+    @jakarta.inject.Inject
+    public SqsConsumer(SqsClient sqs, QueueUrls queueUrls, MessagingSettings settings, IdempotencyStore idempotency,
+            AuditLog audit, EventPublisher publisher, List<EventConsumer> handlers, List<InboundTranslator> translators,
+            DbRefreshMetrics metrics) {
+        this.metrics = metrics;
         this.sqs = sqs;
         this.queueUrls = queueUrls;
         this.settings = settings;
@@ -223,18 +262,46 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     }
 
     /**
-     * Handles one received message to the end: acknowledged, backed off, or dead-lettered.
+     * Handles one received message to the end: acknowledged, backed off, or dead-lettered. Every log line written
+     * meanwhile on this thread carries the event in its MDC ({@link #MDC_RUN_ID}, {@link #MDC_EVENT_ID},
+     * {@link #MDC_EVENT_TYPE}, {@link #MDC_PLAN}, {@link #MDC_TRACE_ID}, {@link #MDC_TRACEPARENT}, and
+     * {@link #MDC_STEP_ID} from {@link StepContext}); JSON logs (dbrefresh-logback.xml) print them as fields.
      *
      * @param message the SQS message
      */
     void process(Message message) {
+        try {
+            handle(message);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    /** MDC key: the run id. */
+    public static final String MDC_RUN_ID = "runId";
+    /** MDC key: the event id. */
+    public static final String MDC_EVENT_ID = "eventId";
+    /** MDC key: the event type. */
+    public static final String MDC_EVENT_TYPE = "eventType";
+    /** MDC key: the plan name. */
+    public static final String MDC_PLAN = "plan";
+    /** MDC key: the step running ({@link StepContext#currentStepId()}). */
+    public static final String MDC_STEP_ID = "step";
+    /** MDC key: the W3C trace id of the event (the run's trace). */
+    public static final String MDC_TRACE_ID = "traceId";
+    /** MDC key: the event's W3C {@code traceparent}. */
+    public static final String MDC_TRACEPARENT = "traceparent";
+
+    private void handle(Message message) {
         int receiveCount = Integer.parseInt(message.attributes()
                 .getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1"));
         EventEnvelope envelope;
         DbRefreshEvent event;
         EventConsumer consumer;
+        String queue = settings.getQueue();
         try {
             if (translated(message)) {
+                metrics.received(queue, DbRefreshMetrics.UNKNOWN);
                 return;
             }
             // A sender that leaves out the time gets the time SQS first received the message: stable across
@@ -248,32 +315,65 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             }
             event = EventCodec.payload(envelope);
         } catch (MalformedEventException e) {
+            metrics.received(queue, DbRefreshMetrics.UNKNOWN);
+            metrics.deadLettered(queue, DbRefreshMetrics.UNKNOWN, DeadLetterReason.MALFORMED);
             deadLetter(message, e.getMessage(), ErrorCode.MALFORMED_MESSAGE);
             return;
         }
+        String type = envelope.type();
+        metrics.received(queue, type);
+        MDC.put(MDC_RUN_ID, envelope.runId());
+        MDC.put(MDC_EVENT_ID, envelope.id());
+        MDC.put(MDC_EVENT_TYPE, type);
+        MDC.put(MDC_PLAN, event.plan());
+        if (envelope.traceparent() != null) {
+            MDC.put(MDC_TRACEPARENT, envelope.traceparent());
+        }
+        TraceParent.traceId(envelope.traceparent()).ifPresent(id -> MDC.put(MDC_TRACE_ID, id));
 
         String service = settings.getService();
-        Duration lockTime = Duration.ofSeconds(2L * visibilityTimeoutSeconds);
-        var claim = idempotency.claim(service, envelope.id(), lockTime);
-        if (claim == IdempotencyStore.Claim.ALREADY_COMPLETED) {
+        Duration lockTime = Duration.ofSeconds(LOCK_HEARTBEATS * heartbeatSeconds());
+        String owner = java.util.UUID.randomUUID().toString();
+        var outcome = idempotency.claim(service, envelope.id(), owner, receiveCount, lockTime);
+        if (outcome.claim() == IdempotencyStore.Claim.ALREADY_COMPLETED) {
+            metrics.duplicate(queue, type, true);
             LOG.info("event {} ({}) of run {} was handled before; acknowledging the duplicate", envelope.id(),
                     envelope.type(), envelope.runId());
             delete(message);
             return;
         }
-        if (claim == IdempotencyStore.Claim.IN_PROGRESS) {
-            deferDuplicate(message, envelope);
+        if (outcome.claim() == IdempotencyStore.Claim.IN_PROGRESS) {
+            metrics.duplicate(queue, type, false);
+            deferDuplicate(message, envelope, outcome.holder());
             return;
         }
+        // A takeover resumes an attempt whose worker died: number this one after it, so the audit keys of the two
+        // stay apart even when this delivery is a re-sent copy whose receive count started again at 1.
+        int attempt = outcome.tookOver() ? Math.max(receiveCount, outcome.holder().attempt() + 1) : receiveCount;
+        if (outcome.tookOver()) {
+            metrics.interrupted(queue, type);
+            recordInterrupted(envelope, event.plan(), outcome.holder(), attempt);
+        }
+        if (attempt > 1) {
+            metrics.redelivered(queue, type);
+        }
 
-        StepContext context = new StepContext(envelope, event.plan(), service, receiveCount, audit, publisher, clock);
-        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), lockTime, context);
+        StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
+        context.onStepChange(step -> {
+            try {
+                idempotency.extend(service, envelope.id(), owner, step, lockTime);
+            } catch (RuntimeException e) {
+                LOG.warn("could not record step {} in the idempotency claim: {}", step, e.toString());
+            }
+        });
+        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {
             consumer.handle(envelope, event, context);
         } catch (EventRejectedException rejected) {
             heartbeat.cancel(false);
-            idempotency.release(service, envelope.id());
+            idempotency.release(service, envelope.id(), owner);
+            metrics.deadLettered(queue, type, DeadLetterReason.REJECTED);
             deadLetter(message, envelope.type() + " event " + envelope.id() + " does not fit plan '" + event.plan()
                     + "': " + rejected.getMessage() + "; nothing was changed", EventRejectedException.ERROR_CODE);
             return;
@@ -287,6 +387,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             // The work is done: a failure from here on must not mark the run failed. If the completion
             // mark is lost, a redelivery reruns the (idempotent) handler; if only the delete is lost, the
             // redelivery finds the completion mark and is acknowledged.
+            metrics.handled(queue, type);
             try {
                 idempotency.complete(service, envelope.id());
                 delete(message);
@@ -298,8 +399,10 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
         LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
                 envelope.id(), receiveCount, maxReceiveCount, failure.toString());
-        idempotency.release(service, envelope.id());
+        idempotency.release(service, envelope.id(), owner);
+        metrics.failed(queue, type, ErrorCodes.of(failure));
         if (receiveCount >= maxReceiveCount) {
+            metrics.deadLettered(queue, type, DeadLetterReason.EXHAUSTED);
             giveUp(envelope, event, consumer, context, failure, receiveCount);
             // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
             changeVisibility(message, 0);
@@ -311,16 +414,36 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     /**
      * Another delivery of the same event is being handled. Backing off in place would use up one of the
      * receives the redrive policy allows, and a duplicate of a long restore would end in the DLQ; instead
-     * the body goes back to the queue as a new message, delayed by one visibility timeout, and this copy
-     * is deleted. When it returns, the event is either completed (acknowledged) or free to claim.
+     * the body goes back to the queue as a new message, delayed until just after the holder's lock would expire
+     * without a heartbeat (at most one visibility timeout), and this copy is deleted. When it returns, the event
+     * is completed (acknowledged), free to claim, or its holder died and the claim is taken over.
      */
-    private void deferDuplicate(Message message, EventEnvelope envelope) {
+    private void deferDuplicate(Message message, EventEnvelope envelope, IdempotencyStore.Holder holder) {
+        long untilExpiry = holder == null ? 1 : holder.lockExpiry() - clock.instant().getEpochSecond() + 1;
+        int delay = (int) Math.max(1, Math.min(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds),
+                untilExpiry));
         LOG.info("event {} of run {} is being handled by another delivery; checking again in {} s", envelope.id(),
-                envelope.runId(), Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds));
+                envelope.runId(), delay);
         sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(message.body())
-                .messageAttributes(message.messageAttributes())
-                .delaySeconds(Math.min(EventPublisher.MAX_DELAY_SECONDS, visibilityTimeoutSeconds)));
+                .messageAttributes(message.messageAttributes()).delaySeconds(delay));
         delete(message);
+    }
+
+    /**
+     * Writes the {@code interrupted} audit entry of an attempt whose claim this delivery took over: its step (as
+     * its last heartbeat named it), its attempt number, and how long it was seen working (claim to last
+     * heartbeat, so at most one heartbeat interval short of the truth).
+     */
+    private void recordInterrupted(EventEnvelope envelope, String plan, IdempotencyStore.Holder holder, int attempt) {
+        String step = holder.step() == null ? StepName.HANDLE.id() : holder.step();
+        String details = "attempt " + holder.attempt() + " stopped in " + step + " (claimed " + holder.claimedAt()
+                + ", last heartbeat " + holder.heartbeatAt() + ", no heartbeat for "
+                + Duration.between(holder.heartbeatAt(), clock.instant()).toSeconds() + " s); resumed by attempt "
+                + attempt;
+        LOG.warn("run {}: event {}: {}", envelope.runId(), envelope.id(), details);
+        audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
+                AuditStatus.INTERRUPTED, "a" + holder.attempt()), clock.instant(), settings.getService(), step,
+                AuditStatus.INTERRUPTED.id(), holder.seenWorking().toMillis(), details, null, envelope.id(), plan));
     }
 
     /**
@@ -464,9 +587,23 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return body;
     }
 
-    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, Duration lockTime, StepContext context) {
-        long period = Math.max(1, visibilityTimeoutSeconds / 2);
+    /** @return seconds between two heartbeats of a running handler: a third of the visibility timeout, at least 1 */
+    private long heartbeatSeconds() {
+        return Math.max(1, visibilityTimeoutSeconds / HEARTBEATS_PER_VISIBILITY_TIMEOUT);
+    }
+
+    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, String owner, Duration lockTime,
+            StepContext context) {
+        long period = heartbeatSeconds();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
         return heartbeats.scheduleAtFixedRate(() -> {
+            // the heartbeat's log lines belong to the handler's event
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            if (context.currentStepId() != null) {
+                MDC.put(MDC_STEP_ID, context.currentStepId());
+            }
             try {
                 sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
                         .visibilityTimeout(visibilityTimeoutSeconds));
@@ -476,7 +613,11 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             // The claim must outlive the handler as well, or a duplicate delivery of the event would
             // claim it once the lock expired and run the handler a second time, concurrently.
             try {
-                idempotency.extend(settings.getService(), eventId, lockTime);
+                if (!idempotency.extend(settings.getService(), eventId, owner, context.currentStepId(), lockTime)) {
+                    LOG.error("run {}: the idempotency claim of event {} was lost (no heartbeat reached the store for "
+                            + "{} s, and another delivery took it over); this handler keeps running", context.runId(),
+                            eventId, lockTime.toSeconds());
+                }
             } catch (RuntimeException e) {
                 LOG.warn("idempotency lock heartbeat failed: {}", e.toString());
             }
@@ -486,6 +627,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             } catch (RuntimeException e) {
                 LOG.warn("run {}: lease heartbeat failed: {}", context.runId(), e.toString());
             }
+            MDC.clear();
         }, period, period, TimeUnit.SECONDS);
     }
 

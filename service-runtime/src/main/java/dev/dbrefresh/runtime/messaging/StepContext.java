@@ -3,11 +3,13 @@ package dev.dbrefresh.runtime.messaging;
 import dev.dbrefresh.contracts.DbRefreshEvent;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
+import dev.dbrefresh.contracts.RefreshCompleted;
 import dev.dbrefresh.contracts.RefreshFailed;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
+import dev.dbrefresh.runtime.metrics.DbRefreshMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -33,11 +35,13 @@ public class StepContext {
     private final AuditLog audit;
     private final EventPublisher publisher;
     private final Clock clock;
+    private final DbRefreshMetrics metrics;
     private volatile StepName currentStep;
     private volatile String currentStepId;
     private volatile boolean changed;
     private volatile boolean failed;
     private volatile Runnable keepAlive = () -> { };
+    private volatile java.util.function.Consumer<String> stepListener = id -> { };
 
     /**
      * @param envelope  the event being handled
@@ -50,6 +54,23 @@ public class StepContext {
      */
     public StepContext(EventEnvelope envelope, String plan, String service, int attempt, AuditLog audit,
             EventPublisher publisher, Clock clock) {
+        this(envelope, plan, service, attempt, audit, publisher, clock, DbRefreshMetrics.NONE);
+    }
+
+    /**
+     * @param envelope  the event being handled
+     * @param plan      its plan
+     * @param service   this service's name
+     * @param attempt   this delivery's attempt number (the SQS receive count, or after an interrupted attempt the
+     *                  one after it), 1 for the first
+     * @param audit     audit log
+     * @param publisher event publisher
+     * @param clock     clock
+     * @param metrics   where step durations, run outcomes and lease refusals are counted
+     */
+    public StepContext(EventEnvelope envelope, String plan, String service, int attempt, AuditLog audit,
+            EventPublisher publisher, Clock clock, DbRefreshMetrics metrics) {
+        this.metrics = metrics;
         this.envelope = envelope;
         this.plan = plan;
         this.service = service;
@@ -118,12 +139,23 @@ public class StepContext {
 
     /**
      * Registers what keeps this delivery's claims alive while its handler works, e.g. renewing the run's
-     * lease; called by the consumer's heartbeat (every half visibility timeout) until the handler returns.
+     * lease; called by the consumer's heartbeat (every third of the visibility timeout) until the handler returns.
      *
      * @param action the renewal; it must be cheap and must not throw for a lost claim (it reports it)
      */
     public void keepAlive(Runnable action) {
         this.keepAlive = action;
+    }
+
+    /**
+     * Registers who is told when the step running changes (the consumer records it in the event's idempotency claim,
+     * so that an attempt killed before its next heartbeat is still reported in the step it was in).
+     *
+     * @param listener called with the new step id ({@link #currentStepId()}) on the handler's thread; it must be
+     *                 cheap and must not throw
+     */
+    public void onStepChange(java.util.function.Consumer<String> listener) {
+        this.stepListener = listener;
     }
 
     /** Runs the registered {@link #keepAlive} action; called by the consumer's heartbeat. */
@@ -187,9 +219,11 @@ public class StepContext {
         try {
             result = body.call();
         } catch (Exception | Error e) {
+            metrics.step(plan, step.id(), false, java.time.Duration.ofMillis(millisSince(start)));
             write(id, AuditStatus.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
             throw e;
         }
+        metrics.step(plan, step.id(), true, java.time.Duration.ofMillis(millisSince(start)));
         write(id, AuditStatus.SUCCEEDED, millisSince(start), describe.apply(result), null, "final");
         return result;
     }
@@ -251,6 +285,11 @@ public class StepContext {
     public EventEnvelope publish(DbRefreshEvent payload) {
         EventEnvelope next = caused(payload);
         publisher.publish(next);
+        if (payload instanceof RefreshFailed f) {
+            metrics.runFailed(f.plan(), f.errorCode());
+        } else if (payload instanceof RefreshCompleted c) {
+            metrics.runCompleted(c.plan());
+        }
         return next;
     }
 
@@ -284,6 +323,9 @@ public class StepContext {
         String id = step == currentStep && currentStepId != null ? currentStepId : step.id();
         now(step, id);
         failed = true;
+        if (step == StepName.LEASE) {
+            metrics.leaseRefused(plan, errorCode.code());
+        }
         RefreshFailed event = new RefreshFailed(plan, service, id, errorCode.code(), message, changed);
         write(id, AuditStatus.FAILED, 0, event.message(), event.errorCode(), "final");
         // The event stays small whatever the message lists (thousands of mismatched tables, say).
@@ -293,8 +335,14 @@ public class StepContext {
     }
 
     private void now(StepName step, String id) {
+        boolean changedStep = !id.equals(currentStepId);
         currentStep = step;
         currentStepId = id;
+        // the handler's thread: its log lines from here on name the step
+        org.slf4j.MDC.put(SqsConsumer.MDC_STEP_ID, id);
+        if (changedStep) {
+            stepListener.accept(id);
+        }
     }
 
     private void write(String stepId, AuditStatus status, long durationMs, String details, String errorCode,

@@ -13,7 +13,7 @@ class AuditStatusTest {
     @Test
     void ids_shouldBeTheStoredStatusStrings() {
         assertThat(Arrays.stream(AuditStatus.values()).map(AuditStatus::id)).containsExactly("started", "succeeded",
-                "failed", "skipped", "waiting", "planned", "ignored", "recorded", "rejected");
+                "failed", "skipped", "waiting", "planned", "ignored", "recorded", "rejected", "interrupted");
         assertThat(AuditStatus.values()).allSatisfy(s -> assertThat(AuditStatus.of(s.id())).contains(s));
         assertThat(AuditStatus.of("SUCCEEDED")).isEmpty();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.runtime.idempotency.IdempotencyStore.Claim;
+import dev.dbrefresh.runtime.idempotency.IdempotencyStore.Outcome;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MutableClock;
 import java.time.Clock;
@@ -40,6 +41,24 @@ abstract class IdempotencyStoreContractTest {
      */
     abstract IdempotencyStore store(Clock clock);
 
+    /** The owner token of the last claim {@link #claim} made. */
+    String lastOwner = "never-claimed";
+
+    /** Claims {@link #eventId} for {@code consumer} with a new owner token (kept in {@link #lastOwner}). */
+    Claim claim(String consumer) {
+        return claim(consumer, LOCK);
+    }
+
+    Claim claim(String consumer, Duration lockTime) {
+        lastOwner = UUID.randomUUID().toString();
+        return store.claim(consumer, eventId, lastOwner, 1, lockTime).claim();
+    }
+
+    /** The heartbeat of the last claim. */
+    boolean extend(String consumer) {
+        return store.extend(consumer, eventId, lastOwner, null, LOCK);
+    }
+
     @BeforeEach
     void newStore() {
         clock = new MutableClock(Instant.parse("2026-11-21T22:40:00Z"));
@@ -49,94 +68,94 @@ abstract class IdempotencyStoreContractTest {
 
     @Test
     void claim_shouldAcquire_whenEventIsNew() {
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void claim_shouldReportInProgress_whenAnotherDeliveryHoldsTheLock() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
     }
 
     @Test
     void claim_shouldReportInProgress_whenLockHasNotExpiredYet() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(LOCK.minusSeconds(1));
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
     }
 
     @Test
     void claim_shouldAcquire_whenInProgressLockHasExpired() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(LOCK.plusSeconds(1));
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
         // the new claim holds a fresh lock
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
     }
 
     @Test
     void claim_shouldReportCompleted_whenEventWasHandled() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 
     @Test
     void claim_shouldReportCompleted_whenLongAfterCompletion() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
         clock.advance(Duration.ofDays(7));
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 
     @Test
     void claim_shouldAcquireAgain_whenClaimWasReleased() {
-        store.claim("cluster-service", eventId, LOCK);
-        store.release("cluster-service", eventId);
+        claim("cluster-service");
+        store.release("cluster-service", eventId, lastOwner);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void release_shouldNotUndoCompletion() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
-        store.release("cluster-service", eventId);
+        store.release("cluster-service", eventId, lastOwner);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 
     @Test
     void extend_shouldKeepClaimInProgress_pastTheFirstLockExpiry() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(LOCK.minusSeconds(10));
-        store.extend("cluster-service", eventId, LOCK);
+        extend("cluster-service");
         clock.advance(Duration.ofSeconds(30));
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
     }
 
     @Test
     void extend_shouldNotUndoCompletion() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
-        store.extend("cluster-service", eventId, LOCK);
+        extend("cluster-service");
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 
     @Test
     void extend_shouldNotRecreateClaim_whenItWasReleased() {
-        store.claim("cluster-service", eventId, LOCK);
-        store.release("cluster-service", eventId);
-        store.extend("cluster-service", eventId, LOCK);
+        claim("cluster-service");
+        store.release("cluster-service", eventId, lastOwner);
+        extend("cluster-service");
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
@@ -152,10 +171,11 @@ abstract class IdempotencyStoreContractTest {
                 results.add(pool.submit(() -> {
                     Set<Claim> seen = EnumSet.noneOf(Claim.class);
                     for (int i = 0; i < 300; i++) {
-                        Claim c = s.claim("cluster-service", eventId, LOCK);
+                        String owner = UUID.randomUUID().toString();
+                        Claim c = s.claim("cluster-service", eventId, owner, 1, LOCK).claim();
                         seen.add(c);
                         if (c == Claim.ACQUIRED) {
-                            s.release("cluster-service", eventId);
+                            s.release("cluster-service", eventId, owner);
                         }
                     }
                     return seen;
@@ -171,73 +191,156 @@ abstract class IdempotencyStoreContractTest {
 
     @Test
     void claim_shouldKeepConsumersApart_whenTwoServicesHandleSameEvent() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
 
-        assertThat(store.claim("notifier-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
-        assertThat(store.claim("users-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("notifier-service")).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("users-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void claim_shouldHoldTheLock_throughItsLastSecond() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(LOCK);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void claim_shouldCountTheLockInWholeSeconds() {
         clock.advance(Duration.ofMillis(900));
-        store.claim("cluster-service", eventId, Duration.ofMillis(1_999)); // a lock of 1 s, from second 0
+        claim("cluster-service", Duration.ofMillis(1_999)); // a lock of 1 s, from second 0
         clock.advance(Duration.ofMillis(1_050)); // second 1
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
         clock.advance(Duration.ofSeconds(1)); // second 2
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void extend_shouldCountTheNewLockFromNow() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(Duration.ofSeconds(30));
-        store.extend("cluster-service", eventId, LOCK);
+        extend("cluster-service");
         clock.advance(LOCK);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void extend_shouldNotCreateAClaim_whenTheKeyIsUnknown() {
-        store.extend("cluster-service", eventId, LOCK);
+        extend("cluster-service");
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void complete_shouldMarkTheKey_evenWithoutAClaim() {
         store.complete("cluster-service", eventId);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
     }
 
     @Test
     void release_shouldDoNothing_whenTheKeyIsUnknown() {
-        store.release("cluster-service", eventId);
+        store.release("cluster-service", eventId, lastOwner);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void claim_shouldReportCompleted_untilTheKeyMayBeForgotten() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         store.complete("cluster-service", eventId);
         clock.advance(IdempotencyStore.KEEP_COMPLETED);
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
+    }
+
+    // ---------------------------------------------------------------- resumption after a crash
+
+    @Test
+    void claim_shouldReportTheInterruptedHolder_whenTakingOverAClaimWhoseHeartbeatStopped() {
+        Instant claimedAt = clock.instant();
+        store.claim("cluster-service", eventId, "dead-worker", 1, LOCK);
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(store.extend("cluster-service", eventId, "dead-worker", "restore", LOCK)).isTrue();
+        Instant lastHeartbeat = clock.instant();
+        clock.advance(LOCK.plusSeconds(1)); // the worker died after that heartbeat
+
+        Outcome outcome = store.claim("cluster-service", eventId, "restarted-worker", 2, LOCK);
+
+        assertThat(outcome.claim()).isEqualTo(Claim.ACQUIRED);
+        assertThat(outcome.tookOver()).isTrue();
+        assertThat(outcome.holder().owner()).isEqualTo("dead-worker");
+        assertThat(outcome.holder().attempt()).isEqualTo(1);
+        assertThat(outcome.holder().step()).isEqualTo("restore");
+        assertThat(outcome.holder().claimedAt()).isEqualTo(claimedAt);
+        assertThat(outcome.holder().heartbeatAt()).isEqualTo(lastHeartbeat);
+        assertThat(outcome.holder().seenWorking()).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void claim_shouldNotReportAHolder_whenTheKeyWasAbsent() {
+        Outcome outcome = store.claim("cluster-service", eventId, "worker", 1, LOCK);
+
+        assertThat(outcome.claim()).isEqualTo(Claim.ACQUIRED);
+        assertThat(outcome.tookOver()).isFalse();
+        assertThat(outcome.holder()).isNull();
+    }
+
+    @Test
+    void claim_shouldReportTheLiveHolder_whileItsHeartbeatKeepsTheLock() {
+        store.claim("cluster-service", eventId, "live-worker", 1, LOCK);
+        for (int beat = 0; beat < 5; beat++) { // five lock times in all, each renewed before it ran out
+            clock.advance(LOCK.minusSeconds(1));
+            assertThat(store.extend("cluster-service", eventId, "live-worker", "restore", LOCK)).isTrue();
+        }
+
+        Outcome outcome = store.claim("cluster-service", eventId, "duplicate", 1, LOCK);
+
+        assertThat(outcome.claim()).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(outcome.holder().owner()).isEqualTo("live-worker");
+        assertThat(outcome.holder().lockExpiry()).isEqualTo(clock.instant().getEpochSecond() + LOCK.toSeconds());
+    }
+
+    @Test
+    void extend_shouldReportTheClaimLost_whenAnotherOwnerTookItOver() {
+        store.claim("cluster-service", eventId, "slow-worker", 1, LOCK);
+        clock.advance(LOCK.plusSeconds(1));
+        store.claim("cluster-service", eventId, "new-worker", 2, LOCK);
+
+        assertThat(store.extend("cluster-service", eventId, "slow-worker", "restore", LOCK)).isFalse();
+        // and the late heartbeat did not renew or change the new holder's claim
+        clock.advance(LOCK.plusSeconds(1));
+        Outcome next = store.claim("cluster-service", eventId, "third-worker", 3, LOCK);
+        assertThat(next.claim()).isEqualTo(Claim.ACQUIRED);
+        assertThat(next.holder().owner()).isEqualTo("new-worker");
+        assertThat(next.holder().step()).isNull();
+    }
+
+    @Test
+    void release_shouldLeaveTheNewHoldersClaim_whenCalledByTheOwnerItWasTakenFrom() {
+        store.claim("cluster-service", eventId, "slow-worker", 1, LOCK);
+        clock.advance(LOCK.plusSeconds(1));
+        store.claim("cluster-service", eventId, "new-worker", 2, LOCK);
+
+        store.release("cluster-service", eventId, "slow-worker");
+
+        Outcome outcome = store.claim("cluster-service", eventId, "duplicate", 1, LOCK);
+        assertThat(outcome.claim()).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(outcome.holder().owner()).isEqualTo("new-worker");
+    }
+
+    @Test
+    void extend_shouldReportFalse_whenTheClaimWasCompleted() {
+        store.claim("cluster-service", eventId, "worker", 1, LOCK);
+        store.complete("cluster-service", eventId);
+
+        assertThat(store.extend("cluster-service", eventId, "worker", "restore", LOCK)).isFalse();
     }
 }

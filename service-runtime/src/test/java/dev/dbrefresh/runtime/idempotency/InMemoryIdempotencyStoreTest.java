@@ -20,25 +20,25 @@ class InMemoryIdempotencyStoreTest extends IdempotencyStoreContractTest {
 
     @Test
     void claim_shouldAcquire_whenACompletedKeyOutlivedItsTtl() {
-        store.claim("cluster-service", eventId, LOCK);
+        claim("cluster-service");
         clock.advance(Duration.ofDays(1));
         store.complete("cluster-service", eventId);
         clock.advance(IdempotencyStore.KEEP_COMPLETED); // the TTL counts from the completion
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ALREADY_COMPLETED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ALREADY_COMPLETED);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 
     @Test
     void claim_shouldAcquire_whenAnInProgressKeyOutlivedItsTtl_evenWithItsLockHolding() {
         Duration longLock = IdempotencyStore.KEEP_COMPLETED.multipliedBy(2);
-        store.claim("cluster-service", eventId, longLock);
+        claim("cluster-service", longLock);
         clock.advance(IdempotencyStore.KEEP_COMPLETED);
-        store.extend("cluster-service", eventId, longLock); // an extension keeps the TTL of the claim
+        store.extend("cluster-service", eventId, lastOwner, null, longLock); // an extension keeps the TTL of the claim
 
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.IN_PROGRESS);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.IN_PROGRESS);
         clock.advance(Duration.ofSeconds(1));
-        assertThat(store.claim("cluster-service", eventId, LOCK)).isEqualTo(Claim.ACQUIRED);
+        assertThat(claim("cluster-service")).isEqualTo(Claim.ACQUIRED);
     }
 }

@@ -187,8 +187,8 @@ class SqsConsumerTest {
         try {
             await().atMost(WAIT).untilAsserted(() -> assertThat(handler.calls).hasValue(1));
 
-            // The claim was taken for 2 x the visibility timeout. Keep the handler running past that (a
-            // long restore); the heartbeat keeps the message itself invisible meanwhile.
+            // The claim was taken for two heartbeat intervals, less than the visibility timeout. Keep the handler
+            // running well past both (a long restore): the heartbeat keeps the claim and the message itself.
             Thread.sleep((2L * VISIBILITY_TIMEOUT_SECONDS + 2) * 1000);
             assertThat(idempotency.claims).as("the running message was not redelivered").hasSize(1);
 
@@ -202,6 +202,83 @@ class SqsConsumerTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
         assertThat(handler.calls).hasValue(1);
         assertThat(messagesIn(DLQ)).isZero();
+    }
+
+    /**
+     * Issue 12, point 2: a worker killed in the middle of a step (SIGKILL: no release, no backoff) leaves its
+     * claim and its received message behind. The message comes back one visibility timeout after the last
+     * heartbeat; by then the claim, held for two heartbeat intervals, has expired, so the first redelivery
+     * takes it over and resumes at once (no deferral to a later receive), runs the handler once, and the
+     * audit log shows the interrupted attempt and the resumed one apart.
+     */
+    @Test
+    void process_shouldResumeOnFirstRedeliveryAndAuditBothAttempts_whenTheWorkerDiedHoldingTheClaim() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> "restored", r -> r));
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        String eventId = event.get("id").asText();
+        send(event.toString());
+        // The killed worker: it received the message (receive 1), claimed the event as the consumer does
+        // (two heartbeat intervals of 1 s at this queue's 5 s visibility timeout), beat once in restore, died.
+        Message received = receiveWithQueueVisibility(QUEUE);
+        assertThat(received.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).isEqualTo("1");
+        RecordingIdempotencyStore idempotency = new RecordingIdempotencyStore();
+        Duration consumerLock = Duration.ofSeconds(SqsConsumer.LOCK_HEARTBEATS
+                * Math.max(1, VISIBILITY_TIMEOUT_SECONDS / SqsConsumer.HEARTBEATS_PER_VISIBILITY_TIMEOUT));
+        idempotency.dynamoStore.claim(SERVICE, eventId, "killed-worker", 1, consumerLock);
+        assertThat(idempotency.dynamoStore.extend(SERVICE, eventId, "killed-worker", "restore", consumerLock)).isTrue();
+
+        startConsumer(1, handler, idempotency);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(1);
+        assertThat(idempotency.outcomes).as("the first redelivery took the claim over; nothing was deferred")
+                .singleElement().satisfies(o -> {
+                    assertThat(o.tookOver()).isTrue();
+                    assertThat(o.holder().owner()).isEqualTo("killed-worker");
+                    assertThat(o.holder().step()).isEqualTo("restore");
+                });
+        assertThat(messagesIn(DLQ)).isZero();
+        List<AuditEntry> entries = audit.entries(runId);
+        assertThat(entries).extracting(e -> e.sortKey().substring(e.sortKey().indexOf("#restore#") + 1))
+                .containsExactlyInAnyOrder("restore#interrupted#a1", "restore#started#a2", "restore#succeeded#final");
+        assertThat(entries).filteredOn(e -> e.is(AuditStatus.INTERRUPTED)).singleElement()
+                .satisfies(e -> assertThat(e.details()).contains("attempt 1 stopped in restore")
+                        .contains("resumed by attempt 2"));
+    }
+
+    /**
+     * Issue 12, point 5: every log line of a handler carries the event in its MDC (the handler sees what its log
+     * lines get), and the event it publishes continues the handled event's W3C trace.
+     */
+    @Test
+    void process_shouldPutTheEventInTheMdc_andPublishInTheSameTrace() {
+        String runId = newRunId();
+        Map<String, String> seenInStep = new java.util.concurrent.ConcurrentHashMap<>();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            ctx.step(StepName.RESTORE, () -> {
+                seenInStep.putAll(org.slf4j.MDC.getCopyOfContextMap());
+                return "restored";
+            }, r -> r);
+            ctx.publish(new RefreshFailed("local-pgbench", SERVICE, "restore", "TEST_FAILURE", "traced", false));
+        });
+        ObjectNode event = sample(EventType.SNAPSHOT_READY, runId);
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        event.put("traceparent", traceparent);
+        send(event.toString());
+
+        startConsumer(1, handler, new RecordingIdempotencyStore());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(seenInStep).containsEntry(SqsConsumer.MDC_RUN_ID, runId)
+                .containsEntry(SqsConsumer.MDC_EVENT_ID, event.get("id").asText())
+                .containsEntry(SqsConsumer.MDC_EVENT_TYPE, EventType.SNAPSHOT_READY.typeName())
+                .containsEntry(SqsConsumer.MDC_PLAN, "local-pgbench")
+                .containsEntry(SqsConsumer.MDC_STEP_ID, "restore")
+                .containsEntry(SqsConsumer.MDC_TRACE_ID, "4bf92f3577b34da6a3ce929d0e0e4736")
+                .containsEntry(SqsConsumer.MDC_TRACEPARENT, traceparent);
+        EventEnvelope published = EventCodec.decode(receiveOne(NOTIFIER).body());
+        assertThat(published.traceparent()).startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-").isNotEqualTo(traceparent);
     }
 
     // ---------------------------------------------------------------- handler failures
@@ -520,22 +597,33 @@ class SqsConsumerTest {
         return messages.get(0);
     }
 
+    /** Receives the one message of a queue with the queue's own visibility timeout, and leaves it there. */
+    private static Message receiveWithQueueVisibility(String queue) {
+        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(queueUrls.url(queue)).maxNumberOfMessages(1)
+                .waitTimeSeconds(2).messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+        assertThat(messages).as("messages received from %s", queue).hasSize(1);
+        return messages.get(0);
+    }
+
     /** The real (DynamoDB) store, noting what each claim found. */
     private static final class RecordingIdempotencyStore implements IdempotencyStore {
 
         final List<IdempotencyStore.Claim> claims = new CopyOnWriteArrayList<>();
-        private final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
+        final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
+
+        final List<IdempotencyStore.Outcome> outcomes = new CopyOnWriteArrayList<>();
 
         @Override
-        public Claim claim(String consumer, String eventId, Duration lockTime) {
-            Claim c = dynamoStore.claim(consumer, eventId, lockTime);
-            claims.add(c);
-            return c;
+        public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
+            Outcome o = dynamoStore.claim(consumer, eventId, owner, attempt, lockTime);
+            outcomes.add(o);
+            claims.add(o.claim());
+            return o;
         }
 
         @Override
-        public void extend(String consumer, String eventId, Duration lockTime) {
-            dynamoStore.extend(consumer, eventId, lockTime);
+        public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
+            return dynamoStore.extend(consumer, eventId, owner, step, lockTime);
         }
 
         @Override
@@ -544,8 +632,8 @@ class SqsConsumerTest {
         }
 
         @Override
-        public void release(String consumer, String eventId) {
-            dynamoStore.release(consumer, eventId);
+        public void release(String consumer, String eventId, String owner) {
+            dynamoStore.release(consumer, eventId, owner);
         }
     }
 
