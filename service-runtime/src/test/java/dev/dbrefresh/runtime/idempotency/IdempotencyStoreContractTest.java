@@ -181,9 +181,16 @@ abstract class IdempotencyStoreContractTest {
                     return seen;
                 }));
             }
+            // Each worker gets an answer every time and never a completion that did not happen. Which worker acquires
+            // how often depends on scheduling: on a loaded machine one worker's 300 in-memory claims can all fall
+            // into a time slice in which the other holds the key, so ACQUIRED is asserted over both workers.
+            Set<Claim> all = EnumSet.noneOf(Claim.class);
             for (Future<Set<Claim>> r : results) {
-                assertThat(r.get(2, TimeUnit.MINUTES)).doesNotContain(Claim.ALREADY_COMPLETED).contains(Claim.ACQUIRED);
+                Set<Claim> seen = r.get(2, TimeUnit.MINUTES);
+                assertThat(seen).isNotEmpty().doesNotContain(Claim.ALREADY_COMPLETED);
+                all.addAll(seen);
             }
+            assertThat(all).contains(Claim.ACQUIRED);
         } finally {
             pool.shutdownNow();
         }
