@@ -36,6 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *       or uses the engine's classes;</li>
  *   <li>only the messaging layer's {@code EventPublisher} calls SNS Publish;</li>
  *   <li>the platform holds at most a third of all main code (the test-only module test-support not counted);</li>
+ *   <li>every container test ({@code @ContainerTest}, compiled test classes) shares an abstract behaviour class with a
+ *       subclass that runs here, or says with {@code @RequiresRealServer} why none can;</li>
  *   <li>test-support is a test-scope dependency only, and uses no dbrefresh module (so any module may use it).</li>
  * </ul>
  */
@@ -236,6 +238,37 @@ class ArchitectureTest {
         }
         assertTrue(users.contains("shared-contracts") && users.contains("engine-mongodb"), "users of test-support: " + users);
         assertTrue(wrong.isEmpty(), "test-support must be a test-scope leaf: " + wrong);
+    }
+
+    @Test
+    void everyContainerTestHasATwinThatRunsHere_orSaysWhyNot() {
+        String container = "dev.dbrefresh.testsupport.ContainerTest";
+        List<String> found = new ArrayList<>();
+        List<String> alone = new ArrayList<>();
+        for (String module : modules()) {
+            Path dir = ROOT.resolve(module).resolve("target/test-classes");
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            JavaClasses tests = new ClassFileImporter().importPath(dir);
+            for (JavaClass c : tests) {
+                if (!c.isAnnotatedWith(container) || c.getModifiers().contains(
+                        com.tngtech.archunit.core.domain.JavaModifier.ABSTRACT) || c.isNestedClass()) {
+                    continue;
+                }
+                found.add(module + ": " + c.getSimpleName());
+                JavaClass behaviour = c.getRawSuperclass().orElse(null);
+                boolean twin = behaviour != null && behaviour.getModifiers().contains(
+                        com.tngtech.archunit.core.domain.JavaModifier.ABSTRACT) && tests.stream().anyMatch(o ->
+                        o != c && o.getRawSuperclass().map(behaviour::equals).orElse(false) && !o.isAnnotatedWith(container));
+                if (!twin && !c.isAnnotatedWith("dev.dbrefresh.testsupport.RequiresRealServer")) {
+                    alone.add(module + ": " + c.getName());
+                }
+            }
+        }
+        assertTrue(found.size() >= 4, "container tests found (build the engines' tests with -am): " + found);
+        assertTrue(alone.isEmpty(), "container tests with no subclass of their behaviour class that runs here, and no"
+                + " @RequiresRealServer reason: " + alone);
     }
 
     /** The step SPIs of engine-api that a module's own classes use (a {@code *Step} taking a list of them). */

@@ -12,6 +12,7 @@ import dev.dbrefresh.runtime.plan.UserSpec;
 import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import dev.dbrefresh.testsupport.ContainerTest;
 import dev.dbrefresh.testsupport.RealMongo;
+import dev.dbrefresh.testsupport.RequiresRealServer;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
  * checks. Skipped, with the reason, where Docker is absent.
  */
 @ContainerTest
+@RequiresRealServer("mongo-java-server has no user commands (59 CommandNotFound) and no authentication;"
+        + " MongoUserApplierTest checks the commands as sent")
 class MongoUsersContainerTest {
 
     private static final String PASSWORD = "pw-'\"\\$-{ü}";
