@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import dev.dbrefresh.testsupport.SourceText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,7 +35,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  *   <li>a module depends on an engine module only where it hosts it: it consumes a step SPI that engine implements,
  *       or uses the engine's classes;</li>
  *   <li>only the messaging layer's {@code EventPublisher} calls SNS Publish;</li>
- *   <li>the platform holds at most a third of all main code.</li>
+ *   <li>the platform holds at most a third of all main code (the test-only module test-support not counted);</li>
+ *   <li>every container test ({@code @ContainerTest}, compiled test classes) shares an abstract behaviour class with a
+ *       subclass that runs here, or says with {@code @RequiresRealServer} why none can;</li>
+ *   <li>test-support is a test-scope dependency only, and uses no dbrefresh module (so any module may use it).</li>
  * </ul>
  */
 class ArchitectureTest {
@@ -44,6 +48,9 @@ class ArchitectureTest {
     /** The modules that hold no engine code: the four services and the platform. */
     static final List<String> ENGINE_FREE = List.of("snapshot-service", "cluster-service", "users-service",
             "notifier-service", "service-runtime", "engine-api", "shared-contracts");
+
+    /** Modules whose main code exists for the tests of others: depended on at test scope only. */
+    static final Set<String> TEST_ONLY = Set.of("test-support");
 
     /** Packages only engine modules (and the local stack, for its emulators) may use. */
     static final List<String> ENGINE_PACKAGES = List.of("software.amazon.awssdk.services.rds",
@@ -104,7 +111,7 @@ class ArchitectureTest {
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                String code = withoutComments(Files.readString(f));
+                String code = SourceText.withoutComments(Files.readString(f));
                 Matcher m = tool.matcher(code);
                 while (m.find()) {
                     found.add(ROOT.relativize(f) + ": " + m.group());
@@ -113,15 +120,6 @@ class ArchitectureTest {
         }
         assertTrue(found.isEmpty(), module + " runs PostgreSQL client tools; that is engine-postgres' job:\n  "
                 + String.join("\n  ", found));
-    }
-
-    /** The comment-stripper must leave string literals and drop comments, or the rule above cannot fail. */
-    @Test
-    void withoutCommentsKeepsCodeAndDropsComments() {
-        String code = withoutComments("// pg_dump here\n/** pg_restore\n */ char q = '\\''; char d = '\"';"
-                + " String s = \"pg_dump\"; /* x */ String t = \"\"\"\n  // kept\n  \"\"\";");
-        assertTrue(code.contains("\"pg_dump\"") && !code.contains("pg_restore") && !code.contains("here")
-                && code.contains("// kept"), code);
     }
 
     @Test
@@ -201,6 +199,9 @@ class ArchitectureTest {
         long all = 0;
         Map<String, Long> byModule = new TreeMap<>();
         for (String module : modules()) {
+            if (TEST_ONLY.contains(module)) {
+                continue;
+            }
             long lines = mainLines(module);
             byModule.put(module, lines);
             all += lines;
@@ -210,6 +211,64 @@ class ArchitectureTest {
         }
         assertTrue(platform * 3 <= all, "the platform (service-runtime, engine-api) holds " + platform + " of " + all
                 + " main lines, more than a third: " + byModule);
+    }
+
+    /**
+     * test-support brings Testcontainers and test helpers: at compile scope it would ship in a service's jar. It
+     * names no dbrefresh module, so shared-contracts (built first) can use it too.
+     */
+    @Test
+    void testSupportIsATestScopeDependencyOfOtherModulesOnly() throws IOException {
+        Pattern dep = Pattern.compile("<dependency>\\s*(?:<!--.*?-->\\s*)?<groupId>dev\\.dbrefresh</groupId>\\s*"
+                + "<artifactId>([\\w-]+)</artifactId>(.*?)</dependency>", Pattern.DOTALL);
+        Map<String, String> wrong = new TreeMap<>();
+        List<String> users = new ArrayList<>();
+        for (String module : modules()) {
+            Matcher m = dep.matcher(Files.readString(ROOT.resolve(module).resolve("pom.xml")));
+            while (m.find()) {
+                if (TEST_ONLY.contains(module)) {
+                    wrong.put(module, "depends on " + m.group(1));
+                } else if (TEST_ONLY.contains(m.group(1))) {
+                    users.add(module);
+                    if (!m.group(2).contains("<scope>test</scope>")) {
+                        wrong.put(module, "names " + m.group(1) + " outside test scope");
+                    }
+                }
+            }
+        }
+        assertTrue(users.contains("shared-contracts") && users.contains("engine-mongodb"), "users of test-support: " + users);
+        assertTrue(wrong.isEmpty(), "test-support must be a test-scope leaf: " + wrong);
+    }
+
+    @Test
+    void everyContainerTestHasATwinThatRunsHere_orSaysWhyNot() {
+        String container = "dev.dbrefresh.testsupport.ContainerTest";
+        List<String> found = new ArrayList<>();
+        List<String> alone = new ArrayList<>();
+        for (String module : modules()) {
+            Path dir = ROOT.resolve(module).resolve("target/test-classes");
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            JavaClasses tests = new ClassFileImporter().importPath(dir);
+            for (JavaClass c : tests) {
+                if (!c.isAnnotatedWith(container) || c.getModifiers().contains(
+                        com.tngtech.archunit.core.domain.JavaModifier.ABSTRACT) || c.isNestedClass()) {
+                    continue;
+                }
+                found.add(module + ": " + c.getSimpleName());
+                JavaClass behaviour = c.getRawSuperclass().orElse(null);
+                boolean twin = behaviour != null && behaviour.getModifiers().contains(
+                        com.tngtech.archunit.core.domain.JavaModifier.ABSTRACT) && tests.stream().anyMatch(o ->
+                        o != c && o.getRawSuperclass().map(behaviour::equals).orElse(false) && !o.isAnnotatedWith(container));
+                if (!twin && !c.isAnnotatedWith("dev.dbrefresh.testsupport.RequiresRealServer")) {
+                    alone.add(module + ": " + c.getName());
+                }
+            }
+        }
+        assertTrue(found.size() >= 4, "container tests found (build the engines' tests with -am): " + found);
+        assertTrue(alone.isEmpty(), "container tests with no subclass of their behaviour class that runs here, and no"
+                + " @RequiresRealServer reason: " + alone);
     }
 
     /** The step SPIs of engine-api that a module's own classes use (a {@code *Step} taking a list of them). */
@@ -266,42 +325,5 @@ class ArchitectureTest {
             }
             return lines;
         }
-    }
-
-    /** Java source without its comments; string literals are kept as they are. */
-    static String withoutComments(String source) {
-        StringBuilder out = new StringBuilder(source.length());
-        int i = 0;
-        while (i < source.length()) {
-            char c = source.charAt(i);
-            if (source.startsWith("\"\"\"", i)) {
-                int end = source.indexOf("\"\"\"", i + 3);
-                end = end < 0 ? source.length() : end + 3;
-                out.append(source, i, end);
-                i = end;
-            } else if (c == '\'') {
-                int end = source.indexOf('\'', i + (source.startsWith("'\\", i) ? 3 : 2));
-                end = end < 0 ? source.length() : end + 1;
-                out.append(source, i, end);
-                i = end;
-            } else if (c == '"') {
-                int end = i + 1;
-                while (end < source.length() && source.charAt(end) != '"') {
-                    end += source.charAt(end) == '\\' ? 2 : 1;
-                }
-                out.append(source, i, Math.min(source.length(), end + 1));
-                i = end + 1;
-            } else if (source.startsWith("//", i)) {
-                int end = source.indexOf('\n', i);
-                i = end < 0 ? source.length() : end;
-            } else if (source.startsWith("/*", i)) {
-                int end = source.indexOf("*/", i + 2);
-                i = end < 0 ? source.length() : end + 2;
-            } else {
-                out.append(c);
-                i++;
-            }
-        }
-        return out.toString();
     }
 }

@@ -2,6 +2,7 @@ package dev.dbrefresh.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dbrefresh.testsupport.SourceText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -129,7 +130,7 @@ class NoLiteralCodesTest {
      * @return {@code <rule>: line <n>: <line>} for every shape found outside comments
      */
     static List<String> findings(String source) {
-        String code = withoutComments(source);
+        String code = SourceText.withoutComments(source);
         String[] lines = source.split("\n", -1);
         List<String> out = new ArrayList<>();
         for (Rule rule : RULES) {
@@ -141,43 +142,6 @@ class NoLiteralCodesTest {
             }
         }
         return out;
-    }
-
-    /** Blanks comments (keeping line breaks), leaving string and character literals as they are. */
-    static String withoutComments(String source) {
-        StringBuilder out = new StringBuilder(source.length());
-        int i = 0;
-        while (i < source.length()) {
-            char c = source.charAt(i);
-            if (source.startsWith("\"\"\"", i)) {
-                int end = source.indexOf("\"\"\"", i + 3);
-                end = end < 0 ? source.length() : end + 3;
-                out.append(source, i, end);
-                i = end;
-            } else if (c == '"' || c == '\'') {
-                int j = i + 1;
-                while (j < source.length() && source.charAt(j) != c && source.charAt(j) != '\n') {
-                    j += source.charAt(j) == '\\' ? 2 : 1;
-                }
-                j = Math.min(j + 1, source.length());
-                out.append(source, i, j);
-                i = j;
-            } else if (source.startsWith("//", i)) {
-                int end = source.indexOf('\n', i);
-                end = end < 0 ? source.length() : end;
-                out.append(" ".repeat(end - i));
-                i = end;
-            } else if (source.startsWith("/*", i)) {
-                int end = source.indexOf("*/", i + 2);
-                end = end < 0 ? source.length() : end + 2;
-                source.substring(i, end).chars().forEach(ch -> out.append(ch == '\n' ? '\n' : ' '));
-                i = end;
-            } else {
-                out.append(c);
-                i++;
-            }
-        }
-        return out.toString();
     }
 
     private static Pattern errorCodeLiterals() {
