@@ -17,6 +17,10 @@ import dev.dbrefresh.engine.spi.SnapshotProgress;
 import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.plan.SanitizeSettings;
+import dev.dbrefresh.runtime.plan.SanitizeSettings.ColumnMask;
+import dev.dbrefresh.runtime.plan.SanitizeSettings.MaskType;
+import dev.dbrefresh.runtime.plan.SanitizeSettings.TableMask;
 import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import dev.dbrefresh.runtime.testing.RecordingContext;
 import java.net.InetSocketAddress;
@@ -363,6 +367,33 @@ class MongoMaskingTest {
         assertThat(target.getCollection("audit log").countDocuments()).isZero();
         assertThat(second.details(AuditStatus.SUCCEEDED)).anySatisfy(x -> assertThat(x)
                 .startsWith("sanitize:").contains("masked by an earlier delivery of this run"));
+    }
+
+    @Test
+    void verify_shouldFailNamingTheFields_whenUnmaskedValuesRemain() {
+        MongoDatabase db = mongo.db("crm_acceptance");
+        db.getCollection("c" + MongoRestorer.STAGING_SUFFIX).insertMany(List.of(
+                new Document("_id", 1).append("email", "secret.person@corp.example.com").append("ssn", "756.1")
+                        .append("p", "+41 79 1"),
+                new Document("_id", 2).append("email", "other@corp.example.com").append("ssn", "XXX").append("p", null)));
+        List<ColumnMask> columns = List.of(new ColumnMask("email", MaskType.EMAIL, null),
+                new ColumnMask("ssn", MaskType.FIXED, "XXX"), new ColumnMask("p", MaskType.NULL, null));
+        SanitizeSettings settings = new SanitizeSettings(List.of(new TableMask("public", "c", false, columns)),
+                List.of(), "env:MASK_KEY", true, List.of(), false, false);
+        MongoMasker masker = new MongoMasker(settings, KEY.toCharArray(), 10);
+        var targets = masker.check(db, Set.of("c"), Set.of());
+        var samples = masker.sample(db, targets);
+
+        // Not applied (as if a write had been lost): every mask kind is caught, no value is named.
+        assertThatThrownBy(() -> masker.verify(db, targets, samples)).isInstanceOfSatisfying(SanitizeException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.MASK_FAILED);
+            assertThat(e.step()).isEqualTo(StepName.VERIFY_MASKS);
+            assertThat(e.getMessage()).contains("c.email (2 documents)", "c.ssn (1 documents)", "c.p (1 documents)")
+                    .doesNotContain("secret.person", "756.1", "+41", KEY);
+        });
+        masker.apply(db, targets);
+        assertThat(masker.verify(db, targets, samples)).containsExactly("c.email email (2 sampled values gone)",
+                "c.ssn fixed (every document)", "c.p null (every document)");
     }
 
     private static void assertNoKey(RecordingContext rec) {
