@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.mongodb;
 
+import dev.dbrefresh.engine.postgres.sanitize.SanitizeException;
 import com.mongodb.client.MongoClient;
 import dev.dbrefresh.contracts.ClusterRestorePoll;
 import dev.dbrefresh.contracts.Engine;
@@ -13,7 +14,11 @@ import dev.dbrefresh.runtime.plan.MongoSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import jakarta.inject.Singleton;
+import dev.dbrefresh.runtime.plan.SanitizeSettings;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -29,6 +34,9 @@ import java.util.stream.Collectors;
  * (or crashed and retried) restore continues with the collections not yet done. Only a snapshot whose manifest
  * records the plan's source (as {@link MongoIdentity} states it now) is restored ({@code SNAPSHOT_NOT_OF_SOURCE}
  * otherwise, before the target is connected to). The source is never connected to except for its identity.
+ * In {@code replace} mode {@link MongoSafety} isolates the database's users and masks the staging collections
+ * before the first rename; a refused mask drops the staging collections and leaves the target as it was. A
+ * {@code delta} with masks is refused ({@link MongoSettings#DELTA_WITH_MASKS}).
  */
 @Singleton
 public class MongoRestoreEngine implements RestoreEngine {
@@ -62,9 +70,18 @@ public class MongoRestoreEngine implements RestoreEngine {
         DatabaseEndpoint target = m.target();
         MongoSnapshotStore store = new MongoSnapshotStore(m.targetStore());
         MongoRestorer.Mode mode = mode(m);
+        SanitizeSettings sanitize = m.sanitize();
+        if (mode == MongoRestorer.Mode.DELTA && !sanitize.masks().isEmpty()) {
+            // A per-run restore.mode: delta (a KNOB) must not switch the masks off.
+            return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.PLAN_INVALID, "plan '" + plan.name() + "': "
+                    + MongoSettings.DELTA_WITH_MASKS + "; the target was not touched");
+        }
         if (dryRun) {
             ctx.planned(StepName.RESTORE, "restore snapshot " + snapshotId + " from " + store.root() + " into "
-                    + m.targetId() + " by " + describe(mode) + ", " + m.parallelism() + " collections at a time");
+                    + m.targetId() + " by " + describe(mode) + ", " + m.parallelism() + " collections at a time"
+                    + "; isolation of the database's users " + (sanitize.isolation() ? "on" : "off")
+                    + (sanitize.masks().isEmpty() ? "" : ", masks of " + sanitize.masks().stream()
+                    .map(MongoSettings::collectionOf).toList() + " on the staging collections before the renames"));
             return restored(target);
         }
         var snapshot = store.find(snapshotId).orElseThrow(() -> new IllegalStateException("snapshot " + snapshotId
@@ -80,27 +97,50 @@ public class MongoRestoreEngine implements RestoreEngine {
         DumpDirectory dump = DumpDirectory.read(snapshot.dir(), snapshot.manifest().database());
         var options = MongoRestorer.Options.of(mode, ctx.runId()).withParallelism(m.parallelism())
                 .withBatch(m.batchDocuments(), m.batchBytes());
+        char[] key = sanitize.keySecret() == null || sanitize.masks().isEmpty() ? null
+                : secrets.resolve(sanitize.keySecret());
         try (MongoClient client = MongoEndpoints.open(target, m.targetConnection(), secrets)) {
             // A replace changes the target with its first rename; a delta may write into a collection before a
             // failure, so a failed delta counts as changed (also one that failed in the checks before any write).
             if (mode == MongoRestorer.Mode.DELTA) {
                 ctx.markChanged();
             }
-            MongoRestorer.Listener renames = new MongoRestorer.Listener() {
+            MongoSafety safety = new MongoSafety(client, sanitize, key, m.batchDocuments(), spared(plan), dump,
+                    ctx.runId(), ctx);
+            MongoRestorer.Listener listener = new MongoRestorer.Listener() {
                 @Override
                 public void renamed(String collection) {
                     ctx.markChanged();
                 }
+
+                @Override
+                public void beforeRenames(com.mongodb.client.MongoDatabase db, java.util.List<String> pending) {
+                    safety.beforeRenames(db, pending);
+                }
             };
-            ctx.step(StepName.RESTORE, () -> restorer.restore(dump, client.getDatabase(target.database()), options,
-                    renames),
-                    r -> m.targetId() + " from " + snapshotId + " by " + describe(mode) + ": " + r.collections().stream()
-                            .map(c -> c.name() + " +" + c.inserted() + " ~" + c.replaced() + " -" + c.deleted() + " ="
-                                    + c.unchanged() + (c.resumed() ? " (resumed)" : ""))
-                            .collect(Collectors.joining(", ", "[", "]"))
-                            + " (inserted, replaced, deleted, unchanged); bulk writes of at most "
-                            + options.batchDocuments() + " documents or " + options.batchBytes() + " bytes"
-                            + (r.dropped().isEmpty() ? "" : "; dropped " + r.dropped()));
+            try {
+                ctx.step(StepName.RESTORE, () -> restorer.restore(dump, client.getDatabase(target.database()), options,
+                        listener),
+                        r -> m.targetId() + " from " + snapshotId + " by " + describe(mode) + ": " + r.collections().stream()
+                                .map(c -> c.name() + " +" + c.inserted() + " ~" + c.replaced() + " -" + c.deleted() + " ="
+                                        + c.unchanged() + (c.resumed() ? " (resumed)" : ""))
+                                .collect(Collectors.joining(", ", "[", "]"))
+                                + " (inserted, replaced, deleted, unchanged); bulk writes of at most "
+                                + options.batchDocuments() + " documents or " + options.batchBytes() + " bytes"
+                                + (r.dropped().isEmpty() ? "" : "; dropped " + r.dropped()));
+                if (mode == MongoRestorer.Mode.DELTA) {
+                    // A delta renames nothing and has no masks (refused above): only the users are isolated.
+                    safety.beforeRenames(client.getDatabase(target.database()), List.of());
+                }
+            } catch (SanitizeException refused) {
+                // Nothing was renamed: drop the staging collections, which may hold unmasked documents.
+                restorer.discard(dump, client.getDatabase(target.database()), ctx.runId());
+                return new RestoreProgress.Refused(refused.step(), refused.code(), refused.getMessage());
+            }
+        } finally {
+            if (key != null) {
+                Arrays.fill(key, '\0');
+            }
         }
         return restored(target);
     }
@@ -110,6 +150,16 @@ public class MongoRestoreEngine implements RestoreEngine {
     public RestoreProgress poll(RefreshPlan plan, ClusterRestorePoll poll, StepContext ctx) {
         return new RestoreProgress.Refused(StepName.RESTORE, ErrorCode.UNEXPECTED_POLL, "the mongodb engine restores"
                 + " synchronously and never polls; poll message for " + poll.snapshotId() + " ignored");
+    }
+
+    /** @return the users isolation leaves alone: the target user, the plan's users ({@code keep-roles} added later) */
+    private static Set<String> spared(RefreshPlan plan) {
+        Set<String> spared = new TreeSet<>();
+        plan.users().forEach(u -> spared.add(u.name()));
+        if (plan.mongodb().target().username() != null) {
+            spared.add(plan.mongodb().target().username());
+        }
+        return spared;
     }
 
     private static RestoreProgress.Restored restored(DatabaseEndpoint target) {

@@ -164,6 +164,19 @@ public final class MongoRestorer {
          */
         default void renamed(String collection) {
         }
+
+        /**
+         * Every collection is staged ({@link Mode#REPLACE}), before the first rename: the place to change the staged
+         * documents (masks), so nobody sees them unchanged under a target name. An exception thrown here ends the
+         * restore with every target collection as it was. A redelivered restore calls it again with the collections
+         * not yet renamed (re-staged ones hold the dump's documents again; the listener keeps its own record of
+         * what it already did).
+         *
+         * @param target  the target database
+         * @param pending the collections whose staging collection ({@link #STAGING_SUFFIX}) is not yet renamed
+         */
+        default void beforeRenames(MongoDatabase target, List<String> pending) {
+        }
     }
 
     /**
@@ -271,6 +284,8 @@ public final class MongoRestorer {
             pool.shutdownNow();
         }
         if (options.mode() == Mode.REPLACE) {
+            listener.beforeRenames(target, data.stream().map(DumpDirectory.Collection::name)
+                    .filter(n -> !ProgressStore.RENAMED.equals(state(progress, n))).toList());
             for (DumpDirectory.Collection c : data) {
                 if (!ProgressStore.RENAMED.equals(state(progress, c.name()))) {
                     rename(target, c.name());
@@ -320,8 +335,10 @@ public final class MongoRestorer {
             ProgressStore progress) {
         String staging = c.name() + STAGING_SUFFIX;
         var marker = progress.marker(c.name());
+        // A collection whose masking was interrupted holds some masked documents: it is staged again.
         if (marker.isPresent() && (ProgressStore.RENAMED.equals(marker.get().getString("state").getValue())
-                || (names(target).contains(staging) && target.getCollection(staging).countDocuments()
+                || !ProgressStore.MASKING.equals(marker.get().getString("state").getValue())
+                && (names(target).contains(staging) && target.getCollection(staging).countDocuments()
                         == marker.get().getInt64("inserted").getValue()))) {
             return resumed(c, marker.get());
         }

@@ -25,6 +25,10 @@ final class ProgressStore {
     static final String COLLECTION = "__dbrefresh_progress";
     static final String STAGED = "staged";
     static final String RENAMED = "renamed";
+    /** Masks are being applied to the staging collection: a restore resumed in this state stages it again. */
+    static final String MASKING = "masking";
+    /** The staging collection is masked and checked; not masked again. */
+    static final String MASKED = "masked";
     static final String DONE = "done";
 
     private final MongoCollection<BsonDocument> markers;
@@ -49,6 +53,18 @@ final class ProgressStore {
                 .append("unchanged", new BsonInt64(result.unchanged()))
                 .append("at", new BsonDateTime(Instant.now().toEpochMilli()));
         markers.replaceOne(Filters.eq("_id", d.get("_id")), d, new ReplaceOptions().upsert(true));
+    }
+
+    /** @return the state of a collection's marker, or {@code null} */
+    String state(String collection) {
+        return marker(collection).map(m -> m.getString("state").getValue()).orElse(null);
+    }
+
+    /** Moves an existing marker to another state (its counts kept). */
+    void setState(String collection, String state) {
+        markers.updateOne(Filters.eq("_id", restoreId + "/" + collection),
+                new BsonDocument("$set", new BsonDocument("state", new BsonString(state))
+                        .append("at", new BsonDateTime(Instant.now().toEpochMilli()))));
     }
 
     /** Removes this restore's markers, and the collection when no other restore has any. */

@@ -25,10 +25,13 @@ import java.util.List;
  * @param batchBytes        most bytes of documents in one bulk write of a restore, 1 KiB to 48 MiB (MongoDB's
  *                          largest message, {@code maxMessageSizeBytes}); plan key {@code restore.batch-bytes}
  *                          (default {@value #DEFAULT_BATCH_BYTES})
+ * @param sanitize          the plan's {@code sanitize:} key ({@link SanitizeSettings}): masks of collections and
+ *                          fields (replace mode only) and isolation of the target database's users
  */
 public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
         String restoreMode, int parallelism, List<String> collections, String collectionPattern,
-        Connection sourceConnection, Connection targetConnection, int batchDocuments, long batchBytes)
+        Connection sourceConnection, Connection targetConnection, int batchDocuments, long batchBytes,
+        SanitizeSettings sanitize)
         implements EngineSettings {
 
     /** {@link #batchDocuments()} when the plan does not set it. */
@@ -60,6 +63,29 @@ public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Pa
     }
 
     /**
+     * Settings without masks, with isolation on ({@link SanitizeSettings#DEFAULT}).
+     *
+     * @param source            the production database
+     * @param target            the database that is replaced
+     * @param sourceStore       source side snapshot store directory
+     * @param targetStore       target side snapshot store directory
+     * @param restoreMode       {@link #REPLACE} or {@link #DELTA}
+     * @param parallelism       collections restored at the same time
+     * @param collections       collections dumped; empty for all
+     * @param collectionPattern regular expression of the dumped collections, or {@code null}
+     * @param sourceConnection  how the source is connected to
+     * @param targetConnection  how the target is connected to
+     * @param batchDocuments    most operations in one bulk write
+     * @param batchBytes        most bytes in one bulk write
+     */
+    public MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Path sourceStore, Path targetStore,
+            String restoreMode, int parallelism, List<String> collections, String collectionPattern,
+            Connection sourceConnection, Connection targetConnection, int batchDocuments, long batchBytes) {
+        this(source, target, sourceStore, targetStore, restoreMode, parallelism, collections, collectionPattern,
+                sourceConnection, targetConnection, batchDocuments, batchBytes, SanitizeSettings.DEFAULT);
+    }
+
+    /**
      * Settings without connection strings or TLS, with the default batch bounds.
      *
      * @param source            the production database
@@ -81,6 +107,15 @@ public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Pa
     public static final String REPLACE = "replace";
     /** {@link #restoreMode()}: bring the target's collections to the dump's content with the fewest writes. */
     public static final String DELTA = "delta";
+    /**
+     * Why {@link #DELTA} and masks are refused together (at plan load and for a per-run {@code restore.mode}): a
+     * delta writes into the live collections, so unmasked documents would be visible between the write and the
+     * mask, and every masked document differs from the dump, so each refresh would rewrite all of them.
+     */
+    public static final String DELTA_WITH_MASKS = "restore.mode delta cannot be used with sanitize.masks: a delta"
+            + " writes into the live collections (unmasked documents would be visible until masked) and every masked"
+            + " document differs from the snapshot, so each refresh would rewrite them all; use restore.mode: replace"
+            + " (masks run on the staging collections before the renames) or remove the masks";
     /** The restore modes, as plans spell them. */
     public static final List<String> RESTORE_MODES = List.of(REPLACE, DELTA);
 
@@ -89,6 +124,18 @@ public record MongoSettings(DatabaseEndpoint source, DatabaseEndpoint target, Pa
         collections = List.copyOf(collections);
         sourceConnection = sourceConnection == null ? Connection.PLAIN : sourceConnection;
         targetConnection = targetConnection == null ? Connection.PLAIN : targetConnection;
+        sanitize = sanitize == null ? SanitizeSettings.DEFAULT : sanitize;
+    }
+
+    /**
+     * The collection a mask names: {@code table:} as written (the plans file's {@code schema.table} split is
+     * joined again, since MongoDB collection names may hold dots).
+     *
+     * @param mask one entry of {@code sanitize.masks}
+     * @return the collection's name
+     */
+    public static String collectionOf(SanitizeSettings.TableMask mask) {
+        return "public".equals(mask.schema()) ? mask.table() : mask.schema() + "." + mask.table();
     }
 
     /**

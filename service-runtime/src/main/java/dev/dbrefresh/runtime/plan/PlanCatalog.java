@@ -309,9 +309,13 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + plan + "': restore.batch-bytes must be between 1024 and 48000000"
                     + " (MongoDB's largest message), was " + batchBytes);
         }
+        SanitizeSettings sanitize = SanitizeParser.parse(plan, n, Path.of("."));
+        if (mode.equals(MongoSettings.DELTA) && !sanitize.masks().isEmpty()) {
+            throw new PlanException("plan '" + plan + "': " + MongoSettings.DELTA_WITH_MASKS);
+        }
         return new MongoSettings(source, target, sourceStore, targetStore, mode, jobs, include, pattern,
                 mongoConnection(plan, "source", n.path("source")), mongoConnection(plan, "target", n.path("target")),
-                batchDocuments, batchBytes);
+                batchDocuments, batchBytes, sanitize);
     }
 
     /**

@@ -108,11 +108,11 @@ class SanitizePlanTest {
         assertThatThrownBy(() -> catalog("""
                 plans:
                   docs:
-                    engine: mongodb
+                    engine: docdb
                     source: {database: a}
                     target: {database: b}
                     sanitize: {masks: [{table: t, columns: {c: null}}]}
-                """)).isInstanceOf(PlanException.class).hasMessageContaining("engine postgres, aurora-postgresql and aurora-mysql only");
+                """)).isInstanceOf(PlanException.class).hasMessageContaining("aurora-mysql and mongodb only, not yet for docdb");
     }
 
     @ParameterizedTest
