@@ -277,7 +277,7 @@ public final class Bench implements Callable<Integer> {
         runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, null, null, false, "bench", Map.of()), false);
         String pristine = pg.pristineSnapshot(RESET_TARGET).orElseThrow(() -> new IllegalStateException(
                 "the refresh of " + RESET_PLAN + " kept no pristine copy of " + RESET_TARGET));
-        commands.put("reset", "./dbrefresh reset --plan " + RESET_PLAN + " (a run of snapshot " + pristine
+        commands.put("reset", "./dbrefresh reset --plan " + RESET_PLAN + " (\"mode\": \"reset\", snapshot " + pristine
                 + ", the pristine copy's), start message to notify succeeded, through the four services");
         return new Contestant() {
             private Double seconds;
@@ -291,8 +291,7 @@ public final class Bench implements Callable<Integer> {
             }
 
             public void run() throws Exception {
-                seconds = runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, pristine, null, false, "bench",
-                        Map.of()), false);
+                seconds = runDbrefresh(aws, audit, RefreshRequested.reset(RESET_PLAN, "bench"), false);
             }
 
             public Double measured() {

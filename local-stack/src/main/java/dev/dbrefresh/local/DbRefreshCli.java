@@ -172,9 +172,9 @@ public final class DbRefreshCli {
 
     /** {@code reset}: a run of the pristine copy's snapshot, on the running local stack. */
     @Command(name = "reset", description = "Reset the plan's target to its pristine copy on the running local stack"
-            + " (dbrefresh up): a run of the snapshot the pristine copy holds, through the four services, users and"
-            + " verification included, copied with CREATE DATABASE ... TEMPLATE instead of pg_restore. Needs"
-            + " fast-path: template in the plan and one refresh before. Prints the run id.")
+            + " (dbrefresh up): a run with \"mode\": \"reset\" of the snapshot the pristine copy holds, through"
+            + " the four services, users and verification included, copied with CREATE DATABASE ... TEMPLATE"
+            + " instead of pg_restore. Needs fast-path: template in the plan and one refresh before. Prints the run id.")
     static final class Reset implements Callable<Integer> {
 
         @CommandLine.ParentCommand
@@ -201,8 +201,8 @@ public final class DbRefreshCli {
                         + "' first (./dbrefresh start --plan " + plan + ")");
                 return 1;
             }
-            return startOnLiveStack(parent.home, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot.get(), null,
-                    false, "cli", java.util.Map.of()));
+            // "mode": "reset": snapshot-service reads the pristine copy's snapshot on the target server again
+            return startOnLiveStack(parent.home, dev.dbrefresh.contracts.RefreshRequested.reset(plan, "cli"));
         }
     }
 

@@ -63,7 +63,7 @@ public final class PgRestorer {
     /** Default time limit of one {@code pg_restore} run. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
 
-    private static final String MAINTENANCE_DB = "postgres";
+    static final String MAINTENANCE_DB = "postgres";
     /** Takes the restore's session advisory lock of one target database (the parameter: its name). */
     private static final String LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))";
 
