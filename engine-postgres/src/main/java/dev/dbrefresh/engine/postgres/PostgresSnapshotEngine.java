@@ -75,16 +75,19 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         SnapshotStore sourceStore = new SnapshotStore(plan.sourceStore());
         SnapshotStore targetStore = new SnapshotStore(plan.targetStore());
         String source = identities.postgres(plan.source()).key();
-        if (request.resetMode()) {
+        if (request.resetMode() || plan.postgres().cloneRun() != null) {
+            // a clone is made from the pristine copy too, like a reset (never from a snapshot the message names)
+            String of = plan.postgres().pristineOf();
             Optional<String> pristine = pristineSnapshot(plan);
             if (pristine.isEmpty()) {
                 return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.RESET_NOT_AVAILABLE, "there is no"
-                        + " complete pristine copy of " + plan.target().display() + " (" + PgPristine.name(
-                        plan.target().database()) + ") to reset from; nothing was changed. Run one refresh of plan '"
-                        + plan.name() + "' first: with fast-path: template it keeps the pristine copy");
+                        + " complete pristine copy of " + of + " on " + plan.target().host() + ":" + plan.target().port()
+                        + " (" + PgPristine.name(of) + ") to " + (plan.postgres().cloneRun() != null ? "clone" : "reset")
+                        + " from; nothing was changed. Run one refresh of plan '" + plan.name() + "' first: with"
+                        + " fast-path: template it keeps the pristine copy");
             }
-            ctx.skipped(StepName.PICK_SNAPSHOT, "reset: the pristine copy " + PgPristine.name(plan.target().database())
-                    + " holds snapshot " + pristine.get());
+            ctx.skipped(StepName.PICK_SNAPSHOT, (plan.postgres().cloneRun() != null ? "clone " + plan.target().database()
+                    : "reset") + ": the pristine copy " + PgPristine.name(of) + " holds snapshot " + pristine.get());
             request = new RefreshRequested(request.plan(), pristine.get(), null, request.dryRun(), request.trigger(),
                     request.values(), request.mode());
         }
@@ -124,7 +127,7 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         var target = plan.target();
         char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
         try (java.sql.Connection c = tools.connect(target.withDatabase(PgRestorer.MAINTENANCE_DB), password)) {
-            return PgPristine.snapshotOf(c, target.database());
+            return PgPristine.snapshotOf(c, plan.postgres().pristineOf());
         } finally {
             if (password != null) {
                 Arrays.fill(password, '\0');

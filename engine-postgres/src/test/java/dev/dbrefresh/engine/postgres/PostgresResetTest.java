@@ -16,6 +16,7 @@ import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.RecordingContext;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +51,10 @@ class PostgresResetTest {
     }
 
     private static RefreshPlan plan(String target) throws Exception {
+        return catalog(target).require("p");
+    }
+
+    private static PlanCatalog catalog(String target) throws Exception {
         String yaml = """
                 plans:
                   p:
@@ -58,7 +63,7 @@ class PostgresResetTest {
                     snapshot: {mode: latest, source-store: source-store, target-store: store-%s}
                     fast-path: template
                 """.formatted(source, target, target);
-        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), tmp).require("p");
+        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), tmp);
     }
 
     private static RecordingContext recording(RefreshRequested request) {
@@ -128,5 +133,90 @@ class PostgresResetTest {
         assertThat(dbs.queryLong("postgres", "SELECT oid FROM pg_database WHERE datname = "
                 + PgIdentifiers.literal(target))).isEqualTo(oid);
         assertThat(dbs.queryLong(target, "SELECT count(*) FROM marker")).isEqualTo(5);
+    }
+
+    private static RefreshPlan clonePlan(String target, String name, java.time.Instant expires) throws Exception {
+        var catalog = catalog(target);
+        var store = new dev.dbrefresh.runtime.params.InMemoryParameterStore();
+        return new dev.dbrefresh.runtime.plan.PlanResolver(catalog, () -> store, env -> null)
+                .resolve("p", java.util.Map.of("target.clone", name, "target.clone-expires", expires.toString()))
+                .orElseThrow().plan();
+    }
+
+    private static long oid(String db) throws Exception {
+        return dbs.queryLong("postgres", "SELECT coalesce((SELECT oid::bigint FROM pg_database WHERE datname = "
+                + PgIdentifiers.literal(db) + "), 0)");
+    }
+
+    @Test
+    void clone_shouldCopyThePristineCopy_andRetentionShouldDropOnlyTheExpiredClone() throws Exception {
+        String target = dbs.create("t3");
+        run(plan(target), new RefreshRequested("p", null, null, false, "test"));
+        dbs.exec(target, "DELETE FROM orders WHERE id <= 100");
+        long targetOid = oid(target);
+        long pristineOid = oid(PgPristine.name(target));
+        java.time.Instant now = java.time.Instant.parse("2026-12-01T16:00:00Z");
+
+        RefreshPlan expired = clonePlan(target, "old", now.minusSeconds(60));
+        RefreshPlan live = clonePlan(target, "branch1", now.plusSeconds(3600));
+        assertThat(expired.target().database()).isEqualTo(target + "_old");
+        RefreshRequested clone = new RefreshRequested("p", null, null, false, "test", null, RefreshRequested.MODE_RESET);
+        assertThat(run(expired, clone)).isEqualTo("snap-1");
+        assertThat(run(live, clone)).isEqualTo("snap-1");
+
+        // the clones hold the pristine content (not the dirtied target's), the target and pristine copy untouched
+        assertThat(dbs.queryLong(target + "_branch1", "SELECT count(*) FROM orders")).isEqualTo(300);
+        assertThat(dbs.queryLong(target, "SELECT count(*) FROM orders")).isEqualTo(200);
+        assertThat(oid(target)).isEqualTo(targetOid);
+        assertThat(oid(PgPristine.name(target))).isEqualTo(pristineOid);
+        assertThat(oid(PgPristine.name(target + "_branch1"))).as("a clone keeps no pristine copy of its own").isZero();
+        List<PgClones.Clone> clones;
+        try (var c = TestDatabases.TOOLS.connect(TestDatabases.ADMIN, null)) {
+            clones = PgClones.list(c, target);
+        }
+        assertThat(clones).extracting(PgClones.Clone::database).containsExactly(target + "_branch1", target + "_old");
+        assertThat(clones).allSatisfy(cl -> assertThat(cl.snapshotId()).isEqualTo("snap-1"));
+        assertThat(clones.get(0).expires()).isEqualTo(now.plusSeconds(3600));
+
+        RecordingContext rec = recording(clone);
+        new PostgresCleanup(ref -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+                .afterSuccess(live, null, rec.ctx);
+
+        assertThat(oid(target + "_old")).as("the expired clone is dropped").isZero();
+        assertThat(oid(target + "_branch1")).as("the unexpired clone stays").isNotZero();
+        assertThat(oid(target)).isEqualTo(targetOid);
+        assertThat(oid(PgPristine.name(target))).isEqualTo(pristineOid);
+        assertThat(rec.audit).anySatisfy(e -> {
+            assertThat(e.step()).isEqualTo(StepName.RETENTION.id());
+            assertThat(e.details()).contains(target + "_old").doesNotContain(target + "_branch1");
+        });
+        // a second delivery drops nothing more
+        new PostgresCleanup(ref -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+                .afterSuccess(live, null, recording(clone).ctx);
+        assertThat(oid(target + "_branch1")).isNotZero();
+        dbs.exec("postgres", "DROP DATABASE " + PgIdentifiers.quote(target + "_branch1") + " WITH (FORCE)");
+    }
+
+    @Test
+    void clone_shouldBeRefusedWithResetNotAvailable_andCreateNothing_whenThereIsNoPristineCopy() throws Exception {
+        String target = dbs.create("t4");
+        RefreshPlan clone = clonePlan(target, "b", java.time.Instant.now().plusSeconds(60));
+        RefreshRequested request = new RefreshRequested("p", null, null, false, "test", null,
+                RefreshRequested.MODE_RESET);
+
+        SnapshotProgress picked = new PostgresSnapshotEngine(ref -> null, TestDatabases.IDENTITIES)
+                .start(clone, request, recording(request).ctx);
+
+        assertThat(picked).isInstanceOfSatisfying(SnapshotProgress.Refused.class,
+                r -> assertThat(r.errorCode()).isEqualTo(ErrorCode.RESET_NOT_AVAILABLE));
+        assertThat(oid(target + "_b")).isZero();
+        // and the restorer refuses a clone without the pristine copy too, creating nothing
+        SnapshotStore store = new SnapshotStore(tmp.resolve("x-" + target));
+        Path dump = store.dumpFile(dbs.snapshot(source, store, "snap-x"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PgRestorer(TestDatabases.TOOLS).restoreClone(
+                TestDatabases.ADMIN.withDatabase(target + "_b"), null, dump, "snap-x", "run-x",
+                clone.postgres().cloneRun(), PgRestorer.BeforeSwap.NONE)).hasMessageContaining("no pristine copy");
+        assertThat(oid(target + "_b")).isZero();
+        assertThat(oid(PgRestorer.companionNames(target + "_b").get(0))).isZero();
     }
 }

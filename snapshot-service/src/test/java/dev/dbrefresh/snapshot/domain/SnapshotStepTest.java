@@ -174,6 +174,38 @@ class SnapshotStepTest {
     }
 
     @Test
+    void handle_shouldRefuseACloneNamedLikeTheSourceOrAProtectedTarget_beforeAnythingChanges() throws Exception {
+        java.util.Map<String, String> codes = java.util.Map.of("production", "GUARD_TARGET_IS_SOURCE",
+                "live", "GUARD_PROTECTED_TARGET", "Bad-Name", "PLAN_INVALID");
+        for (var e : codes.entrySet()) {
+            String name = e.getKey();
+            StepFixture templated = new StepFixture("""
+                    plans:
+                      shop:
+                        source: {database: shop_production}
+                        target: {database: shop}
+                        fast-path: template
+                        guards: {protected-patterns: ["(?i).*_live"]}
+                    """);
+            SnapshotStep withTemplate = new SnapshotStep(templated.checks, templated.parameters, List.of(engine));
+            RefreshRequested clone = new RefreshRequested("shop", null, null, false, "test",
+                    java.util.Map.of("target.clone", name, "target.clone-expires", "2026-12-02T16:00:00Z"),
+                    RefreshRequested.MODE_RESET);
+            RecordingContext rec = templated.context("run-1", "shop", clone);
+
+            withTemplate.handle(clone, rec.ctx);
+
+            assertThat(failure(rec)).as(name).map(RefreshFailed::errorCode).hasValue(e.getValue());
+            assertThat(failure(rec).orElseThrow().message()).contains(name.equals("Bad-Name")
+                    ? "clone name 'Bad-Name'" : "shop_" + name);
+            assertThat(engine.calls).as("no engine call: nothing created, copied or dropped").isEmpty();
+            assertThat(templated.leases.holder(TARGET_KEY)).isEmpty();
+            assertThat(templated.identityCalls).as("refused before any server was asked").isZero();
+            assertThat(events(rec, SnapshotReady.class)).isEmpty();
+        }
+    }
+
+    @Test
     void handle_shouldSendADelayedPoll_whenTheEngineWaitsForACopy() throws Exception {
         engine.answer = new SnapshotProgress.Waiting("snap-3", "copy snap-3 is 40% done");
 
