@@ -6,7 +6,7 @@ import dev.dbrefresh.contracts.UsersApplied;
 import dev.dbrefresh.engine.spi.CleanupEngine;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
-import dev.dbrefresh.runtime.secrets.SecretResolver;
+import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import java.sql.Connection;
 import java.time.Clock;
 import java.util.Arrays;
@@ -19,26 +19,30 @@ import java.util.Set;
  * ({@link PgClones#dropExpired}), and only those. A plan without the fast path has no clones and nothing is done;
  * the postgres restore itself leaves nothing behind (it swaps its staging database). Idempotent: a second delivery
  * finds nothing more to drop.
+ *
+ * <p>notifier-service does not read Secrets Manager (its IAM policy, docs/aws.md): the target's password is read
+ * only from an {@code env:} or {@code file:} reference (or none, where the server trusts the connection); with
+ * another reference the step is recorded as skipped, with what to do, and nothing is dropped.
  */
 @jakarta.inject.Singleton
 public class PostgresCleanup implements CleanupEngine {
 
-    private final SecretResolver secrets;
+    private final EnvFileSecretResolver secrets;
     private final PgTools tools = new PgTools(null);
     private final Clock clock;
 
-    /** @param secrets secret resolver (the target's password) */
+    /** Resolves {@code env:} and {@code file:} password references of this process; the clock is the system's. */
     @jakarta.inject.Inject
-    public PostgresCleanup(SecretResolver secrets) {
-        this(secrets, Clock.systemUTC());
+    public PostgresCleanup() {
+        this(System::getenv, Clock.systemUTC());
     }
 
     /**
-     * @param secrets secret resolver (the target's password)
-     * @param clock   the time a TTL is compared with (tests pass a fixed one)
+     * @param env   environment lookup for {@code env:} password references (tests pass a map's {@code get})
+     * @param clock the time a TTL is compared with (tests pass a fixed one)
      */
-    public PostgresCleanup(SecretResolver secrets, Clock clock) {
-        this.secrets = secrets;
+    public PostgresCleanup(java.util.function.Function<String, String> env, Clock clock) {
+        this.secrets = new EnvFileSecretResolver(env);
         this.clock = clock;
     }
 
@@ -53,6 +57,14 @@ public class PostgresCleanup implements CleanupEngine {
             return;
         }
         String of = plan.postgres().pristineOf();
+        String secret = plan.target().passwordSecret();
+        if (secret != null && !secret.startsWith("env:") && !secret.startsWith("file:")) {
+            ctx.skipped(StepName.RETENTION, "expired clones of " + of + " not checked: the target's password-secret is"
+                    + " not an env: or file: reference, and notifier-service reads no Secrets Manager secret (its IAM"
+                    + " policy grants no secretsmanager:GetSecretValue); list them with ./dbrefresh clones and drop"
+                    + " the expired ones by hand, or give the notifier the password as env:/file:");
+            return;
+        }
         ctx.step(StepName.RETENTION, () -> dropExpired(plan, of), dropped -> dropped.isEmpty()
                 ? "no clone of " + of + " has expired" : "dropped expired clones of " + of + ": " + dropped);
     }

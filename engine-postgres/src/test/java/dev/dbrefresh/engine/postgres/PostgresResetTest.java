@@ -179,7 +179,7 @@ class PostgresResetTest {
         assertThat(clones.get(0).expires()).isEqualTo(now.plusSeconds(3600));
 
         RecordingContext rec = recording(clone);
-        new PostgresCleanup(ref -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+        new PostgresCleanup(name -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
                 .afterSuccess(live, null, rec.ctx);
 
         assertThat(oid(target + "_old")).as("the expired clone is dropped").isZero();
@@ -191,7 +191,7 @@ class PostgresResetTest {
             assertThat(e.details()).contains(target + "_old").doesNotContain(target + "_branch1");
         });
         // a second delivery drops nothing more
-        new PostgresCleanup(ref -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+        new PostgresCleanup(name -> null, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
                 .afterSuccess(live, null, recording(clone).ctx);
         assertThat(oid(target + "_branch1")).isNotZero();
         dbs.exec("postgres", "DROP DATABASE " + PgIdentifiers.quote(target + "_branch1") + " WITH (FORCE)");
@@ -218,5 +218,35 @@ class PostgresResetTest {
                 clone.postgres().cloneRun(), PgRestorer.BeforeSwap.NONE)).hasMessageContaining("no pristine copy");
         assertThat(oid(target + "_b")).isZero();
         assertThat(oid(PgRestorer.companionNames(target + "_b").get(0))).isZero();
+    }
+
+    @Test
+    void retention_shouldDropNothing_andSaySo_whenTheTargetsPasswordIsASecretsManagerSecret() throws Exception {
+        String target = dbs.name("t5");
+        String expired = dbs.create("t5_old");
+        dbs.exec("postgres", "ALTER DATABASE " + PgIdentifiers.quote(expired) + " SET dbrefresh.clone = "
+                + PgIdentifiers.literal("of=" + target + ";snapshot=snap-1;created=2000-01-01T00:00:00Z;"
+                + "expires=2000-01-02T00:00:00Z"));
+        String yaml = """
+                plans:
+                  p:
+                    source: {database: %s}
+                    target: {database: %s, password-secret: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:t"}
+                    fast-path: template
+                """.formatted(source, target);
+        RefreshPlan plan = PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), tmp).require("p");
+        RecordingContext rec = recording(RefreshRequested.reset("p", "test"));
+
+        new PostgresCleanup(name -> null, java.time.Clock.systemUTC()).afterSuccess(plan, null, rec.ctx);
+
+        assertThat(oid(expired)).as("nothing dropped without the password").isNotZero();
+        assertThat(rec.audit).anySatisfy(e -> {
+            assertThat(e.step()).isEqualTo(StepName.RETENTION.id());
+            assertThat(e.status()).isEqualTo(AuditStatus.SKIPPED.id());
+            assertThat(e.details()).contains("not checked", "./dbrefresh clones");
+        });
+        try (var c = TestDatabases.TOOLS.connect(TestDatabases.ADMIN, null)) {
+            assertThat(PgClones.list(c, target)).extracting(PgClones.Clone::database).containsExactly(expired);
+        }
     }
 }
