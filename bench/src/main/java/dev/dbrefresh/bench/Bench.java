@@ -76,6 +76,15 @@ public final class Bench implements Callable<Integer> {
             + " three event hops to the hop figures (default: ${DEFAULT-VALUE})")
     int hopRuns;
 
+    @Option(names = "--mongodb-customers", defaultValue = "30000", description = "customers of the mongodb benchmark's"
+            + " shop data set (3.5 documents each; 0 skips it), run by bench/run before the postgres contestants"
+            + " (default: ${DEFAULT-VALUE})")
+    int mongodbCustomers;
+
+    @Option(names = "--mongodb-results", hidden = true, description = "standard output of engine-mongodb/bench.sh"
+            + " (written by bench/run)")
+    Path mongodbResults;
+
     @Option(names = "--repo", defaultValue = ".", description = "repository root with the built service jars")
     Path repo;
 
@@ -107,8 +116,9 @@ public final class Bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (scale < 1 || rounds < 1 || hopRuns < 0 || (jobs != null && jobs < 1)) {
-            System.err.println("bench: --scale and --rounds must be at least 1, --jobs at least 1, --hop-runs at least 0");
+        if (scale < 1 || rounds < 1 || hopRuns < 0 || (jobs != null && jobs < 1) || mongodbCustomers < 0) {
+            System.err.println("bench: --scale and --rounds must be at least 1, --jobs at least 1, --hop-runs and"
+                    + " --mongodb-customers at least 0");
             return 2;
         }
         int cores = Runtime.getRuntime().availableProcessors();
@@ -277,7 +287,7 @@ public final class Bench implements Callable<Integer> {
         runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, null, null, false, "bench", Map.of()), false);
         String pristine = pg.pristineSnapshot(RESET_TARGET).orElseThrow(() -> new IllegalStateException(
                 "the refresh of " + RESET_PLAN + " kept no pristine copy of " + RESET_TARGET));
-        commands.put("reset", "./dbrefresh reset --plan " + RESET_PLAN + " (a run of snapshot " + pristine
+        commands.put("reset", "./dbrefresh reset --plan " + RESET_PLAN + " (\"mode\": \"reset\", snapshot " + pristine
                 + ", the pristine copy's), start message to notify succeeded, through the four services");
         return new Contestant() {
             private Double seconds;
@@ -291,8 +301,7 @@ public final class Bench implements Callable<Integer> {
             }
 
             public void run() throws Exception {
-                seconds = runDbrefresh(aws, audit, new RefreshRequested(RESET_PLAN, pristine, null, false, "bench",
-                        Map.of()), false);
+                seconds = runDbrefresh(aws, audit, RefreshRequested.reset(RESET_PLAN, "bench"), false);
             }
 
             public Double measured() {
@@ -413,11 +422,38 @@ public final class Bench implements Callable<Integer> {
         out.append(Figures.table(List.of("service", "ready s", "VmRSS after start MiB", "VmRSS after the runs MiB"), svc))
                 .append('\n');
 
-        out.append("Ratios of medians:\n\n");
+        out.append(mongodbSection());
+        out.append("Ratios of medians (mongodb: of one run each):\n\n");
         return out.toString();
     }
 
-    private List<String> ratios() {
+    /** The mongodb engine's figures from {@code engine-mongodb/bench.sh} (bench/run ran it), as a table. */
+    private String mongodbSection() throws IOException {
+        String title = "MongoDB engine against a naive one-document-at-a-time copy (`engine-mongodb/bench.sh "
+                + mongodbCustomers + "`, ReplaceBenchmark, on in-process mongo-java-server, one run):\n\n";
+        List<Figures.MongoFigure> figures = mongoFigures();
+        if (figures.isEmpty()) {
+            return title + "skipped: " + (mongodbCustomers == 0 ? "--mongodb-customers 0"
+                    : "no figures in " + mongodbResults + " (bench/run writes them; see .dbrefresh/bench-mongodb.log)")
+                    + "\n\n";
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Figures.MongoFigure f : figures) {
+            rows.add(List.of(f.what(), Figures.seconds(OptionalDouble.of(f.seconds())), "" + f.documentsPerSecond(),
+                    String.format(Locale.ROOT, "%.1f", f.megabytesPerSecond())));
+        }
+        String dataSet = Files.readAllLines(mongodbResults).stream().filter(l -> l.startsWith("data set:")).findFirst()
+                .orElse("");
+        return title + (dataSet.isEmpty() ? "" : dataSet + ".\n\n")
+                + Figures.table(List.of("what", "s", "documents/s", "MB/s"), rows) + "\n";
+    }
+
+    private List<Figures.MongoFigure> mongoFigures() throws IOException {
+        return mongodbResults == null || mongodbCustomers == 0 || !Files.isRegularFile(mongodbResults) ? List.of()
+                : Figures.mongoFigures(Files.readAllLines(mongodbResults));
+    }
+
+    private List<String> ratios() throws IOException {
         OptionalDouble dbr = Figures.median(times.getOrDefault("dbrefresh", List.of()));
         List<String> lines = new ArrayList<>();
         for (String base : List.of("hand-run", "pgcopydb", "template-clone", "reset")) {
@@ -425,6 +461,10 @@ public final class Bench implements Callable<Integer> {
         }
         lines.add(Figures.ratioLine("reset/template-clone", Figures.median(times.getOrDefault("reset", List.of())),
                 Figures.median(times.getOrDefault("template-clone", List.of()))));
+        List<Figures.MongoFigure> mongo = mongoFigures();
+        // seconds of the engine's replace over seconds of the naive copy of the same data set: below 1 is faster
+        lines.add(Figures.ratioLine("mongodb-replace/naive", Figures.mongoSeconds(mongo, "replace (engine)"),
+                Figures.mongoSeconds(mongo, "naive copy")));
         return lines;
     }
 

@@ -21,7 +21,51 @@ public final class Figures {
 
     private static final Pattern VM_RSS = Pattern.compile("(?m)^VmRSS:\\s+(\\d+)\\s+kB\\s*$");
 
+    /** A figure line of {@code ReplaceBenchmark}: {@code <what> <s> s <n> documents/s <m> MB/s}. */
+    private static final Pattern MONGO_LINE = Pattern.compile(
+            "^(\\S.*?)\\s+(\\d+(?:\\.\\d+)?) s\\s+(\\d+) documents/s\\s+(\\d+(?:\\.\\d+)?) MB/s\\s*$");
+
     private Figures() {
+    }
+
+    /**
+     * One measured line of the mongodb benchmark.
+     *
+     * @param what        what was timed, e.g. {@code replace (engine)}, {@code naive copy}
+     * @param seconds     wall-clock seconds
+     * @param documentsPerSecond documents of the data set per second
+     * @param megabytesPerSecond MB (10^6 bytes of BSON) of the data set per second
+     */
+    public record MongoFigure(String what, double seconds, long documentsPerSecond, double megabytesPerSecond) {
+    }
+
+    /**
+     * Reads the figure lines of {@code engine-mongodb/bench.sh} ({@code ReplaceBenchmark}'s {@code print}:
+     * {@code "%-20s %7.2f s  %9.0f documents/s  %6.1f MB/s"}); every other line (its log lines, the data set line) is
+     * skipped.
+     *
+     * @param output the benchmark's standard output, by line
+     * @return the figures in the order printed, empty when there are none
+     */
+    public static List<MongoFigure> mongoFigures(List<String> output) {
+        List<MongoFigure> figures = new ArrayList<>();
+        for (String line : output) {
+            Matcher m = MONGO_LINE.matcher(line);
+            if (m.matches()) {
+                figures.add(new MongoFigure(m.group(1).trim(), Double.parseDouble(m.group(2)), Long.parseLong(m.group(3)),
+                        Double.parseDouble(m.group(4))));
+            }
+        }
+        return figures;
+    }
+
+    /**
+     * @param figures the mongodb benchmark's figures
+     * @param what    the line's name, e.g. {@code naive copy}
+     * @return its seconds, empty when the benchmark printed no such line
+     */
+    public static OptionalDouble mongoSeconds(List<MongoFigure> figures, String what) {
+        return figures.stream().filter(f -> f.what().equals(what)).mapToDouble(MongoFigure::seconds).findFirst();
     }
 
     /**

@@ -21,6 +21,26 @@ class FiguresTest {
     }
 
     @Test
+    void mongoFigures_shouldReadReplaceBenchmarksLines_andSkipLogLines() {
+        List<String> out = List.of("16:08:50.088 WARN  [mongo-server-worker4] adding secondary index 1.0 s",
+                "data set: 105000 documents, 14.1 MB, 3 collections",
+                "dump (engine)           0.52 s     201501 documents/s    27.1 MB/s",
+                "replace (engine)        1.75 s      60051 documents/s     8.1 MB/s",
+                "naive copy             10.79 s       9730 documents/s     1.3 MB/s",
+                "delta, 1% changed       2.67 s      39344 documents/s     5.3 MB/s",
+                "replace / naive: 6.2x documents/s; delta wrote 300 documents");
+
+        List<Figures.MongoFigure> figures = Figures.mongoFigures(out);
+
+        assertThat(figures).extracting(Figures.MongoFigure::what)
+                .containsExactly("dump (engine)", "replace (engine)", "naive copy", "delta, 1% changed");
+        assertThat(figures.get(1)).isEqualTo(new Figures.MongoFigure("replace (engine)", 1.75, 60051, 8.1));
+        assertThat(Figures.ratioLine("mongodb-replace/naive", Figures.mongoSeconds(figures, "replace (engine)"),
+                Figures.mongoSeconds(figures, "naive copy"))).isEqualTo("ratio mongodb-replace/naive 0.16");
+        assertThat(Figures.mongoSeconds(figures, "nothing")).isEmpty();
+    }
+
+    @Test
     void median_shouldTakeTheMiddle_orTheMeanOfTheTwoMiddleValues() {
         assertThat(Figures.median(List.of(3.0, 1.0, 2.0))).hasValue(2.0);
         assertThat(Figures.median(List.of(4.0, 1.0, 2.0, 3.0))).hasValue(2.5);

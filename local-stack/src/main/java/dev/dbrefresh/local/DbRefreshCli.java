@@ -24,13 +24,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * The {@code dbrefresh} command line of the local stack: {@code run} (one refresh end to end),
  * {@code up} (keep the stack running), {@code start} (start a run on it), {@code reset} (a run from the
  * target's pristine copy), {@code status RUN} (a run's steps from the audit log), {@code runs} (recent runs),
- * {@code dlq} (dead-lettered messages and why), {@code redrive --queue Q} (move a DLQ's messages back to its queue).
+ * {@code clone}/{@code clones} (extra copies from the pristine copy, with a TTL), {@code dlq} (dead-lettered messages
+ * and why), {@code redrive --queue Q} (move a DLQ's messages back to its queue).
  */
 @Command(name = "dbrefresh", mixinStandardHelpOptions = true, version = "dbrefresh 0.1.0",
         description = "Refreshes non-production databases from production snapshots.",
         subcommands = {DbRefreshCli.Run.class, DbRefreshCli.Up.class, DbRefreshCli.Start.class, DbRefreshCli.Status.class,
-                DbRefreshCli.Runs.class, DbRefreshCli.Reset.class, DbRefreshCli.Dlq.class,
-                DbRefreshCli.RedriveCommand.class})
+                DbRefreshCli.Runs.class, DbRefreshCli.Reset.class, DbRefreshCli.Clone.class, DbRefreshCli.Clones.class,
+                DbRefreshCli.Dlq.class, DbRefreshCli.RedriveCommand.class})
 public final class DbRefreshCli {
 
     @Option(names = "--home", description = "dbrefresh home: plans, snapshot stores, audit data, logs (default: ${DEFAULT-VALUE})",
@@ -169,9 +170,9 @@ public final class DbRefreshCli {
 
     /** {@code reset}: a run of the pristine copy's snapshot, on the running local stack. */
     @Command(name = "reset", description = "Reset the plan's target to its pristine copy on the running local stack"
-            + " (dbrefresh up): a run of the snapshot the pristine copy holds, through the four services, users and"
-            + " verification included, copied with CREATE DATABASE ... TEMPLATE instead of pg_restore. Needs"
-            + " fast-path: template in the plan and one refresh before. Prints the run id.")
+            + " (dbrefresh up): a run with \"mode\": \"reset\" of the snapshot the pristine copy holds, through"
+            + " the four services, users and verification included, copied with CREATE DATABASE ... TEMPLATE"
+            + " instead of pg_restore. Needs fast-path: template in the plan and one refresh before. Prints the run id.")
     static final class Reset implements Callable<Integer> {
 
         @CommandLine.ParentCommand
@@ -198,8 +199,109 @@ public final class DbRefreshCli {
                         + "' first (./dbrefresh start --plan " + plan + ")");
                 return 1;
             }
-            return startOnLiveStack(parent.home, new dev.dbrefresh.contracts.RefreshRequested(plan, snapshot.get(), null,
-                    false, "cli", java.util.Map.of()));
+            // "mode": "reset": snapshot-service reads the pristine copy's snapshot on the target server again
+            return startOnLiveStack(parent.home, dev.dbrefresh.contracts.RefreshRequested.reset(plan, "cli"));
+        }
+    }
+
+    /** {@code clone}: a run that makes {@code <target>_<name>} from the pristine copy, on the running local stack. */
+    @Command(name = "clone", description = "Make an extra copy <target>_<name> of the plan's pristine copy on the"
+            + " running local stack (dbrefresh up), for a branch or a test run: a run with \"mode\": \"reset\" and"
+            + " target.clone, through the four services (guards and lease on the clone's name, the plan's users,"
+            + " isolation and masks), copied with CREATE DATABASE ... TEMPLATE. The notifier's retention drops it"
+            + " after --ttl. Prints the run id.")
+    static final class Clone implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--plan", required = true, description = "plan with fast-path: template")
+        String plan;
+
+        @Option(names = "--name", required = true, description = "clone name: "
+                + dev.dbrefresh.runtime.plan.CloneSettings.NAME_RULE)
+        String name;
+
+        @Option(names = "--ttl", defaultValue = "24h", description = "time to live, e.g. 90m, 24h, 7d; 0 keeps it"
+                + " until dropped by hand (default: ${DEFAULT-VALUE})")
+        String ttl;
+
+        @Override
+        public Integer call() throws Exception {
+            java.time.Duration life;
+            try {
+                life = ttl(ttl);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            java.util.Map<String, String> values = new java.util.TreeMap<>();
+            values.put(dev.dbrefresh.runtime.plan.CloneSettings.NAME_KEY, name);
+            if (!life.isZero()) {
+                values.put(dev.dbrefresh.runtime.plan.CloneSettings.EXPIRES_KEY,
+                        java.time.Instant.now().plus(life).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            }
+            // the services check the name (guards), the plan and the pristine copy; a refusal is in the run's audit
+            return startOnLiveStack(parent.home, new dev.dbrefresh.contracts.RefreshRequested(plan, null, null, false,
+                    "cli", values, dev.dbrefresh.contracts.RefreshRequested.MODE_RESET));
+        }
+
+        /**
+         * @param text {@code <n>m}, {@code <n>h}, {@code <n>d} or {@code 0}
+         * @return the duration
+         * @throws IllegalArgumentException when the text is none of those
+         */
+        static java.time.Duration ttl(String text) {
+            var m = java.util.regex.Pattern.compile("(\\d{1,6})([mhd])").matcher(text == null ? "" : text);
+            if ("0".equals(text)) {
+                return java.time.Duration.ZERO;
+            }
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--ttl '" + text + "' is not a time to live such as 90m, 24h or 7d"
+                        + " (or 0 for none)");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "m" -> java.time.Duration.ofMinutes(n);
+                case "h" -> java.time.Duration.ofHours(n);
+                default -> java.time.Duration.ofDays(n);
+            };
+        }
+    }
+
+    /** {@code clones}: the clones of the plans' targets, read on their servers. */
+    @Command(name = "clones", description = "List the clones of the plans' targets (name, snapshot, created,"
+            + " expires), as marked on the databases themselves.")
+    static final class Clones implements Callable<Integer> {
+
+        @CommandLine.ParentCommand
+        DbRefreshCli parent;
+
+        @Option(names = "--plan", description = "only this plan's clones")
+        String plan;
+
+        @Option(names = "--plans-file", description = "plans file (default: <home>/plans.yml)")
+        Path plansFile;
+
+        @Override
+        public Integer call() throws Exception {
+            Path plans = plansFile != null ? plansFile : parent.home.resolve("plans.yml");
+            var catalog = dev.dbrefresh.runtime.plan.PlanCatalog.load(plans.toAbsolutePath());
+            List<dev.dbrefresh.runtime.plan.RefreshPlan> chosen = plan != null ? List.of(catalog.require(plan))
+                    : catalog.all().values().stream().filter(p -> p.postgres() != null && p.postgres().templateFastPath())
+                    .toList();
+            System.out.printf("%-40s %-16s %-45s %-22s %s%n", "clone", "plan", "snapshot", "created", "expires");
+            for (var p : chosen) {
+                if (p.postgres() == null || !p.postgres().templateFastPath()) {
+                    System.err.println("plan '" + p.name() + "' has no clones: they need fast-path: template");
+                    return 2;
+                }
+                for (var c : new LocalPostgres(p.target()).clones(p.target().database())) {
+                    System.out.printf("%-40s %-16s %-45s %-22s %s%n", c.database(), p.name(), c.snapshotId(),
+                            c.created(), c.expires() == null ? "never" : c.expires());
+                }
+            }
+            return 0;
         }
     }
 

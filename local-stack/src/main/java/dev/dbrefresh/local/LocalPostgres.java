@@ -95,6 +95,17 @@ public final class LocalPostgres {
     }
 
     /**
+     * @param target a target database of a plan with {@code fast-path: template}
+     * @return its clones on this server ({@code PgClones}), by name
+     * @throws SQLException when the server cannot be reached
+     */
+    public List<dev.dbrefresh.engine.postgres.PgClones.Clone> clones(String target) throws SQLException {
+        try (Connection c = tools.connect(server, null)) {
+            return dev.dbrefresh.engine.postgres.PgClones.list(c, target);
+        }
+    }
+
+    /**
      * @param database a database
      * @return exact row count per table ({@code schema.table}), sorted
      * @throws SQLException on database errors

@@ -84,6 +84,13 @@ public enum ErrorCode {
      */
     SNAPSHOT_NOT_FOUND("SNAPSHOT_NOT_FOUND"),
     /**
+     * A reset ({@code "mode": "reset"}) that cannot run: the plan keeps no pristine copy (no {@code fast-path:
+     * template}, or not a postgres plan), the target server holds no complete pristine copy yet, or the request
+     * also named a snapshot or date (a reset's snapshot is the pristine copy's, read from the target server).
+     * Nothing was changed. Add {@code fast-path: template} and run one refresh, or start a refresh instead.
+     */
+    RESET_NOT_AVAILABLE("RESET_NOT_AVAILABLE"),
+    /**
      * The chosen snapshot, copy or backup was taken of another database, cluster, table, account or region than
      * the plan's source (by its manifest, its ARN or its {@code dbrefresh:source-snapshot} tag). Nothing was
      * restored or deleted. Name a snapshot of the plan's source, or correct the plan's source.

@@ -63,7 +63,7 @@ public final class PgRestorer {
     /** Default time limit of one {@code pg_restore} run. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
 
-    private static final String MAINTENANCE_DB = "postgres";
+    static final String MAINTENANCE_DB = "postgres";
     /** Takes the restore's session advisory lock of one target database (the parameter: its name). */
     private static final String LOCK_SQL = "SELECT pg_advisory_lock(hashtextextended('dbrefresh-restore:' || ?, 0))";
 
@@ -237,6 +237,34 @@ public final class PgRestorer {
      */
     public RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
             String runId, int jobs, boolean keepPristine, BeforeSwap beforeSwap) {
+        return restore(target, password, dumpFile, snapshotId, runId, jobs, keepPristine, null, beforeSwap);
+    }
+
+    /**
+     * A clone ({@link PgClones}): as the eight-argument overload, but the staging database is always a template
+     * copy of {@code clone.of()}'s pristine copy, which must hold {@code snapshotId} (never a {@code pg_restore},
+     * no pristine copy kept for the clone), and it carries the clone's mark ({@link PgClones#mark}) before the swap.
+     *
+     * @param target     the clone database ({@code <of>_<name>})
+     * @param password   its user's password, or {@code null}
+     * @param dumpFile   the snapshot's dump (checked to exist, not read)
+     * @param snapshotId the snapshot the pristine copy holds
+     * @param runId      the run
+     * @param clone      the clone: origin, name and expiry
+     * @param beforeSwap isolation, verification and masking, as for the target
+     * @return as the six-argument overload
+     * @throws IllegalStateException when {@code clone.of()} has no pristine copy of {@code snapshotId} (nothing
+     *                               was changed), else as the eight-argument overload
+     */
+    public RestoreResult restoreClone(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, dev.dbrefresh.runtime.plan.CloneSettings clone, BeforeSwap beforeSwap) {
+        Objects.requireNonNull(clone, "clone");
+        return restore(target, password, dumpFile, snapshotId, runId, 1, true, clone, beforeSwap);
+    }
+
+    private RestoreResult restore(DatabaseEndpoint target, char[] password, Path dumpFile, String snapshotId,
+            String runId, int jobs, boolean keepPristine, dev.dbrefresh.runtime.plan.CloneSettings clone,
+            BeforeSwap beforeSwap) {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(beforeSwap, "beforeSwap");
         String db = PgIdentifiers.requireValid(target.database(), "target database name");
@@ -272,8 +300,13 @@ public final class PgRestorer {
                 return new RestoreResult(false, marker);
             }
             if (!marker.equals(comment(c, staging).orElse(null))) {
-                if (keepPristine && PgPristine.snapshotOf(c, db).filter(snapshotId::equals).isPresent()) {
-                    PgPristine.cloneInto(c, db, staging);
+                String pristineOf = clone != null ? clone.of() : db;
+                if (keepPristine && PgPristine.snapshotOf(c, pristineOf).filter(snapshotId::equals).isPresent()) {
+                    PgPristine.cloneInto(c, pristineOf, staging);
+                } else if (clone != null) {
+                    throw new IllegalStateException("no pristine copy of " + pristineOf + " holding snapshot "
+                            + snapshotId + " to clone " + db + " from; nothing was changed. Refresh or reset "
+                            + pristineOf + " first");
                 } else {
                     restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
                     if (keepPristine) {
@@ -281,6 +314,9 @@ public final class PgRestorer {
                     }
                 }
                 prepareStaging(c, target.withDatabase(staging), beforeSwap);
+                if (clone != null) {
+                    PgClones.mark(c, staging, clone, snapshotId);
+                }
                 exec(c, "COMMENT ON DATABASE " + PgIdentifiers.quote(staging) + " IS " + PgIdentifiers.literal(marker));
             }
             new PgSwap(tools).swap(c, target, password, staging, LOCK_SQL, timeout.toMillis());

@@ -82,11 +82,16 @@ public class PostgresRestoreEngine implements RestoreEngine {
             PgStagingSafety safety = new PgStagingSafety(tools, password, sanitize, snapshot, store.dumpFile(snapshot),
                     key, spared(plan), ctx);
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
-            ctx.step(StepName.RESTORE, () -> restorer.restore(target, password, store.dumpFile(snapshot),
-                    snapshot.snapshotId(), ctx.runId(), plan.restoreJobs(), plan.postgres().templateFastPath(), safety),
-                    r -> (r.restored() ? "restored "
-                    : "already restored, nothing touched: ") + plan.targetId() + " from " + snapshot.snapshotId()
-                    + " (pg_restore -j " + plan.restoreJobs() + ")");
+            var clone = plan.postgres().cloneRun();
+            ctx.step(StepName.RESTORE, () -> clone != null
+                    ? restorer.restoreClone(target, password, store.dumpFile(snapshot), snapshot.snapshotId(),
+                            ctx.runId(), clone, safety)
+                    : restorer.restore(target, password, store.dumpFile(snapshot), snapshot.snapshotId(), ctx.runId(),
+                            plan.restoreJobs(), plan.postgres().templateFastPath(), safety),
+                    r -> (r.restored() ? "restored " : "already restored, nothing touched: ") + plan.targetId()
+                    + " from " + snapshot.snapshotId() + (clone != null ? " (clone of " + clone.of() + "'s pristine"
+                    + " copy, expires " + (clone.expires() == null ? "never" : clone.expires()) + ")"
+                    : " (pg_restore -j " + plan.restoreJobs() + ")"));
             ctx.markChanged();
         } catch (SanitizeException refused) {
             return new RestoreProgress.Refused(refused.step(), refused.code(), refused.getMessage());

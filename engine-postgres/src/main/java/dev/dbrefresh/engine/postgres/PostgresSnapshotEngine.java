@@ -40,6 +40,10 @@ import java.util.stream.Stream;
  * one of a date and the newest one are chosen only among the snapshots of the plan's own source, as
  * that server identifies itself now. A store shared by several plans, or a snapshot id sent by hand,
  * cannot make a run restore another database's data.
+ *
+ * <p>A reset ({@link RefreshRequested#resetMode()}) uses the snapshot the target's pristine copy holds
+ * ({@link PgPristine#snapshotOf}, read on the target server), so the restore copies that database as a template;
+ * {@code RESET_NOT_AVAILABLE} when there is none.
  */
 @Singleton
 public class PostgresSnapshotEngine implements SnapshotEngine {
@@ -49,7 +53,8 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
 
     private final SecretResolver secrets;
     private final PostgresIdentity identities;
-    private final PgDumpSnapshotter snapshotter = new PgDumpSnapshotter(new PgTools(null));
+    private final PgTools tools = new PgTools(null);
+    private final PgDumpSnapshotter snapshotter = new PgDumpSnapshotter(tools);
 
     /**
      * @param secrets    secret resolver (source password)
@@ -70,6 +75,22 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
         SnapshotStore sourceStore = new SnapshotStore(plan.sourceStore());
         SnapshotStore targetStore = new SnapshotStore(plan.targetStore());
         String source = identities.postgres(plan.source()).key();
+        if (request.resetMode() || plan.postgres().cloneRun() != null) {
+            // a clone is made from the pristine copy too, like a reset (never from a snapshot the message names)
+            String of = plan.postgres().pristineOf();
+            Optional<String> pristine = pristineSnapshot(plan);
+            if (pristine.isEmpty()) {
+                return new SnapshotProgress.Refused(StepName.PICK_SNAPSHOT, ErrorCode.RESET_NOT_AVAILABLE, "there is no"
+                        + " complete pristine copy of " + of + " on " + plan.target().host() + ":" + plan.target().port()
+                        + " (" + PgPristine.name(of) + ") to " + (plan.postgres().cloneRun() != null ? "clone" : "reset")
+                        + " from; nothing was changed. Run one refresh of plan '" + plan.name() + "' first: with"
+                        + " fast-path: template it keeps the pristine copy");
+            }
+            ctx.skipped(StepName.PICK_SNAPSHOT, (plan.postgres().cloneRun() != null ? "clone " + plan.target().database()
+                    : "reset") + ": the pristine copy " + PgPristine.name(of) + " holds snapshot " + pristine.get());
+            request = new RefreshRequested(request.plan(), pristine.get(), null, request.dryRun(), request.trigger(),
+                    request.values(), request.mode());
+        }
         Optional<SnapshotManifest> picked = pick(plan, request, sourceStore, source, ctx);
         if (picked.isEmpty()) {
             return notFound(plan, request, sourceStore);
@@ -94,6 +115,24 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
                         + r.manifest().sizeBytes() + " bytes) to " + targetStore.root());
         return new SnapshotProgress.Ready(snapshotId, snapshotId, copy.manifest().sizeBytes(), copy.manifest().checksum(),
                 copy.copied());
+    }
+
+    /**
+     * @param plan a postgres plan
+     * @return the snapshot id the target's complete pristine copy holds, as its comment on the target server says
+     *         (never a value from the message); empty when there is none
+     * @throws java.sql.SQLException when the target server cannot be reached (retried)
+     */
+    private Optional<String> pristineSnapshot(RefreshPlan plan) throws java.sql.SQLException {
+        var target = plan.target();
+        char[] password = target.passwordSecret() == null ? null : secrets.resolve(target.passwordSecret());
+        try (java.sql.Connection c = tools.connect(target.withDatabase(PgRestorer.MAINTENANCE_DB), password)) {
+            return PgPristine.snapshotOf(c, plan.postgres().pristineOf());
+        } finally {
+            if (password != null) {
+                Arrays.fill(password, '\0');
+            }
+        }
     }
 
     @Override

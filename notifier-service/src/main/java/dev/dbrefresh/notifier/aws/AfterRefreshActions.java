@@ -20,8 +20,11 @@ import java.util.Optional;
  *   <li>{@link StepName#START_PIPELINE}: {@code StartPipelineExecution} of {@code notifications.pipeline}
  *       ({@link PipelineStarter});</li>
  *   <li>the plan's engine's clean-up ({@link CleanupEngine#afterSuccess}): the cluster engines delete the old
- *       target and old snapshot copies, {@code dynamodb} prunes older tables; postgres has none.</li>
+ *       target and old snapshot copies, {@code dynamodb} prunes older tables; postgres drops the expired clones of
+ *       a {@code fast-path: template} plan.</li>
  * </ol>
+ * A clone run ({@code target.clone}) makes an extra copy beside the plan's target: the endpoint parameter and the
+ * pipeline belong to the target, so they are skipped for it.
  * Each action is idempotent, so a redelivered event may run them all again. An AWS error is thrown
  * (the consumer retries; after the last attempt the run fails with that error code).
  *
@@ -53,7 +56,8 @@ public class AfterRefreshActions {
      * @throws Exception when an action fails (retried)
      */
     public void run(RefreshPlan plan, UsersApplied applied, StepContext ctx) throws Exception {
-        NotificationSettings n = plan.notifications() == null ? NotificationSettings.NONE : plan.notifications();
+        NotificationSettings n = plan.notifications() == null || (plan.postgres() != null
+                && plan.postgres().cloneRun() != null) ? NotificationSettings.NONE : plan.notifications();
         if (n.endpointParameter() != null) {
             ctx.step(StepName.ENDPOINT_PARAMETER, () -> parameters.write(n.endpointParameter(), applied.endpoint()),
                     v -> n.endpointParameter() + " = " + applied.endpoint() + " (version " + v + ")");

@@ -210,10 +210,14 @@ public final class PlanCatalog {
         NotificationSettings notifications = new NotificationSettings(blankToNull(notify.path("topic-arn").asText(null)),
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
+        if ((isCluster || isDynamo || isMongo) && n.has("clone")) {
+            throw new PlanException("plan '" + name + "': clones (" + CloneSettings.NAME_KEY + ") are made from a"
+                    + " postgres plan's pristine copy; engine '" + engine + "' has none");
+        }
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
                 : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n),
-                        SanitizeParser.parse(name, n, baseDir));
+                        SanitizeParser.parse(name, n, baseDir), clone(name, n, target));
         return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));
@@ -245,6 +249,35 @@ public final class PlanCatalog {
                 }
             }
         }
+    }
+
+    /**
+     * {@code clone: {of, name, expires}}, which {@link PlanResolver} writes for a clone run (the per-run values
+     * {@link CloneSettings#NAME_KEY} and {@link CloneSettings#EXPIRES_KEY}); absent for any other run.
+     */
+    private static CloneSettings clone(String name, JsonNode n, DatabaseEndpoint target) {
+        JsonNode c = n.path("clone");
+        if (c.isMissingNode() || c.isNull()) {
+            return null;
+        }
+        if (!templateFastPath(name, n)) {
+            throw new PlanException("plan '" + name + "': a clone is made from the pristine copy, which only a plan"
+                    + " with fast-path: template keeps; add it to the plan and run one refresh first");
+        }
+        CloneSettings clone;
+        try {
+            String expires = c.path("expires").asText(null);
+            clone = new CloneSettings(c.path("of").asText(null), c.path("name").asText(null),
+                    expires == null || expires.isBlank() ? null : java.time.Instant.parse(expires));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new PlanException("plan '" + name + "': " + CloneSettings.EXPIRES_KEY + " '" + c.path("expires")
+                    .asText() + "' is not an ISO-8601 instant such as 2026-12-02T16:00:00Z");
+        }
+        if (!clone.database().equals(target.database())) {
+            throw new PlanException("plan '" + name + "': the clone's target must be " + clone.database() + ", was "
+                    + target.database());
+        }
+        return clone;
     }
 
     /**

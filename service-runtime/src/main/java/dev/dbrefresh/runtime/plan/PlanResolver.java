@@ -69,6 +69,14 @@ public class PlanResolver {
             "target.database", "target.allowed-databases",
             "target.cluster", "target.allowed-clusters");
 
+    /**
+     * Keys of a clone run ({@link CloneSettings}): {@code target.clone} makes the run's target
+     * {@code <target>_<name>} (a name checked by the guards like any target, from the plan's pristine copy only);
+     * {@code target.clone-expires} is when the notifier's retention drops it. Only a start message sets them (never
+     * the environment or the parameter store, which would turn every run into a clone).
+     */
+    public static final Set<String> CLONE_KEYS = Set.of(CloneSettings.NAME_KEY, CloneSettings.EXPIRES_KEY);
+
     private final PlanCatalog catalog;
     private final BeanProvider<ParameterStore> parameters;
     private final Function<String, String> environment;
@@ -126,6 +134,10 @@ public class PlanResolver {
             String prefix = "/dbrefresh/plans/" + planName + "/";
             parameters.get().getByPath(prefix).forEach((name, value) -> {
                 String key = name.substring(prefix.length()).replace('/', '.');
+                if (CLONE_KEYS.contains(key)) {
+                    throw new PlanException("plan '" + planName + "': '" + key + "' in parameter " + name + " cannot"
+                            + " be set there: a clone is made by one run's start message only (./dbrefresh clone)");
+                }
                 requireSettable(planName, document.get(), key, value, "parameter " + name);
                 values.put(key, value);
                 sources.put(key, "parameter store");
@@ -148,6 +160,21 @@ public class PlanResolver {
             return catalog.find(planName).map(p -> new Resolved(p, Map.of()));
         }
         ObjectNode node = (ObjectNode) document.get();
+        String cloneName = values.remove(CloneSettings.NAME_KEY);
+        String cloneExpires = values.remove(CloneSettings.EXPIRES_KEY);
+        if (cloneName != null) {
+            // the clone replaces <target>_<name>, never another database; the guards run on that name
+            String of = node.path("target").path("database").asText(null);
+            ObjectNode clone = node.putObject("clone").put("of", of).put("name", cloneName);
+            if (cloneExpires != null) {
+                clone.put("expires", cloneExpires);
+            }
+            (node.path("target").isObject() ? (ObjectNode) node.get("target") : node.putObject("target"))
+                    .put("database", CloneSettings.database(of, cloneName));
+        } else if (cloneExpires != null) {
+            throw new PlanException("plan '" + planName + "': " + CloneSettings.EXPIRES_KEY + " is set without "
+                    + CloneSettings.NAME_KEY + "; nothing was changed");
+        }
         values.forEach((key, value) -> {
             String[] path = key.split("\\.");
             ObjectNode parent = node;
@@ -194,7 +221,10 @@ public class PlanResolver {
         return ("DBREFRESH_PLAN_" + plan + "_" + key).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    /** @return every key a per-run value can set (where the plan allows it, for {@link #CHOICES}) */
+    /**
+     * @return every key the environment can set per run (where the plan allows it, for {@link #CHOICES}); the
+     *         {@link #CLONE_KEYS} come from a start message only
+     */
     public static Set<String> settableKeys() {
         Set<String> keys = new java.util.TreeSet<>(KNOBS);
         keys.addAll(CHOICES.keySet());
@@ -210,7 +240,7 @@ public class PlanResolver {
      * @throws PlanException when the key is not a knob, or a choice whose value the plans file does not allow
      */
     static void requireSettable(String plan, JsonNode document, String key, String value, String where) {
-        if (KNOBS.contains(key)) {
+        if (KNOBS.contains(key) || CLONE_KEYS.contains(key)) {
             return;
         }
         String listKey = CHOICES.get(key);

@@ -23,6 +23,36 @@ class PlanResolverTest {
     private final PlanResolver resolver = new PlanResolver(catalog(), new Store(ssm), env::get);
 
     @Test
+    void resolve_shouldMakeTheTargetTheClone_onlyForATemplatePlan_andOnlyFromTheStartMessage() {
+        var clone = resolver.resolve("templated", Map.of(CloneSettings.NAME_KEY, "branch1", CloneSettings.EXPIRES_KEY,
+                "2026-12-02T16:00:00Z")).orElseThrow().plan();
+
+        assertThat(clone.target().database()).isEqualTo("tpl_acceptance_branch1");
+        assertThat(clone.postgres().cloneRun()).isEqualTo(new CloneSettings("tpl_acceptance", "branch1",
+                java.time.Instant.parse("2026-12-02T16:00:00Z")));
+        assertThat(clone.postgres().pristineOf()).isEqualTo("tpl_acceptance");
+        assertThat(resolver.resolve("templated", Map.of()).orElseThrow().plan().postgres().cloneRun()).isNull();
+
+        assertThatThrownBy(() -> resolver.resolve("other", Map.of(CloneSettings.NAME_KEY, "b")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("fast-path: template");
+        assertThatThrownBy(() -> resolver.resolve("templated", Map.of(CloneSettings.NAME_KEY, "../x")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("clone name '../x' is not valid");
+        assertThatThrownBy(() -> resolver.resolve("templated", Map.of(CloneSettings.EXPIRES_KEY,
+                "2026-12-02T16:00:00Z"))).isInstanceOf(PlanException.class).hasMessageContaining("without");
+        assertThatThrownBy(() -> resolver.resolve("templated", Map.of(CloneSettings.NAME_KEY, "b",
+                CloneSettings.EXPIRES_KEY, "tomorrow"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("ISO-8601");
+        assertThatThrownBy(() -> resolver.resolve("shop", Map.of(CloneSettings.NAME_KEY, "b")))
+                .isInstanceOf(PlanException.class).hasMessageContaining("postgres plan's pristine copy");
+        env.put(PlanResolver.envName("templated", CloneSettings.NAME_KEY), "fromenv");
+        assertThat(resolver.resolve("templated", Map.of()).orElseThrow().plan().target().database())
+                .as("the environment cannot make a run a clone").isEqualTo("tpl_acceptance");
+        ssm.put("/dbrefresh/plans/templated/target/clone", "fromssm");
+        assertThatThrownBy(() -> resolver.resolve("templated", Map.of())).isInstanceOf(PlanException.class)
+                .hasMessageContaining("start message only");
+    }
+
+    @Test
     void resolve_shouldTakeTheFirstFound_eventThenEnvironmentThenParameterStoreThenFile() {
         ssm.put("/dbrefresh/plans/nightly/restore/jobs", "3");
         ssm.put("/dbrefresh/plans/nightly/target/database", "shop_acc2");
@@ -168,6 +198,10 @@ class PlanResolverTest {
                       other:
                         source: {database: other_production}
                         target: {database: other_acceptance}
+                      templated:
+                        source: {database: tpl_production}
+                        target: {database: tpl_acceptance}
+                        fast-path: template
                       shop:
                         engine: mongodb
                         source: {database: shop_production}

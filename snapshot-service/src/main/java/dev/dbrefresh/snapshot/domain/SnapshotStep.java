@@ -29,7 +29,7 @@ import java.util.Optional;
  *
  * <p>Every refusal happens before anything is changed: an unknown plan ({@code PLAN_NOT_FOUND}), a
  * guard rule ({@link RefreshGuard}), a target busy with another run ({@code TARGET_BUSY}), a missing
- * snapshot ({@code SNAPSHOT_NOT_FOUND}). A wait that outlives the plan's deadline fails the run with
+ * snapshot ({@code SNAPSHOT_NOT_FOUND}), a reset of a plan without a pristine copy ({@code RESET_NOT_AVAILABLE}). A wait that outlives the plan's deadline fails the run with
  * {@code WAIT_DEADLINE_EXCEEDED}.
  */
 @Singleton
@@ -62,6 +62,9 @@ public class SnapshotStep {
         Optional<RefreshPlan> named = checks.plans().catalog().find(request.plan());
         Optional<SnapshotEngine> engine = named.flatMap(p -> engine(p, ctx));
         if (named.isPresent() && engine.isEmpty()) {
+            return;
+        }
+        if (request.resetMode() && named.isPresent() && !resettable(named.get(), request, ctx)) {
             return;
         }
         Optional<RunChecks.Checked> checked = checks.check(request.plan(), request.dryRun(), RunChecks.Lease.ACQUIRE,
@@ -119,6 +122,28 @@ public class SnapshotStep {
             ctx.publish(new SnapshotReady(plan.name(), plan.engine(), ready.snapshotId(), ready.sourceSnapshotId(),
                     ready.sizeBytes(), ready.checksum(), ready.copied(), dryRun));
         }
+    }
+
+    /**
+     * A reset needs a plan that keeps a pristine copy, and takes its snapshot from it (the engine reads it on the
+     * target server): a request that also names a snapshot or a date is refused, before the lease.
+     */
+    private static boolean resettable(RefreshPlan plan, RefreshRequested request, StepContext ctx) {
+        if (plan.postgres() == null || !plan.postgres().templateFastPath()) {
+            ctx.fail(StepName.PICK_SNAPSHOT, ErrorCode.RESET_NOT_AVAILABLE, "plan '" + plan.name() + "' keeps no"
+                    + " pristine copy to reset from (a reset needs a postgres plan with fast-path: template); nothing"
+                    + " was changed. Add fast-path: template to the plan and run one refresh, or start a refresh");
+            return false;
+        }
+        if (request.snapshotId() != null || request.date() != null) {
+            ctx.fail(StepName.PICK_SNAPSHOT, ErrorCode.RESET_NOT_AVAILABLE, "a reset of plan '" + plan.name()
+                    + "' restores the snapshot its pristine copy holds, read from the target server; this request also"
+                    + " names " + (request.snapshotId() != null ? "snapshot '" + request.snapshotId() + "'" : "date "
+                    + request.date()) + ". Nothing was changed. Send the reset without snapshotId and date, or send a"
+                    + " refresh of that snapshot");
+            return false;
+        }
+        return true;
     }
 
     private Optional<SnapshotEngine> engine(RefreshPlan plan, StepContext ctx) {

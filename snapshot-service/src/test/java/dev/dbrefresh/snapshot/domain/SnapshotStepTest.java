@@ -127,6 +127,85 @@ class SnapshotStepTest {
     }
 
     @Test
+    void handle_shouldRefuseAResetWithResetNotAvailable_beforeTheLease_whenThePlanKeepsNoPristineCopy()
+            throws Exception {
+        RefreshRequested reset = RefreshRequested.reset("shop", "test");
+        RecordingContext rec = fixture.context("run-1", "shop", reset);
+
+        step.handle(reset, rec.ctx);
+
+        assertRefusedBeforeAnything(rec, "RESET_NOT_AVAILABLE");
+        assertThat(failure(rec).orElseThrow().message()).contains("fast-path: template");
+        assertThat(fixture.identityCalls).isZero();
+    }
+
+    @Test
+    void handle_shouldRefuseAResetThatAlsoNamesASnapshot_andPassAPlainResetToTheEngine() throws Exception {
+        StepFixture templated = new StepFixture("""
+                plans:
+                  shop:
+                    source: {database: shop_production}
+                    target: {database: shop_acceptance}
+                    fast-path: template
+                """);
+        SnapshotStep withTemplate = new SnapshotStep(templated.checks, templated.parameters, List.of(engine));
+        RefreshRequested forged = new RefreshRequested("shop", "snap-other", null, false, "test", null,
+                RefreshRequested.MODE_RESET);
+        RecordingContext refused = templated.context("run-1", "shop", forged);
+
+        withTemplate.handle(forged, refused.ctx);
+
+        assertThat(failure(refused)).hasValueSatisfying(f -> {
+            assertThat(f.errorCode()).isEqualTo("RESET_NOT_AVAILABLE");
+            assertThat(f.message()).contains("snap-other", "without snapshotId");
+        });
+        assertThat(engine.calls).isEmpty();
+        assertThat(templated.leases.holder(TARGET_KEY)).isEmpty();
+
+        engine.answer = new SnapshotProgress.Ready("snap-1", "snap-1", 42, "sha256:ab", false);
+        RefreshRequested reset = RefreshRequested.reset("shop", "test");
+        RecordingContext rec = templated.context("run-2", "shop", reset);
+        withTemplate.handle(reset, rec.ctx);
+
+        assertThat(failure(rec)).isEmpty();
+        assertThat(engine.calls).hasSize(1);
+        assertThat(events(rec, SnapshotReady.class)).singleElement()
+                .satisfies(r -> assertThat(r.snapshotId()).isEqualTo("snap-1"));
+    }
+
+    @Test
+    void handle_shouldRefuseACloneNamedLikeTheSourceOrAProtectedTarget_beforeAnythingChanges() throws Exception {
+        java.util.Map<String, String> codes = java.util.Map.of("production", "GUARD_TARGET_IS_SOURCE",
+                "live", "GUARD_PROTECTED_TARGET", "Bad-Name", "PLAN_INVALID");
+        for (var e : codes.entrySet()) {
+            String name = e.getKey();
+            StepFixture templated = new StepFixture("""
+                    plans:
+                      shop:
+                        source: {database: shop_production}
+                        target: {database: shop}
+                        fast-path: template
+                        guards: {protected-patterns: ["(?i).*_live"]}
+                    """);
+            SnapshotStep withTemplate = new SnapshotStep(templated.checks, templated.parameters, List.of(engine));
+            RefreshRequested clone = new RefreshRequested("shop", null, null, false, "test",
+                    java.util.Map.of("target.clone", name, "target.clone-expires", "2026-12-02T16:00:00Z"),
+                    RefreshRequested.MODE_RESET);
+            RecordingContext rec = templated.context("run-1", "shop", clone);
+
+            withTemplate.handle(clone, rec.ctx);
+
+            assertThat(failure(rec)).as(name).map(RefreshFailed::errorCode).hasValue(e.getValue());
+            assertThat(failure(rec).orElseThrow().message()).contains(name.equals("Bad-Name")
+                    ? "clone name 'Bad-Name'" : "shop_" + name);
+            assertThat(engine.calls).as("no engine call: nothing created, copied or dropped").isEmpty();
+            assertThat(templated.leases.holder(TARGET_KEY)).isEmpty();
+            assertThat(templated.identityCalls).as("refused before any server was asked").isZero();
+            assertThat(events(rec, SnapshotReady.class)).isEmpty();
+        }
+    }
+
+    @Test
     void handle_shouldSendADelayedPoll_whenTheEngineWaitsForACopy() throws Exception {
         engine.answer = new SnapshotProgress.Waiting("snap-3", "copy snap-3 is 40% done");
 
