@@ -30,12 +30,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
 import org.bson.BsonNull;
 import org.bson.BsonString;
 import org.bson.BsonValue;
+import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
@@ -62,6 +64,8 @@ import org.bson.json.JsonWriterSettings;
  * Use: {@link #check} (every masked collection is in the dump and staged, every masked field exists in a
  * non-empty collection; before anything changes), {@link #sample}, {@link #apply}, {@link #verify}. Messages name
  * collections and fields, never a value or the key.
+ * The {@code docdb} engine masks a restored cluster's live collections in place: {@link #checkInPlace} instead
+ * of {@link #check}.
  */
 public final class MongoMasker {
 
@@ -115,6 +119,33 @@ public final class MongoMasker {
      *                                view) and every field no document of a non-empty collection has
      */
     public List<Target> check(MongoDatabase db, Set<String> dumped, Set<String> views) {
+        return check(db, dumped, views, MongoRestorer.STAGING_SUFFIX, "Nothing was masked or renamed; the old target"
+                + " collections were kept");
+    }
+
+    /**
+     * The masks applied in place, to the live collections of {@code db} (a restored DocumentDB cluster, which nobody
+     * but dbrefresh can reach yet): each {@link Target#staging()} is the collection itself. Collections and views are
+     * those {@code listCollections} returns ({@code system.*} ignored).
+     *
+     * @param db the restored database
+     * @return one target per mask, in plan order
+     * @throws SanitizeException {@code MASK_TARGET_MISSING} as {@link #check}: naming every collection the database
+     *                                does not have (or that is a view) and every field no document has
+     */
+    public List<Target> checkInPlace(MongoDatabase db) {
+        Set<String> collections = new TreeSet<>();
+        Set<String> views = new TreeSet<>();
+        for (Document c : db.listCollections()) {
+            String name = c.getString("name");
+            if (name != null && !name.startsWith("system.")) {
+                ("view".equals(c.getString("type")) ? views : collections).add(name);
+            }
+        }
+        return check(db, collections, views, "", "Nothing was masked; no user was created");
+    }
+
+    private List<Target> check(MongoDatabase db, Set<String> dumped, Set<String> views, String suffix, String kept) {
         List<String> missing = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         for (TableMask m : settings.masks()) {
@@ -124,7 +155,7 @@ public final class MongoMasker {
                         + " reads)" : " (not in the snapshot)"));
                 continue;
             }
-            String staging = name + MongoRestorer.STAGING_SUFFIX;
+            String staging = name + suffix;
             MongoCollection<BsonDocument> c = db.getCollection(staging, BsonDocument.class);
             if (!m.truncate() && c.find().limit(1).first() != null) {
                 for (ColumnMask col : m.columns()) {
@@ -138,8 +169,8 @@ public final class MongoMasker {
         }
         if (!missing.isEmpty()) {
             throw new SanitizeException(StepName.SANITIZE, ErrorCode.MASK_TARGET_MISSING, "sanitize.masks name"
-                    + " what the snapshot does not have: " + String.join(", ", missing) + ". Nothing was masked or"
-                    + " renamed; the old target collections were kept. Fix the plan's sanitize.masks");
+                    + " what the snapshot does not have: " + String.join(", ", missing) + ". " + kept
+                    + ". Fix the plan's sanitize.masks");
         }
         return targets;
     }

@@ -20,6 +20,7 @@ import dev.dbrefresh.engine.postgres.PgTools;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.engine.mongodb.MongoUserApplier;
+import dev.dbrefresh.engine.rds.mongo.DocDbMasking;
 import dev.dbrefresh.engine.rds.mongo.MongoConnections;
 import dev.dbrefresh.engine.rds.mongo.MongoIsolation;
 import dev.dbrefresh.engine.rds.mongo.MongoVerifier;
@@ -48,6 +49,9 @@ import java.util.Optional;
  *       again (each reset sends the cluster through {@code resetting-master-credentials} once more).</li>
  *   <li>{@code cluster-available}: {@code DescribeDBClusters} must report {@code available}; otherwise
  *       {@link ClusterNotAvailableException} is thrown, the consumer backs off and the event comes back.</li>
+ *   <li>{@code isolate}, {@code sanitize}, {@code verify-masks} (and {@code analyze} for the SQL engines): the
+ *       engine's safety steps ({@link AuroraPostgresSafety}, {@link MySqlSafety}, {@link MongoIsolation} and
+ *       {@link DocDbMasking}), before any plan user exists.</li>
  *   <li>{@code users}: connects to the restored writer endpoint of the {@code cluster.restored} event (or,
  *       in tests, to what {@code test-endpoint-overrides} maps that host to) as the master user and applies
  *       the plan's users: {@link PgUserApplier}, {@link MySqlUserApplier} or {@link MongoUserApplier}.</li>
@@ -71,6 +75,7 @@ public class ClusterUsersEngine implements UsersEngine {
     private final MySqlVerifier mySqlVerifier = new MySqlVerifier();
     private final MongoUserApplier mongoApplier;
     private final MongoVerifier mongoVerifier = new MongoVerifier();
+    private final DocDbMasking docDbMasking;
 
     /**
      * @param clusterApis the RDS/DocumentDB control planes, by engine
@@ -86,6 +91,7 @@ public class ClusterUsersEngine implements UsersEngine {
         this.pgCounts = new PgCatalogCounts(tools);
         this.mySqlApplier = new MySqlUserApplier(secrets);
         this.mongoApplier = new MongoUserApplier(secrets);
+        this.docDbMasking = new DocDbMasking(secrets);
     }
 
     @Override
@@ -219,19 +225,32 @@ public class ClusterUsersEngine implements UsersEngine {
             throws Exception {
         String user = plan.cluster().masterUsername();
         try (MongoClient client = MongoConnections.open(ep.host(), ep.port(), user, master, plan.cluster().tls())) {
-            // Before the plan's users exist: production's users are removed (DocumentDB cannot lock a user).
-            if (plan.cluster().sanitize().isolation()) {
-                ctx.step(StepName.ISOLATE, () -> new MongoIsolation(ClusterSafety.spared(plan))
-                        .removeProductionUsers(client), removed -> removed.size() + " users removed" + (removed.isEmpty()
-                        ? "" : " " + removed));
-            } else {
-                ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; production's users were kept");
-            }
-            ctx.step(StepName.USERS, () -> mongoApplier.apply(client, database, user, plan.users()),
-                    ClusterUsersEngine::describeUsers);
-            return ctx.step(StepName.VERIFY, () -> mongoVerifier.count(client, database),
-                    ClusterUsersEngine::describeCounts);
+            return docdb(plan, client, database, ctx);
         }
+    }
+
+    /**
+     * The {@code docdb} data plane on a connected client: {@code isolate}, {@code sanitize}/{@code verify-masks}
+     * ({@link DocDbMasking}), then the plan's users and the counts. Package-visible: tests drive it with a client of
+     * mongo-java-server, which has no SCRAM authentication for {@link MongoConnections#open}.
+     */
+    List<TableRowCount> docdb(RefreshPlan plan, MongoClient client, String database, StepContext ctx)
+            throws Exception {
+        String user = plan.cluster().masterUsername();
+        // Before the plan's users exist: production's users are removed (DocumentDB cannot lock a user).
+        if (plan.cluster().sanitize().isolation()) {
+            ctx.step(StepName.ISOLATE, () -> new MongoIsolation(ClusterSafety.spared(plan))
+                    .removeProductionUsers(client), removed -> removed.size() + " users removed" + (removed.isEmpty()
+                    ? "" : " " + removed));
+        } else {
+            ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; production's users were kept");
+        }
+        // Then the masks, still before any plan user can connect; once per run (marker in the cluster).
+        docDbMasking.apply(client, database, plan.cluster().sanitize(), ctx);
+        ctx.step(StepName.USERS, () -> mongoApplier.apply(client, database, user, plan.users()),
+                ClusterUsersEngine::describeUsers);
+        return ctx.step(StepName.VERIFY, () -> mongoVerifier.count(client, database),
+                ClusterUsersEngine::describeCounts);
     }
 
     private static String describeUsers(List<String> names) {

@@ -97,16 +97,16 @@ final class SanitizeParser {
      * @param engine its engine
      * @throws PlanException when it asks for what that engine cannot do yet (it would silently not happen):
      *                       {@code verify: checksums} and {@code sanitize.sql} for every other engine,
-     *                       {@code sanitize.masks} for every engine but the Aurora ones and {@code mongodb}
+     *                       {@code sanitize.masks} for every engine but the Aurora ones, {@code docdb} and {@code mongodb}
      */
     static void refuseUnsupported(String plan, JsonNode n, dev.dbrefresh.contracts.Engine engine) {
         JsonNode s = n.path("sanitize");
         boolean masks = s.path("masks").size() > 0 && engine != dev.dbrefresh.contracts.Engine.AURORA_MYSQL
                 && engine != dev.dbrefresh.contracts.Engine.AURORA_POSTGRESQL
-                && engine != dev.dbrefresh.contracts.Engine.MONGODB;
+                && engine != dev.dbrefresh.contracts.Engine.MONGODB && engine != dev.dbrefresh.contracts.Engine.DOCDB;
         if (masks || s.path("sql").size() > 0 || checksums(plan, n.path("verify"))) {
             throw new PlanException("plan '" + plan + "': " + (masks ? "sanitize.masks are" : "sanitize.sql and verify:"
-                    + " checksums are") + " implemented for engine postgres" + (masks ? ", aurora-postgresql, aurora-mysql and mongodb" : "")
+                    + " checksums are") + " implemented for engine postgres" + (masks ? ", aurora-postgresql, aurora-mysql, docdb and mongodb" : "")
                     + " only, not yet for " + engine.id() + "; remove them, or nothing would be masked or verified");
         }
     }

@@ -104,7 +104,7 @@ class SanitizePlanTest {
     }
 
     @Test
-    void parse_shouldRefuseMasks_forEnginesThatCannotApplyThemYet() {
+    void parse_shouldRefuseChecksumsAndSql_forDocDbWhichMasksButCannotDoThose() {
         assertThatThrownBy(() -> catalog("""
                 plans:
                   docs:
@@ -112,7 +112,10 @@ class SanitizePlanTest {
                     source: {database: a}
                     target: {database: b}
                     sanitize: {masks: [{table: t, columns: {c: null}}]}
-                """)).isInstanceOf(PlanException.class).hasMessageContaining("aurora-mysql and mongodb only, not yet for docdb");
+                    verify: checksums
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("sanitize.sql and verify: checksums are implemented for engine postgres only, not"
+                        + " yet for docdb");
     }
 
     @ParameterizedTest
