@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The PostgreSQL server the end-to-end tests share with other tests: 127.0.0.1:5432, user postgres. */
-final class SharedServer {
+public final class SharedServer {
 
     private SharedServer() {
     }
@@ -18,7 +18,7 @@ final class SharedServer {
      * @return a connection as postgres without a password
      * @throws SQLException when the server cannot be reached (.ci/run starts it)
      */
-    static Connection connect(String database) throws SQLException {
+    public static Connection connect(String database) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", "");
     }
 
@@ -30,7 +30,7 @@ final class SharedServer {
      * @return the databases dropped
      * @throws SQLException when the server refuses
      */
-    static List<String> dropDatabasesStartingWith(String prefix) throws SQLException {
+    public static List<String> dropDatabasesStartingWith(String prefix) throws SQLException {
         List<String> dropped = new ArrayList<>();
         try (Connection c = connect("postgres")) {
             try (var rs = c.createStatement().executeQuery("SELECT datname FROM pg_database")) {

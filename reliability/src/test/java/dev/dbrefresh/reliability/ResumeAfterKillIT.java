@@ -1,4 +1,4 @@
-package dev.dbrefresh.e2e;
+package dev.dbrefresh.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,6 +6,7 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.contracts.Tables;
+import dev.dbrefresh.e2e.SharedServer;
 import dev.dbrefresh.local.LocalPostgres;
 import dev.dbrefresh.local.LocalStackRunner;
 import dev.dbrefresh.local.ServiceProcesses;
@@ -95,10 +96,13 @@ class ResumeAfterKillIT {
                     .findFirst().orElseThrow(() -> new AssertionError("no restore started by attempt 2: " + restore));
             double toResume = Duration.between(killedAt, resumed.at()).toMillis() / 1000.0;
             double afterReady = Duration.between(readyAt, resumed.at()).toMillis() / 1000.0;
-            System.out.printf("reliability faults-injected-sigkill 1%n");
-            System.out.printf("reliability visibility-timeout-seconds %d%n", Routing.VISIBILITY_TIMEOUT_SECONDS);
-            System.out.printf("reliability max-seconds-to-resume %.1f%n", toResume);
-            System.out.printf("reliability seconds-from-restart-ready-to-resume %.1f%n", afterReady);
+            String scenario = "sigkill-cluster-service-restore";
+            Figures.faults(scenario, "sigkill", 1);
+            Figures.add(scenario, "runs-started", 1);
+            Figures.max(scenario, "max-seconds-to-resume", toResume);
+            Figures.max(scenario, "max-visibility-timeout-seconds", Routing.VISIBILITY_TIMEOUT_SECONDS);
+            System.out.printf("resume after kill: %.1f s after the kill, %.1f s after the restarted service was ready%n",
+                    toResume, afterReady);
 
             // The interrupted attempt and the resumed one, apart; the restore succeeded once.
             assertThat(restore).extracting(e -> e.sortKey().substring(e.sortKey().indexOf("#restore#") + 1))
@@ -108,8 +112,14 @@ class ResumeAfterKillIT {
                     .satisfies(e -> assertThat(e.details()).contains("attempt 1 stopped in restore")
                             .contains("resumed by attempt 2"));
             // The run completed once, with the source's data in the target.
-            assertThat(audit.entries(runId)).filteredOn(e -> e.is(AuditStatus.SUCCEEDED) && e.isStep(StepName.NOTIFY))
-                    .hasSize(1);
+            long notified = audit.entries(runId).stream()
+                    .filter(e -> e.is(AuditStatus.SUCCEEDED) && e.isStep(StepName.NOTIFY)).count();
+            long restored = restore.stream().filter(e -> e.is(AuditStatus.SUCCEEDED)).count();
+            Figures.add(scenario, "runs-completed", Math.min(notified, 1));
+            Figures.add(scenario, "lost-runs", notified == 0 ? 1 : 0);
+            Figures.add(scenario, "duplicate-effects", Math.max(0, notified - 1) + Math.max(0, restored - 1));
+            assertThat(notified).isEqualTo(1);
+            assertThat(restored).isEqualTo(1);
             assertThat(pg.rowCounts(TARGET)).isEqualTo(pg.rowCounts(SOURCE))
                     .containsEntry("public.pgbench_accounts", SCALE * 100_000L);
         }
