@@ -1,48 +1,35 @@
 package dev.dbrefresh.e2e;
 
-import dev.dbrefresh.contracts.Routing;
-import dev.dbrefresh.contracts.Tables;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MotoCloudFormation;
 import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.EnumSet;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.sns.SnsClient;
-import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
-import software.amazon.awssdk.services.ssm.SsmClient;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
- * moto ({@code moto_server}) as the AWS of an end-to-end test: one SNS topic, the service queues with
- * DLQs subscribed to it with the routing table's filter policies and raw message delivery, the
- * notification queue, the DynamoDB tables; and the settings that start the services in {@code aws}
- * mode against it. Tests using it skip where {@code moto_server} is not on the PATH.
+ * moto ({@code moto_server} 5.2, a process on a free port) as the AWS of an end-to-end test ({@link AwsEmulator}):
+ * SNS (SQS subscriptions with filter policies and raw delivery), SQS, SSM, DynamoDB with backups and restores, RDS
+ * with Aurora, KMS, EC2, Secrets Manager, IAM with enforcement switched on at run time, CloudFormation. One account
+ * ({@code 123456789012}), dummy credentials {@code test}/{@code test}. Tests using it skip where
+ * {@code moto_server} is not on the PATH.
  */
-final class MotoStack implements AutoCloseable {
+final class MotoStack extends AwsEmulator {
 
     static final String REGION = "us-east-1";
 
     private final Process process;
-    private final String endpoint;
-    private final List<AutoCloseable> clients = new ArrayList<>();
-    private String topicArn;
-    private AwsCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    private final Path log;
 
-    private MotoStack(Process process, String endpoint) {
+    private MotoStack(Process process, String endpoint, Path log) {
+        super(endpoint, REGION, "test", "test");
         this.process = process;
-        this.endpoint = endpoint;
+        this.log = log;
     }
 
     /** @return whether {@code moto_server} is on the PATH */
@@ -91,7 +78,22 @@ final class MotoStack implements AutoCloseable {
                 Thread.sleep(200);
             }
         }
-        return new MotoStack(p, "http://127.0.0.1:" + port);
+        return new MotoStack(p, "http://127.0.0.1:" + port, log);
+    }
+
+    @Override
+    public String name() {
+        return "moto";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.allOf(Capability.class);
+    }
+
+    @Override
+    protected String whyNot(Capability capability) {
+        throw new IllegalArgumentException("moto has " + capability);
     }
 
     /**
@@ -107,143 +109,35 @@ final class MotoStack implements AutoCloseable {
      * @throws Exception when the stack does not reach CREATE_COMPLETE
      */
     Map<String, String> deployTemplate(Path template, Map<String, String> parameters) throws Exception {
-        Map<String, String> ids = MotoCloudFormation.createStack(endpoint, REGION, "dbrefresh",
-                java.nio.file.Files.readString(template), parameters);
-        topicArn = ids.get("EventsTopic");
-        subscribe(client(SnsClient.builder()), client(SqsClient.builder()));
+        Map<String, String> ids = MotoCloudFormation.createStack(endpoint(), REGION, "dbrefresh",
+                Files.readString(template), parameters);
+        subscribeQueuesTo(ids.get("EventsTopic"));
         return ids;
     }
 
     /**
-     * Signs the clients built from now on with these credentials (an IAM user's access key, once moto enforces
-     * IAM); clients built before keep theirs.
-     *
-     * @param accessKeyId     access key id
-     * @param secretAccessKey its secret
+     * @return how many requests moto has answered with 403 so far (moto logs one line per request, ending in its
+     *         status: {@code "POST / HTTP/1.1" 200 -})
+     * @throws IOException when its log cannot be read
      */
-    void useCredentials(String accessKeyId, String secretAccessKey) {
-        credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
-    }
-
-    private void createResources() {
-        SnsClient sns = client(SnsClient.builder());
-        SqsClient sqs = client(SqsClient.builder());
-        topicArn = sns.createTopic(r -> r.name("dbrefresh-events")).topicArn();
-        for (String queue : Routing.serviceQueues()) {
-            String dlqUrl = sqs.createQueue(r -> r.queueName(Routing.dlqName(queue))).queueUrl();
-            String dlqArn = arn(sqs, dlqUrl);
-            sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
-                    "60", QueueAttributeName.REDRIVE_POLICY,
-                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}")));
-        }
-        subscribe(sns, sqs);
-        sqs.createQueue(r -> r.queueName(Routing.NOTIFICATIONS_QUEUE));
-        Tables.createIfMissing(client(DynamoDbClient.builder()));
-    }
-
-    /** Subscribes each service queue to the topic with its filter policy and raw message delivery. */
-    private void subscribe(SnsClient sns, SqsClient sqs) {
-        for (String queue : Routing.serviceQueues()) {
-            String url = sqs.getQueueUrl(r -> r.queueName(queue)).queueUrl();
-            sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(arn(sqs, url))
-                    .attributes(Map.of("FilterPolicy", Routing.filterPolicy(queue), "RawMessageDelivery", "true")));
-        }
-    }
-
-    private static String arn(SqsClient sqs, String url) {
-        return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN)).attributes()
-                .get(QueueAttributeName.QUEUE_ARN);
-    }
-
-    /** @return the SNS topic all events go to */
-    String topicArn() {
-        return topicArn;
-    }
-
-    /** @return moto's endpoint */
-    String endpoint() {
-        return endpoint;
-    }
-
-    /** @return the environment of a service in {@code aws} mode against moto */
-    Map<String, String> serviceEnv() {
-        return Map.of("MICRONAUT_ENVIRONMENTS", "aws", "DBREFRESH_TOPIC_ARN", topicArn, "AWS_REGION", REGION);
-    }
-
-    /** @return JVM properties pointing every AWS client of a service at moto, with dummy credentials */
-    List<String> serviceProperties() {
-        List<String> props = new ArrayList<>(List.of("aws.region=" + REGION, "aws.access-key-id=test",
-                "aws.secret-access-key=test"));
-        for (String service : List.of("sqs", "sns", "dynamodb", "ssm", "secretsmanager", "rds", "docdb", "codepipeline", "sts",
-                "ec2", "kms")) {
-            props.add("aws.services." + service + ".endpoint-override=" + endpoint);
-        }
-        return props;
+    long refusedRequests() throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\" 403 ")).count();
     }
 
     /**
-     * @param builder an SDK client builder
-     * @param <B>     builder type
-     * @param <C>     client type
-     * @return a client for moto (closed with the stack)
+     * @return how many requests moto has answered with 200 so far
+     * @throws IOException when its log cannot be read
      */
-    <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
-            C client(B builder) {
-        return client(builder, REGION);
-    }
-
-    /**
-     * @param builder an SDK client builder
-     * @param region  the region of the client (moto keeps each region's resources apart)
-     * @param <B>     builder type
-     * @param <C>     client type
-     * @return a client for moto in that region (closed with the stack)
-     */
-    <B extends AwsClientBuilder<B, C> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C extends AutoCloseable>
-            C client(B builder, String region) {
-        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(region))
-                .credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        clients.add(c);
-        return c;
-    }
-
-    /**
-     * Publishes an event to the SNS topic with its {@code type} message attribute, as the services do on
-     * AWS; the subscriptions' filter policies route it.
-     *
-     * @param event the event
-     */
-    void publishToTopic(dev.dbrefresh.contracts.EventEnvelope event) {
-        client(SnsClient.builder()).publish(r -> r.topicArn(topicArn).message(dev.dbrefresh.contracts.EventCodec.encode(event))
-                .messageAttributes(Map.of("type", software.amazon.awssdk.services.sns.model.MessageAttributeValue.builder()
-                        .dataType("String").stringValue(event.type()).build())));
-    }
-
-    SqsClient sqs() {
-        return client(SqsClient.builder());
-    }
-
-    SsmClient ssm() {
-        return client(SsmClient.builder());
-    }
-
-    DynamoDbClient dynamo() {
-        return client(DynamoDbClient.builder());
+    long answeredRequests() throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\" 200 ")).count();
     }
 
     @Override
     public void close() {
-        for (AutoCloseable c : clients) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // closing clients of a stack that is going away
-            }
-        }
+        super.close();
         process.destroy();
         try {
-            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

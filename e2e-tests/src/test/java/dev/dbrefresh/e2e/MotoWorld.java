@@ -2,16 +2,20 @@ package dev.dbrefresh.e2e;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.Tag;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * What the production and acceptance accounts already hold before a refresh, made in moto for the AWS-mode
- * end-to-end tests, and the plans that refresh them: an Aurora PostgreSQL source cluster with the snapshot
+ * What the production and acceptance accounts already hold before a refresh, made in an {@link AwsEmulator} (moto
+ * here) for the AWS-mode end-to-end tests, and the plans that refresh them: an Aurora PostgreSQL source cluster with the snapshot
  * {@code prod-nightly}, target clusters, a DB subnet group of moto's default subnets, a security group and the
  * target's master password secret; and the AWS Backup notification of a DynamoDB table's new backup.
  */
@@ -39,13 +43,13 @@ final class MotoWorld {
      * Creates the source cluster and its snapshot, the subnet group {@code e2e-subnets}, a security group and the
      * master password secret.
      *
-     * @param moto       the emulator
+     * @param moto       the emulator (with {@link AwsEmulator.Capability#RDS})
      * @param suffix     the test's random suffix (names that must not collide between test classes)
      * @param kmsKey     ARN of the KMS key of the source cluster and the copy
      * @param secretName name of the master password secret
      * @return what the plans refer to
      */
-    static Aurora aurora(MotoStack moto, String suffix, String kmsKey, String secretName) {
+    static Aurora aurora(AwsEmulator moto, String suffix, String kmsKey, String secretName) {
         RdsClient rds = moto.client(RdsClient.builder());
         String secret = moto.client(SecretsManagerClient.builder())
                 .createSecret(r -> r.name(secretName).secretString("{\"password\":\"acc-master-pw\"}")).arn();
@@ -67,7 +71,7 @@ final class MotoWorld {
      * @param cluster its identifier
      * @param tagged  whether it carries the tag {@code dbrefresh:refresh-target=true} that the plans require
      */
-    static void auroraTarget(MotoStack moto, String cluster, boolean tagged) {
+    static void auroraTarget(AwsEmulator moto, String cluster, boolean tagged) {
         RdsClient rds = moto.client(RdsClient.builder());
         List<Tag> tags = tagged ? List.of(Tag.builder().key("dbrefresh:refresh-target").value("true").build()) : List.of();
         rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql").masterUsername("postgres")
@@ -123,15 +127,33 @@ final class MotoWorld {
     }
 
     /**
+     * Creates a table with the string hash key {@code id} (on demand), holding {@code order-0} ... {@code order-<n-1>}.
+     *
+     * @param aws   the emulator
+     * @param table the table's name
+     * @param items how many items it gets
+     */
+    static void ordersTable(AwsEmulator aws, String table, int items) {
+        DynamoDbClient dynamo = aws.dynamo();
+        dynamo.createTable(r -> r.tableName(table).billingMode("PAY_PER_REQUEST")
+                .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
+                .attributeDefinitions(a -> a.attributeName("id").attributeType(ScalarAttributeType.S)));
+        for (int i = 0; i < items; i++) {
+            String id = "order-" + i;
+            dynamo.putItem(r -> r.tableName(table).item(Map.of("id", AttributeValue.fromS(id))));
+        }
+    }
+
+    /**
      * Makes an on-demand backup of a table and puts the notification of its completion, as the AWS Backup
      * rotator seed receives it ({@code BACKUP_JOB_COMPLETED}), on the start queue.
      *
-     * @param moto  the emulator
+     * @param moto  the emulator (with {@link AwsEmulator.Capability#DYNAMODB_BACKUPS})
      * @param table the backed-up table
      * @param plan  the plan whose {@code triggers.aws-backup.source-pattern} matches the table
      * @return the run id snapshot-service gives the run ({@code backup-<job id>-<plan>})
      */
-    static String backupCompleted(MotoStack moto, String table, String plan) {
+    static String backupCompleted(AwsEmulator moto, String table, String plan) {
         DynamoDbClient dynamo = moto.dynamo();
         String backupArn = dynamo.createBackup(r -> r.tableName(table).backupName("nightly")).backupDetails().backupArn();
         String tableArn = dynamo.describeTable(r -> r.tableName(table)).table().tableArn();

@@ -34,7 +34,8 @@ public final class Parameterisation {
      * @param here      the subclass for the machine's or in-process server
      * @param container the {@link ContainerTest} subclass
      * @return the behaviours (test method names of the abstract class) that ran and passed with {@code here}
-     * @throws AssertionError        naming what does not hold: the shape, or a behaviour that did not pass here
+     * @throws AssertionError        naming what does not hold: the shape, or a behaviour that did not pass here (the
+     *                               first failure as its cause, the others suppressed)
      * @throws TestAbortedException when {@code here} aborted (its server is absent), with its reason
      */
     public static Set<String> runHereWhatTheContainerRuns(Class<?> here, Class<?> container) {
@@ -77,6 +78,7 @@ public final class Parameterisation {
         Set<String> passed = new TreeSet<>();
         List<String> notPassed = new ArrayList<>();
         List<String> aborted = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
         Launcher launcher = LauncherFactory.create();
         launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(DiscoverySelectors.selectClass(here))
                 .build(), new TestExecutionListener() {
@@ -85,6 +87,10 @@ public final class Parameterisation {
                         if (id.isContainer() && result.getStatus() == TestExecutionResult.Status.ABORTED) {
                             aborted.add(id.getDisplayName() + ": " + result.getThrowable().map(Throwable::getMessage)
                                     .orElse("aborted"));
+                        } else if (id.isContainer() && result.getStatus() == TestExecutionResult.Status.FAILED) {
+                            // a failed @BeforeAll or @AfterAll: its tests report no failure of their own
+                            notPassed.add(id.getDisplayName() + ": " + result);
+                            result.getThrowable().ifPresent(failures::add);
                         }
                         if (id.isTest() && id.getSource().orElse(null) instanceof MethodSource m) {
                             if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
@@ -94,6 +100,7 @@ public final class Parameterisation {
                                         .orElse("aborted"));
                             } else {
                                 notPassed.add(m.getMethodName() + ": " + result);
+                                result.getThrowable().ifPresent(failures::add);
                             }
                         }
                     }
@@ -108,8 +115,11 @@ public final class Parameterisation {
             throw new TestAbortedException(here.getSimpleName() + " aborted: " + aborted);
         }
         if (!notPassed.isEmpty() || !passed.equals(behaviours)) {
-            throw new AssertionError(here.getSimpleName() + " must pass every behaviour of " + behaviour.getSimpleName()
-                    + " " + behaviours + "; passed " + passed + ", not passed " + notPassed);
+            AssertionError error = new AssertionError(here.getSimpleName() + " must pass every behaviour of "
+                    + behaviour.getSimpleName() + " " + behaviours + "; passed " + passed + ", not passed " + notPassed,
+                    failures.isEmpty() ? null : failures.get(0));
+            failures.stream().skip(1).forEach(error::addSuppressed);
+            throw error;
         }
         return passed;
     }

@@ -5,7 +5,9 @@ import org.testcontainers.localstack.LocalStackContainer;
 /**
  * LocalStack in a container, image {@value #IMAGE} (a pinned release, not {@code latest}: later images need an
  * account token), with SNS, SQS, SSM, DynamoDB and Secrets Manager; started once per JVM on first use. Call only
- * from a {@link ContainerTest} class. No test uses it yet: the AWS-mode end-to-end tests run on moto here.
+ * from a {@link ContainerTest} class. e2e-tests' {@code AwsModeRefreshOnLocalStackIT} runs the AWS-mode end-to-end
+ * behaviours on it; those that need RDS, DynamoDB backups or IAM enforcement (LocalStack Pro features) skip there
+ * and run on moto.
  */
 public final class RealLocalStack {
 

@@ -67,7 +67,8 @@ class ParameterisationTest {
     @Test
     void run_shouldFail_whenABehaviourFailsHere() {
         assertThatThrownBy(() -> Parameterisation.runHereWhatTheContainerRuns(BrokenHere.class, InContainer.class))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("not passed [serverIsPositive");
+                .isInstanceOf(AssertionError.class).hasMessageContaining("not passed [serverIsPositive")
+                .cause().hasMessageContaining("-1");
     }
 
     @Test

@@ -122,7 +122,7 @@ class ClusterServiceIntegrationTest {
 
         stack.send(Routing.CLUSTER_QUEUE, ready);
 
-        JsonNode restored = awaitEvent(users, runId, EventType.CLUSTER_RESTORED);
+        JsonNode restored = users.await(runId, EventType.CLUSTER_RESTORED);
         assertThat(restored.path("source").asText()).isEqualTo("dbrefresh/cluster-service");
         assertThat(restored.path("causationid").asText()).isEqualTo(ready.get("id").asText());
         JsonNode data = restored.get("data");
@@ -160,7 +160,7 @@ class ClusterServiceIntegrationTest {
         ObjectNode ready = snapshotReady(runId, "duplicate");
 
         stack.send(Routing.CLUSTER_QUEUE, ready);
-        awaitEvent(users, runId, EventType.CLUSTER_RESTORED);
+        users.await(runId, EventType.CLUSTER_RESTORED);
         dbs.exec(target, "CREATE TABLE written_after_restore (id int)", "INSERT INTO written_after_restore VALUES (1)");
         stack.send(Routing.CLUSTER_QUEUE, ready);
         stack.awaitDrained(Routing.CLUSTER_QUEUE);
@@ -180,7 +180,7 @@ class ClusterServiceIntegrationTest {
         holdLease(target, runId);
         ObjectNode first = snapshotReady(runId, "redelivered");
         stack.send(Routing.CLUSTER_QUEUE, first);
-        awaitEvent(users, runId, EventType.CLUSTER_RESTORED);
+        users.await(runId, EventType.CLUSTER_RESTORED);
         dbs.exec(target, "CREATE TABLE written_after_restore (id int)", "INSERT INTO written_after_restore VALUES (1)");
 
         // A second event of the same run (new id, later time): the handler runs, and the restorer finds its marker.
@@ -302,25 +302,12 @@ class ClusterServiceIntegrationTest {
                 + "' ORDER BY version DESC LIMIT 1");
     }
 
-    private static JsonNode awaitEvent(Inbox inbox, String runId, EventType type) {
-        await(type.typeName() + " of " + runId).atMost(ServiceStack.PATIENCE).pollInterval(Duration.ofMillis(250))
-                .until(() -> !inbox.events(runId, type.typeName()).isEmpty());
-        return inbox.events(runId, type.typeName()).get(0);
-    }
-
     /**
      * Waits for the run's {@code refresh.failed}, then checks that it is the only outcome: nothing for
      * users-service, and a single audit entry, the refusal (no step started).
      */
     private static JsonNode awaitRefusal(String runId, String plan, String step, String errorCode) {
-        JsonNode failed = awaitEvent(notifier, runId, EventType.REFRESH_FAILED);
-        JsonNode data = failed.get("data");
-        assertThat(data.path("errorCode").asText()).isEqualTo(errorCode);
-        assertThat(data.path("changed").isBoolean()).isTrue();
-        assertThat(data.path("changed").asBoolean()).isFalse();
-        assertThat(data.path("service").asText()).isEqualTo(SERVICE);
-        assertThat(data.path("step").asText()).isEqualTo(step);
-        assertThat(data.path("plan").asText()).isEqualTo(plan);
+        JsonNode failed = notifier.awaitRefusal(runId, plan, SERVICE, step, errorCode);
 
         stack.awaitDrained(Routing.CLUSTER_QUEUE);
         assertThat(notifier.events(runId)).hasSize(1);

@@ -3,18 +3,12 @@ package dev.dbrefresh.engine.mongodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.mongodb.MongoClientSettings;
-import com.mongodb.ConnectionString;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.event.CommandListener;
-import com.mongodb.event.CommandStartedEvent;
-import de.bwaldvogel.mongo.MongoServer;
+import dev.dbrefresh.engine.mongodb.testing.MongoWire;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.netty.channel.Channel;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import org.bson.BsonDocument;
@@ -24,44 +18,24 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link MongoUserIsolation} at the driver boundary. mongo-java-server answers the user commands ({@code usersInfo},
  * {@code dropUser}, {@code revokeRolesFromUser}) with 59 CommandNotFound, so the exact command documents the driver
- * sent are checked (a {@link CommandListener}), against a test backend that answers them from a fixed user list
- * the way MongoDB does, and against the plain server.
+ * sent are checked (a {@link CommandListener}, {@link MongoWire}), against a test backend that answers them from a
+ * fixed user list the way MongoDB does, and against the plain server.
  */
 class MongoUserIsolationTest {
 
-    private static final Set<String> DRIVER_HOUSEKEEPING = Set.of("hello", "ismaster", "isMaster", "buildInfo",
-            "endSessions", "saslStart", "saslContinue");
-
-    private final List<BsonDocument> sent = Collections.synchronizedList(new ArrayList<>());
-    private MongoServer server;
+    private MongoWire wire;
     private MongoClient client;
 
     @AfterEach
     void stop() {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.shutdownNow();
+        if (wire != null) {
+            wire.close();
         }
     }
 
     private void start(MemoryBackend backend) {
-        server = new MongoServer(backend);
-        InetSocketAddress a = server.bind();
-        client = MongoClients.create(MongoClientSettings.builder()
-                .applyConnectionString(new ConnectionString("mongodb://" + a.getHostString() + ":" + a.getPort()))
-                .addCommandListener(new CommandListener() {
-                    @Override
-                    public void commandStarted(CommandStartedEvent e) {
-                        if (!DRIVER_HOUSEKEEPING.contains(e.getCommandName())) {
-                            BsonDocument c = BsonDocument.parse(e.getCommand().toJson());
-                            c.remove("lsid");
-                            c.remove("$readPreference");
-                            sent.add(c);
-                        }
-                    }
-                }).build());
+        wire = MongoWire.start(backend);
+        client = wire.client();
     }
 
     @Test
@@ -75,14 +49,14 @@ class MongoUserIsolationTest {
         assertThat(f.revoked()).containsExactly("prod_ops@admin: readWrite, dbAdmin");
         assertThat(f.describe()).isEqualTo("1 users of the database dropped [prod_app]; roles on the database revoked"
                 + " from 1 other users [prod_ops@admin: readWrite, dbAdmin]");
-        assertThat(sent).containsExactly(
+        assertThat(wire.sent()).containsExactly(
                 BsonDocument.parse("{usersInfo: 1, $db: 'shop_acceptance'}"),
                 BsonDocument.parse("{dropUser: 'prod_app', $db: 'shop_acceptance'}"),
                 BsonDocument.parse("{usersInfo: {forAllDBs: true}, $db: 'admin'}"),
                 BsonDocument.parse("{revokeRolesFromUser: 'prod_ops', roles: [{role: 'readWrite', db: 'shop_acceptance'},"
                         + " {role: 'dbAdmin', db: 'shop_acceptance'}], $db: 'admin'}"));
         // Not sent: nothing for the spared users, nothing about other databases' roles, no dropUser in admin.
-        assertThat(sent).noneMatch(c -> c.toJson().contains("reporting") || c.toJson().contains("app_reader")
+        assertThat(wire.sent()).noneMatch(c -> c.toJson().contains("reporting") || c.toJson().contains("app_reader")
                 || c.toJson().contains("other_db"));
     }
 
@@ -94,7 +68,7 @@ class MongoUserIsolationTest {
 
         assertThat(f.noUserSupport()).isTrue();
         assertThat(f.dropped()).isEmpty();
-        assertThat(sent).containsExactly(BsonDocument.parse("{usersInfo: 1, $db: 'shop_acceptance'}"));
+        assertThat(wire.sent()).containsExactly(BsonDocument.parse("{usersInfo: 1, $db: 'shop_acceptance'}"));
     }
 
     @Test

@@ -3,8 +3,6 @@ package dev.dbrefresh.engine.rds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.postgres.PgIdentifiers;
@@ -12,10 +10,8 @@ import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.RecordingContext;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -60,26 +56,8 @@ class AuroraPostgresSafetyTest {
     }
 
     private static RefreshPlan plan() throws Exception {
-        String yaml = """
-                plans:
-                  p:
-                    engine: aurora-postgresql
-                    source: {account: '111111111111', region: eu-west-1, cluster: prod-cluster}
-                    target:
-                      account: '222222222222'
-                      region: eu-west-1
-                      cluster: target-cluster
-                      subnet-group: sg
-                      instance-class: db.r6g.large
-                      master-username: postgres
-                      master-password-secret: env:MASTER_PW
-                      database: %s
-                    sanitize:
-                      key-secret: env:MASK_KEY
-                      keep-roles: [%s]
-                      masks: [{table: people, columns: {email: email, name: hash}}]
-                """.formatted(db, kept);
-        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("p");
+        return ClusterTestPlans.withSanitize("aurora-postgresql", "postgres", db, kept,
+                "[{table: people, columns: {email: email, name: hash}}]");
     }
 
     @Test

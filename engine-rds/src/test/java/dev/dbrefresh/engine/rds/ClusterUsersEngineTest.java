@@ -1,7 +1,5 @@
 package dev.dbrefresh.engine.rds;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.ClusterRestored;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.EventEnvelope;
@@ -12,7 +10,6 @@ import dev.dbrefresh.runtime.audit.InMemoryAuditLog;
 import dev.dbrefresh.runtime.audit.AuditStatus;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.engine.postgres.PgIdentifiers;
 import dev.dbrefresh.engine.postgres.PgTools;
@@ -20,7 +17,6 @@ import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import dev.dbrefresh.engine.spi.UsersEngine;
 import dev.dbrefresh.engine.rds.mysql.MySqlIdentifiers;
 import dev.dbrefresh.engine.rds.mysql.MySqlTarget;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -233,29 +229,14 @@ class ClusterUsersEngineTest {
 
     private static RefreshPlan plan(String engine, String database, String master, String override, String grants)
             throws Exception {
-        String yaml = """
-                plans:
-                  p:
-                    engine: %s
-                    source: {account: '111111111111', region: eu-west-1, cluster: prod-cluster}
-                    target:
-                      account: '222222222222'
-                      region: eu-west-1
-                      cluster: target-cluster
-                      subnet-group: sg
-                      instance-class: db.r6g.large
-                      master-username: %s
-                      master-password-secret: env:MASTER_PW
-                      database: %s
-                      tls: false
-                    test-endpoint-overrides: {'%s': '%s'}
-                    users:
-                      - {name: %s, password-secret: env:APP_PW, grants: %s}
-                    # The MariaDB here is shared by every test and process: isolation would lock every account on it.
-                    # MySqlSafetyTest tests isolation with accounts of its own.
-                    sanitize: {isolation: false}
-                """.formatted(engine, master, database, ENDPOINT, override, USER, grants);
-        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("p");
+        return ClusterTestPlans.parse(engine, master, database, "tls: false", """
+                test-endpoint-overrides: {'%s': '%s'}
+                users:
+                  - {name: %s, password-secret: env:APP_PW, grants: %s}
+                # The MariaDB here is shared by every test and process: isolation would lock every account on it.
+                # MySqlSafetyTest tests isolation with accounts of its own.
+                sanitize: {isolation: false}
+                """.formatted(ENDPOINT, override, USER, grants));
     }
 
     private static ClusterRestored restored(RefreshPlan plan, String database) {

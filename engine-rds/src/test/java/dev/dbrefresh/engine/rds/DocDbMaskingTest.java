@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Sorts;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.engine.mongodb.testing.MongoWire;
+import dev.dbrefresh.engine.mongodb.testing.UserCommandsBackend;
 import dev.dbrefresh.engine.postgres.sanitize.SanitizeException;
 import dev.dbrefresh.engine.rds.mongo.DocDbMasking;
 import dev.dbrefresh.engine.rds.mongo.MongoConnections;
@@ -21,10 +22,7 @@ import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import dev.dbrefresh.runtime.testing.RecordingContext;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.netty.channel.Channel;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +53,7 @@ class DocDbMaskingTest {
     private static final EnvFileSecretResolver SECRETS = new EnvFileSecretResolver(Map.of("MASTER_PW", "master-pw",
             "APP_PW", "app-pw", "MASK_KEY", KEY)::get);
 
-    private MongoServer server;
+    private MongoWire wire;
     private MongoClient client;
     private Users backend;
     private final ClusterUsersEngine engine = new ClusterUsersEngine(new ClusterApis(List.of()), SECRETS,
@@ -64,10 +62,8 @@ class DocDbMaskingTest {
     @BeforeEach
     void restoredCluster() {
         backend = new Users();
-        server = new MongoServer(backend);
-        InetSocketAddress address = server.bind();
-        client = MongoClients.create(MongoConnections.settings(address.getHostString(), address.getPort(), null, null,
-                false).build());
+        wire = MongoWire.start(backend, (host, port) -> MongoConnections.settings(host, port, null, null, false));
+        client = wire.client();
         List<Document> customers = new ArrayList<>();
         IntStream.rangeClosed(1, CUSTOMERS).forEach(i -> customers.add(new Document("_id", i)
                 .append("email", "user" + i + "@corp" + (i % 7) + ".example").append("name", "Name " + i)
@@ -80,8 +76,7 @@ class DocDbMaskingTest {
 
     @AfterEach
     void stop() {
-        client.close();
-        server.shutdownNow();
+        wire.close();
     }
 
     private static final String EVERY_MASK = """
@@ -220,41 +215,27 @@ class DocDbMaskingTest {
     }
 
     /**
-     * DocumentDB's user store on {@code admin}: {@code usersInfo} (all, or one user), {@code dropUser},
-     * {@code createUser}, {@code updateUser}, {@code grantRolesToUser}; at each {@code createUser} it counts the customers still holding an unmasked email.
+     * DocumentDB's user store on {@code admin} ({@link UserCommandsBackend}, with production's {@code master} and
+     * {@code orders_svc}); at each {@code createUser} it counts the customers still holding an unmasked email.
      */
-    static final class Users extends MemoryBackend {
+    static final class Users extends UserCommandsBackend {
 
-        final List<String> users = new CopyOnWriteArrayList<>(List.of("master", "orders_svc"));
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<Long> unmaskedWhenCreated = new CopyOnWriteArrayList<>();
+
+        Users() {
+            super(List.of("master", "orders_svc"));
+        }
 
         @Override
         public de.bwaldvogel.mongo.bson.Document handleCommand(Channel channel, String database, String command,
                 de.bwaldvogel.mongo.bson.Document query) {
-            if ("admin".equals(database) && "usersInfo".equals(command)) {
-                Object which = query.get("usersInfo");
-                List<Object> found = users.stream().filter(u -> !(which instanceof de.bwaldvogel.mongo.bson.Document d)
-                        || u.equals(d.get("user"))).map(u -> (Object) new de.bwaldvogel.mongo.bson.Document("user", u)
-                        .append("db", "admin")).toList();
-                return new de.bwaldvogel.mongo.bson.Document("users", found).append("ok", 1.0);
-            }
-            if ("admin".equals(database) && "dropUser".equals(command)) {
-                users.remove((String) query.get("dropUser"));
-                return new de.bwaldvogel.mongo.bson.Document("ok", 1.0);
-            }
             if ("admin".equals(database) && "createUser".equals(command)) {
-                String name = (String) query.get("createUser");
                 unmaskedWhenCreated.add(super.handleCommand(channel, DB, "count", new de.bwaldvogel.mongo.bson.Document(
                         "count", "customers").append("query", new de.bwaldvogel.mongo.bson.Document("email",
                         new de.bwaldvogel.mongo.bson.Document("$regex", "@corp")))).get("n") instanceof Number n
                         ? n.longValue() : -1L);
-                users.add(name);
-                created.add(name);
-                return new de.bwaldvogel.mongo.bson.Document("ok", 1.0);
-            }
-            if ("admin".equals(database) && ("updateUser".equals(command) || "grantRolesToUser".equals(command))) {
-                return new de.bwaldvogel.mongo.bson.Document("ok", 1.0);
+                created.add((String) query.get("createUser"));
             }
             return super.handleCommand(channel, database, command, query);
         }

@@ -30,7 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * snapshot-service as a whole: its consumer on {@code dbrefresh-snapshot} (ElasticMQ in this JVM),
@@ -107,7 +106,7 @@ class SnapshotServiceIntegrationTest {
 
         stack.send(Routing.SNAPSHOT_QUEUE, start);
 
-        JsonNode ready = awaitEvent(cluster, runId, EventType.SNAPSHOT_READY);
+        JsonNode ready = cluster.await(runId, EventType.SNAPSHOT_READY);
         assertThat(ready.path("source").asText()).isEqualTo("dbrefresh/snapshot-service");
         assertThat(ready.path("causationid").asText()).isEqualTo(start.get("id").asText());
         assertThat(ready.path("correlationid").asText()).isEqualTo(runId);
@@ -310,7 +309,7 @@ class SnapshotServiceIntegrationTest {
         stack.send(Routing.SNAPSHOT_QUEUE, start);
         stack.send(Routing.SNAPSHOT_QUEUE, start);
 
-        awaitEvent(cluster, runId, EventType.SNAPSHOT_READY);
+        cluster.await(runId, EventType.SNAPSHOT_READY);
         stack.awaitDrained(Routing.SNAPSHOT_QUEUE);
         assertThat(cluster.events(runId)).hasSize(1);
         assertThat(notifier.events(runId)).isEmpty();
@@ -363,25 +362,12 @@ class SnapshotServiceIntegrationTest {
                 + "/snapshot/latest' ORDER BY version DESC LIMIT 1");
     }
 
-    private static JsonNode awaitEvent(Inbox inbox, String runId, EventType type) {
-        await(type.typeName() + " of " + runId).atMost(ServiceStack.PATIENCE).pollInterval(Duration.ofMillis(250))
-                .until(() -> !inbox.events(runId, type.typeName()).isEmpty());
-        return inbox.events(runId, type.typeName()).get(0);
-    }
-
     /**
      * Waits for the run's {@code refresh.failed}, then checks that it is the only outcome: no event to
      * cluster-service, one failed audit entry with the code, and no dump, copy or parameter step.
      */
     private static JsonNode awaitRefusal(String runId, String plan, String step, String errorCode) {
-        JsonNode failed = awaitEvent(notifier, runId, EventType.REFRESH_FAILED);
-        JsonNode data = failed.get("data");
-        assertThat(data.path("errorCode").asText()).isEqualTo(errorCode);
-        assertThat(data.path("changed").isBoolean()).isTrue();
-        assertThat(data.path("changed").asBoolean()).isFalse();
-        assertThat(data.path("service").asText()).isEqualTo(SERVICE);
-        assertThat(data.path("step").asText()).isEqualTo(step);
-        assertThat(data.path("plan").asText()).isEqualTo(plan);
+        JsonNode failed = notifier.awaitRefusal(runId, plan, SERVICE, step, errorCode);
 
         stack.awaitDrained(Routing.SNAPSHOT_QUEUE);
         assertThat(notifier.events(runId)).hasSize(1);

@@ -3,19 +3,16 @@ package dev.dbrefresh.engine.rds.mysql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.ErrorCode;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.StepName;
+import dev.dbrefresh.engine.rds.ClusterTestPlans;
 import dev.dbrefresh.engine.postgres.sanitize.SanitizeException;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditStatus;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.testing.RecordingContext;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -94,27 +91,7 @@ class MySqlSafetyTest {
     }
 
     private static RefreshPlan plan(String masks) throws Exception {
-        String yaml = """
-                plans:
-                  p:
-                    engine: aurora-mysql
-                    source: {account: '111111111111', region: eu-west-1, cluster: prod-cluster}
-                    target:
-                      account: '222222222222'
-                      region: eu-west-1
-                      cluster: target-cluster
-                      subnet-group: sg
-                      instance-class: db.r6g.large
-                      master-username: root
-                      master-password-secret: env:MASTER_PW
-                      database: %s
-                    sanitize:
-                      key-secret: env:MASK_KEY
-                      keep-roles: [%s]
-                      masks:
-                %s
-                """.formatted(DB, KEPT, masks);
-        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), Path.of(".")).require("p");
+        return ClusterTestPlans.withSanitize("aurora-mysql", "root", DB, KEPT, masks);
     }
 
     private static final String EVERY_MASK = """
