@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
  * attribute, and the service queues receive what their subscription filter policies select
  * ({@link Routing#filterPolicy(String)}); in {@code local} mode the same routing table sends the event
  * straight into the ElasticMQ queues. Delayed self-messages always go straight to a queue: SNS has no
- * delivery delay.
+ * delivery delay. The reliability suite can make the sends to the service queues duplicated, delayed and out of
+ * order ({@link FaultyDelivery}, off by default).
  */
 @Singleton
 public class EventPublisher {
@@ -31,18 +32,38 @@ public class EventPublisher {
     private final SnsClient sns;
     private final QueueUrls queueUrls;
     private final MessagingSettings settings;
+    private final FaultyDelivery faults;
 
     /**
+     * A publisher without fault injection.
+     *
      * @param sqs       SQS client
      * @param sns       SNS client
      * @param queueUrls queue URL cache
      * @param settings  messaging settings
      */
     public EventPublisher(SqsClient sqs, SnsClient sns, QueueUrls queueUrls, MessagingSettings settings) {
+        this(sqs, sns, queueUrls, settings, FaultyDelivery.OFF);
+    }
+
+    /**
+     * The bean.
+     *
+     * @param sqs       SQS client
+     * @param sns       SNS client
+     * @param queueUrls queue URL cache
+     * @param settings  messaging settings
+     * @param faults    the reliability suite's fault injection on sends to the service queues (off unless
+     *                  configured, see {@link FaultyDelivery})
+     */
+    @jakarta.inject.Inject
+    public EventPublisher(SqsClient sqs, SnsClient sns, QueueUrls queueUrls, MessagingSettings settings,
+            FaultyDelivery faults) {
         this.sqs = sqs;
         this.sns = sns;
         this.queueUrls = queueUrls;
         this.settings = settings;
+        this.faults = faults;
     }
 
     /**
@@ -60,7 +81,7 @@ public class EventPublisher {
         }
         EventType type = EventType.fromTypeName(event.type()).orElseThrow();
         for (String queue : Routing.queuesFor(type)) {
-            send(queue, body, event.type(), 0);
+            send(queue, body, event.id(), event.type(), 0);
         }
         LOG.debug("published {} {} for run {}", event.type(), event.id(), event.runId());
     }
@@ -74,7 +95,8 @@ public class EventPublisher {
      * @param delaySeconds delay in seconds, clamped to 0..{@value #MAX_DELAY_SECONDS}
      */
     public void sendDelayed(String queue, EventEnvelope event, int delaySeconds) {
-        send(queue, EventCodec.encode(event), event.type(), Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)));
+        send(queue, EventCodec.encode(event), event.id(), event.type(),
+                Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)));
     }
 
     /**
@@ -109,8 +131,11 @@ public class EventPublisher {
         sqs.sendMessage(r -> r.queueUrl(queueUrls.url(queue)).messageBody(body).messageAttributes(attrs));
     }
 
-    private void send(String queue, String body, String type, int delaySeconds) {
-        sqs.sendMessage(r -> r.queueUrl(queueUrls.url(queue)).messageBody(body).delaySeconds(delaySeconds)
-                .messageAttributes(Map.of("type", MessageAttributeValue.builder().dataType("String").stringValue(type).build())));
+    private void send(String queue, String body, String eventId, String type, int delaySeconds) {
+        for (int delay : faults.copies(queue, eventId, type, delaySeconds)) {
+            sqs.sendMessage(r -> r.queueUrl(queueUrls.url(queue)).messageBody(body).delaySeconds(delay)
+                    .messageAttributes(Map.of("type", MessageAttributeValue.builder().dataType("String")
+                            .stringValue(type).build())));
+        }
     }
 }

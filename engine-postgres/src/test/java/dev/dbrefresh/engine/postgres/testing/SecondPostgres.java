@@ -40,14 +40,40 @@ public final class SecondPostgres implements AutoCloseable {
      * @throws IOException when initdb or pg_ctl fails (their output is in the message)
      */
     public static SecondPostgres start() throws IOException, InterruptedException {
+        return start(List.of());
+    }
+
+    /**
+     * As {@link #start()}, with more server settings, e.g. {@code log_statement=all} for a test that reads what the
+     * server was asked ({@link #log()}).
+     *
+     * @param settings {@code name=value} settings, each passed as {@code -c name=value} (no spaces or quotes)
+     * @return a running cluster with trust authentication for superuser {@code postgres}
+     * @throws IOException when initdb or pg_ctl fails (their output is in the message)
+     * @throws IllegalArgumentException when a setting is not of the form {@code name=value} without spaces or quotes
+     */
+    public static SecondPostgres start(List<String> settings) throws IOException, InterruptedException {
+        for (String setting : settings) {
+            if (!setting.matches("[a-z_.]+=[^\\s'\"]+")) {
+                throw new IllegalArgumentException("a server setting is name=value without spaces or quotes: "
+                        + setting);
+            }
+        }
+        StringBuilder extra = new StringBuilder();
+        settings.forEach(setting -> extra.append(" -c ").append(setting));
         Path dir = Files.createTempDirectory("dbr-second-pg-");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path data = dir.resolve("data");
         int port = LocalAws.freePort();
         run(List.of(BIN + "/initdb", "-D", data.toString(), "-A", "trust", "--no-sync", "-U", "postgres"), dir);
         run(List.of(BIN + "/pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(),
-                "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k " + dir, "start"), dir);
+                "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k " + dir + extra, "start"), dir);
         return new SecondPostgres(dir, port);
+    }
+
+    /** @return the server's log file (pg_ctl's {@code -l}) */
+    public Path log() {
+        return dir.resolve("log");
     }
 
     /** @return its TCP port */
