@@ -12,7 +12,10 @@ import java.util.regex.Pattern;
 /**
  * The pristine copy of a plan with {@code fast-path: template}: {@code <target>__dbrefresh_pristine}, a
  * database on the target server holding the restored snapshot exactly as {@code pg_restore} left it (before
- * users and grants), marked with its snapshot id in its comment ({@code dbrefresh:pristine;snapshot=<id>}) and
+ * users and grants) and analyzed ({@code ANALYZE}: its planner statistics, which {@code CREATE DATABASE ... TEMPLATE}
+ * copies with the database's catalogs, so a reset of a plan without masks need not analyze again), marked with its
+ * snapshot id in its comment ({@code dbrefresh:pristine;snapshot=<id>;analyzed}; copies kept before the statistics
+ * were kept lack {@code ;analyzed} and are analyzed after each copy as before) and
  * closed to connections ({@code ALLOW_CONNECTIONS false}) so nobody can change it. A restore of the same
  * snapshot again (a reset) copies it with {@code CREATE DATABASE ... TEMPLATE ... STRATEGY FILE_COPY} instead
  * of running {@code pg_restore}: a file copy, the time of a raw template clone.
@@ -29,7 +32,11 @@ public final class PgPristine {
     /** Suffix of the pristine copy's name. */
     static final String SUFFIX = "__dbrefresh_pristine";
 
-    private static final Pattern MARKER = Pattern.compile("dbrefresh:pristine;snapshot=(.+)");
+    /** Snapshot ids never hold {@code ;} ({@code SnapshotStore.ID_REGEX}). */
+    private static final Pattern MARKER = Pattern.compile("dbrefresh:pristine;snapshot=([^;]+)(;analyzed)?");
+
+    /** Suffix of the marker of a copy that was analyzed before it was taken. */
+    private static final String ANALYZED = ";analyzed";
 
     private PgPristine() {
     }
@@ -44,10 +51,20 @@ public final class PgPristine {
 
     /**
      * @param snapshotId a snapshot id
-     * @return the pristine copy's comment, {@code dbrefresh:pristine;snapshot=<id>}
+     * @param analyzed   whether the copy was analyzed before it was taken
+     * @return the pristine copy's comment, {@code dbrefresh:pristine;snapshot=<id>}, then {@code ;analyzed} if so
      */
-    static String marker(String snapshotId) {
-        return "dbrefresh:pristine;snapshot=" + snapshotId;
+    static String marker(String snapshotId, boolean analyzed) {
+        return "dbrefresh:pristine;snapshot=" + snapshotId + (analyzed ? ANALYZED : "");
+    }
+
+    /**
+     * A complete pristine copy, as its marker describes it.
+     *
+     * @param snapshotId the snapshot it holds
+     * @param analyzed   whether it holds planner statistics of its content (it was analyzed before it was taken)
+     */
+    public record Copy(String snapshotId, boolean analyzed) {
     }
 
     /**
@@ -57,6 +74,16 @@ public final class PgPristine {
      * @throws SQLException on database errors
      */
     public static Optional<String> snapshotOf(Connection c, String target) throws SQLException {
+        return find(c, target).map(Copy::snapshotId);
+    }
+
+    /**
+     * @param c      a connection to the target server
+     * @param target the target database name
+     * @return the complete pristine copy of {@code target} (its marker read), empty when there is none
+     * @throws SQLException on database errors
+     */
+    public static Optional<Copy> find(Connection c, String target) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ?")) {
             ps.setString(1, name(target));
@@ -65,7 +92,7 @@ public final class PgPristine {
                     return Optional.empty();
                 }
                 Matcher m = MARKER.matcher(rs.getString(1));
-                return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+                return m.matches() ? Optional.of(new Copy(m.group(1), m.group(2) != null)) : Optional.empty();
             }
         }
     }
@@ -92,15 +119,17 @@ public final class PgPristine {
      * @param target     the target database name
      * @param staging    the staging database, complete, no sessions
      * @param snapshotId the snapshot it was restored from
+     * @param analyzed   whether the staging database was analyzed (its statistics are copied with it)
      * @throws SQLException when a statement fails; the target is untouched, and a pristine copy without the
      *                      new marker is not used
      */
-    static void keep(Connection c, String target, String staging, String snapshotId) throws SQLException {
+    static void keep(Connection c, String target, String staging, String snapshotId, boolean analyzed)
+            throws SQLException {
         String pristine = PgIdentifiers.quote(name(target));
         exec(c, "DROP DATABASE IF EXISTS " + pristine + " WITH (FORCE)");
         exec(c, "CREATE DATABASE " + pristine + " TEMPLATE " + PgIdentifiers.quote(staging) + " STRATEGY FILE_COPY");
         exec(c, "ALTER DATABASE " + pristine + " WITH ALLOW_CONNECTIONS false");
-        exec(c, "COMMENT ON DATABASE " + pristine + " IS " + PgIdentifiers.literal(marker(snapshotId)));
+        exec(c, "COMMENT ON DATABASE " + pristine + " IS " + PgIdentifiers.literal(marker(snapshotId, analyzed)));
     }
 
     private static void exec(Connection c, String sql) throws SQLException {

@@ -184,6 +184,34 @@ public final class PgRestorer {
          * @throws Exception to refuse the swap
          */
         void prepare(DatabaseEndpoint staging) throws Exception;
+
+        /**
+         * As {@link #prepare(DatabaseEndpoint)}, told whether the staging database already holds planner statistics
+         * of its content: it is a template copy of a pristine copy that was analyzed before it was kept (the
+         * statistics are catalog rows, copied with the database), or {@link #beforePristine} analyzed it in this
+         * call. Nothing has changed a row since. The default ignores it.
+         *
+         * @param staging  as there
+         * @param analyzed whether the staging database holds statistics of its content
+         * @throws Exception to refuse the swap
+         */
+        default void prepare(DatabaseEndpoint staging, boolean analyzed) throws Exception {
+            prepare(staging);
+        }
+
+        /**
+         * Runs in a staging database that {@code pg_restore} just filled, before the pristine copy of
+         * {@code fast-path: template} is taken from it (so what it does is kept in the copy), and before
+         * {@link #prepare(DatabaseEndpoint, boolean)}. It must change no row. Every connection to the staging
+         * database must be closed on return (the copy needs it without sessions). The default does nothing.
+         *
+         * @param staging the restored staging database
+         * @return whether it analyzed the database ({@code ANALYZE}), so the pristine copy holds its statistics
+         * @throws Exception to refuse the swap (the staging database is dropped, no pristine copy is taken)
+         */
+        default boolean beforePristine(DatabaseEndpoint staging) throws Exception {
+            return false;
+        }
     }
 
     /**
@@ -217,8 +245,10 @@ public final class PgRestorer {
      * {@code snapshotId}, the staging database is a file copy of it ({@code CREATE DATABASE ... TEMPLATE ...
      * STRATEGY FILE_COPY}) instead of a {@code pg_restore}; otherwise {@code pg_restore} fills the staging database
      * and a pristine copy of it is kept for the next reset (replacing an older one). The pristine copy is taken
-     * before {@code beforeSwap} (it is the snapshot as restored, like the dump in the target-side store), so a reset
-     * runs the same isolation, verification and masking as a full restore.
+     * after {@link BeforeSwap#beforePristine} (which changes no row: {@link dev.dbrefresh.engine.postgres.sanitize.PgStagingSafety}
+     * analyzes there, so the copy keeps the statistics) and before {@code beforeSwap}'s
+     * {@link BeforeSwap#prepare(DatabaseEndpoint, boolean) prepare} (it is the snapshot as restored, like the dump in
+     * the target-side store), so a reset runs the same isolation, verification and masking as a full restore.
      *
      * @param target       the database to replace
      * @param password     its user's password, or {@code null}
@@ -301,19 +331,30 @@ public final class PgRestorer {
             }
             if (!marker.equals(comment(c, staging).orElse(null))) {
                 String pristineOf = clone != null ? clone.of() : db;
-                if (keepPristine && PgPristine.snapshotOf(c, pristineOf).filter(snapshotId::equals).isPresent()) {
+                Optional<PgPristine.Copy> pristine = keepPristine
+                        ? PgPristine.find(c, pristineOf).filter(p -> p.snapshotId().equals(snapshotId)) : Optional.empty();
+                DatabaseEndpoint stagingEp = target.withDatabase(staging);
+                boolean analyzed;
+                if (pristine.isPresent()) {
                     PgPristine.cloneInto(c, pristineOf, staging);
+                    analyzed = pristine.get().analyzed();
                 } else if (clone != null) {
                     throw new IllegalStateException("no pristine copy of " + pristineOf + " holding snapshot "
                             + snapshotId + " to clone " + db + " from; nothing was changed. Refresh or reset "
                             + pristineOf + " first");
                 } else {
                     restoreIntoStaging(c, target, password, dumpFile, staging, jobs);
+                    analyzed = false;
                     if (keepPristine) {
-                        PgPristine.keep(c, db, staging, snapshotId);
+                        analyzed = inStaging(c, stagingEp, () -> beforeSwap.beforePristine(stagingEp));
+                        PgPristine.keep(c, db, staging, snapshotId, analyzed);
                     }
                 }
-                prepareStaging(c, target.withDatabase(staging), beforeSwap);
+                boolean hasStatistics = analyzed;
+                inStaging(c, stagingEp, () -> {
+                    beforeSwap.prepare(stagingEp, hasStatistics);
+                    return null;
+                });
                 if (clone != null) {
                     PgClones.mark(c, staging, clone, snapshotId);
                 }
@@ -354,10 +395,14 @@ public final class PgRestorer {
         }
     }
 
-    private static void prepareStaging(Connection c, DatabaseEndpoint staging, BeforeSwap beforeSwap)
+    /**
+     * Runs work in the staging database; when it throws, the staging database is dropped (it may hold unmasked
+     * data) and the failure rethrown (checked exceptions wrapped in an {@link IllegalStateException}).
+     */
+    private static <T> T inStaging(Connection c, DatabaseEndpoint staging, java.util.concurrent.Callable<T> work)
             throws SQLException {
         try {
-            beforeSwap.prepare(staging);
+            return work.call();
         } catch (Exception e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new IllegalStateException("preparing " + staging.display() + " failed: " + e.getMessage(), e);

@@ -111,8 +111,9 @@ public class PostgresSnapshotEngine implements SnapshotEngine {
                     false);
         }
         var copy = ctx.step(StepName.COPY, () -> targetStore.copyFrom(sourceStore, snapshotId),
-                r -> (r.copied() ? "copied " : "copy exists, checksum verified: ") + snapshotId + " ("
-                        + r.manifest().sizeBytes() + " bytes) to " + targetStore.root());
+                r -> (r.linked() ? "linked (same file system, checksum verified) " : r.copied() ? "copied "
+                        : "copy exists, checksum verified: ") + snapshotId + " (" + r.manifest().sizeBytes()
+                        + " bytes) to " + targetStore.root());
         return new SnapshotProgress.Ready(snapshotId, snapshotId, copy.manifest().sizeBytes(), copy.manifest().checksum(),
                 copy.copied());
     }

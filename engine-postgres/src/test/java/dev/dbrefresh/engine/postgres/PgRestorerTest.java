@@ -297,6 +297,37 @@ class PgRestorerTest {
     }
 
     @Test
+    void restore_shouldKeepTheOldTarget_dropTheStaging_andKeepNoPristineCopy_whenTheWorkBeforeThePristineCopyFails()
+            throws Exception {
+        String target = newName();
+        DatabaseEndpoint ep = ADMIN.withDatabase(target);
+        PgRestorer restorer = new PgRestorer(TOOLS);
+        restorer.restore(ep, null, dump, "snap-1", "run-1", 2, false);
+        exec(ep, "CREATE TABLE kept_by_a_failed_restore (id int)");
+        List<String> prepared = new ArrayList<>();
+        PgRestorer.BeforeSwap failsBeforeThePristineCopy = new PgRestorer.BeforeSwap() {
+            @Override
+            public void prepare(DatabaseEndpoint staging) {
+                prepared.add(staging.database());
+            }
+
+            @Override
+            public boolean beforePristine(DatabaseEndpoint staging) {
+                throw new IllegalStateException("analyze refused");
+            }
+        };
+
+        assertThatThrownBy(() -> restorer.restore(ep, null, dump, "snap-2", "run-2", 2, true,
+                failsBeforeThePristineCopy)).hasMessageContaining("analyze refused");
+
+        assertThat(counts(ep)).containsKey("public.kept_by_a_failed_restore");
+        assertThat(databaseComment(target)).contains("dbrefresh:snapshot=snap-1;run=run-1");
+        assertThat(exists(PgRestorer.stagingName(target))).as("the staging database is dropped").isFalse();
+        assertThat(exists(PgPristine.name(target))).as("no pristine copy of a failed restore").isFalse();
+        assertThat(prepared).as("nothing ran after the failure").isEmpty();
+    }
+
+    @Test
     void restore_shouldReplaceThePristineCopy_whenTheSnapshotChanges_andKeepNone_withoutTheFastPath() throws Exception {
         String target = newName();
         DatabaseEndpoint ep = ADMIN.withDatabase(target);

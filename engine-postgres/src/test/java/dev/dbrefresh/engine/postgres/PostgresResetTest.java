@@ -112,6 +112,72 @@ class PostgresResetTest {
         assertThat(restore.audit).anyMatch(e -> e.is(AuditStatus.SUCCEEDED) && StepName.RESTORE.names(e.step()));
     }
 
+    private static RecordingContext restore(RefreshPlan plan, RefreshRequested request, String snapshotId)
+            throws Exception {
+        assertThat(new PostgresSnapshotEngine(ref -> null, TestDatabases.IDENTITIES).start(plan, request,
+                recording(request).ctx)).isInstanceOfSatisfying(SnapshotProgress.Ready.class,
+                        r -> assertThat(r.snapshotId()).isEqualTo(snapshotId));
+        RecordingContext rec = recording(request);
+        assertThat(new PostgresRestoreEngine(ref -> null, TestDatabases.IDENTITIES).start(plan, snapshotId, false,
+                rec.ctx)).isInstanceOf(RestoreProgress.Restored.class);
+        return rec;
+    }
+
+    private static long statisticsOfOrders(String db) throws Exception {
+        return dbs.queryLong(db, "SELECT count(*) FROM pg_stats WHERE schemaname = 'public' AND tablename = 'orders'");
+    }
+
+    private static long pristineMarkedAnalyzed(String target) throws Exception {
+        return dbs.queryLong("postgres", "SELECT count(*) FROM pg_database WHERE datname = "
+                + PgIdentifiers.literal(PgPristine.name(target))
+                + " AND shobj_description(oid, 'pg_database') = 'dbrefresh:pristine;snapshot=snap-1;analyzed'");
+    }
+
+    @Test
+    void reset_shouldKeepThePristineCopysStatistics_andNotAnalyzeAgain_whenThePlanMasksNothing() throws Exception {
+        String target = dbs.create("t6");
+        RefreshPlan plan = plan(target);
+        RecordingContext full = restore(plan, new RefreshRequested("p", null, null, false, "test"), "snap-1");
+        assertThat(full.audit).anySatisfy(e -> {
+            assertThat(e.step()).isEqualTo(StepName.ANALYZE.at("pristine"));
+            assertThat(e.status()).isEqualTo(AuditStatus.SUCCEEDED.id());
+        });
+        assertThat(full.audit).as("analyzed once: the pristine copy's statistics are the target's")
+                .noneMatch(e -> e.step().equals(StepName.ANALYZE.id()) && e.is(AuditStatus.SUCCEEDED));
+        assertThat(pristineMarkedAnalyzed(target)).isEqualTo(1);
+        assertThat(statisticsOfOrders(target)).isPositive();
+        dbs.exec(target, "DELETE FROM orders WHERE id <= 100");
+
+        RecordingContext reset = restore(plan, RefreshRequested.reset("p", "test"), "snap-1");
+
+        assertThat(reset.audit).anySatisfy(e -> {
+            assertThat(e.step()).isEqualTo(StepName.ANALYZE.id());
+            assertThat(e.status()).isEqualTo(AuditStatus.SKIPPED.id());
+            assertThat(e.details()).contains("pristine copy");
+        });
+        assertThat(reset.audit).noneMatch(e -> StepName.ANALYZE.names(e.step()) && e.is(AuditStatus.SUCCEEDED));
+        assertThat(dbs.queryLong(target, "SELECT count(*) FROM orders")).isEqualTo(300);
+        assertThat(statisticsOfOrders(target)).as("statistics came with the template copy").isPositive();
+    }
+
+    @Test
+    void reset_shouldAnalyze_whenThePristineCopyWasKeptWithoutStatistics() throws Exception {
+        String target = dbs.create("t7");
+        RefreshPlan plan = plan(target);
+        restore(plan, new RefreshRequested("p", null, null, false, "test"), "snap-1");
+        // a pristine copy kept before the statistics were kept carries the old marker
+        dbs.exec("postgres", "COMMENT ON DATABASE " + PgIdentifiers.quote(PgPristine.name(target))
+                + " IS 'dbrefresh:pristine;snapshot=snap-1'");
+        try (var c = TestDatabases.TOOLS.connect(TestDatabases.ADMIN, null)) {
+            assertThat(PgPristine.find(c, target)).contains(new PgPristine.Copy("snap-1", false));
+        }
+
+        RecordingContext reset = restore(plan, RefreshRequested.reset("p", "test"), "snap-1");
+
+        assertThat(reset.audit).anyMatch(e -> e.step().equals(StepName.ANALYZE.id()) && e.is(AuditStatus.SUCCEEDED));
+        assertThat(statisticsOfOrders(target)).isPositive();
+    }
+
     @Test
     void reset_shouldBeRefusedWithResetNotAvailable_andChangeNothing_whenThereIsNoPristineCopy() throws Exception {
         String target = dbs.createWithMarker("t2", 5);

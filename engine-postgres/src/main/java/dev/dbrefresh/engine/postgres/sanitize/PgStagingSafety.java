@@ -35,8 +35,14 @@ import java.util.TreeSet;
  *       production;</li>
  *   <li>{@code sanitize} and {@code verify-masks} (plans with masks): {@link PgMasker} in one transaction, committed
  *       only after the sampled check passed;</li>
- *   <li>{@code analyze}: {@code ANALYZE}, so the copy has planner statistics before anyone queries it.</li>
+ *   <li>{@code analyze}: {@code ANALYZE}, so the copy has planner statistics before anyone queries it; skipped
+ *       (and said so) when the staging database already holds statistics of its content and nothing was masked:
+ *       a template copy of a pristine copy that was analyzed before it was kept, whose statistics came with it.</li>
  * </ol>
+ * With {@code fast-path: template}, {@link #beforePristine} runs {@code analyze:pristine} ({@code ANALYZE}) right after
+ * {@code pg_restore}, before the pristine copy is taken, so the copy keeps the statistics and a reset needs no
+ * {@code ANALYZE} of its own. {@code ANALYZE} changes no row and evaluates nothing that {@code pg_restore}'s index
+ * builds did not evaluate already (index expressions), so running it before isolation exposes nothing new.
  * Any failure drops the staging database ({@link PgRestorer.BeforeSwap}); refusals are {@link SanitizeException}s.
  */
 public final class PgStagingSafety implements PgRestorer.BeforeSwap {
@@ -77,6 +83,28 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
 
     @Override
     public void prepare(DatabaseEndpoint staging) throws Exception {
+        prepare(staging, false);
+    }
+
+    /**
+     * Analyzes the freshly restored staging database before the pristine copy is taken (audit step
+     * {@code analyze:pristine}).
+     *
+     * @return {@code true}
+     * @throws Exception when {@code ANALYZE} fails
+     */
+    @Override
+    public boolean beforePristine(DatabaseEndpoint staging) throws Exception {
+        try (Connection c = tools.connect(staging, password)) {
+            c.setAutoCommit(true);
+            ctx.step(StepName.ANALYZE, "pristine", () -> analyze(c), d -> d + ", before the pristine copy was taken"
+                    + " (the copy keeps the statistics)");
+        }
+        return true;
+    }
+
+    @Override
+    public void prepare(DatabaseEndpoint staging, boolean analyzed) throws Exception {
         try (Connection c = tools.connect(staging, password)) {
             c.setAutoCommit(true);
             if (settings.isolation()) {
@@ -95,7 +123,12 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
             } else {
                 ctx.skipped(StepName.SANITIZE, "the plan has no sanitize.masks: nothing was masked");
             }
-            ctx.step(StepName.ANALYZE, () -> analyze(c), d -> d);
+            if (analyzed && !settings.masking()) {
+                ctx.skipped(StepName.ANALYZE, "the database holds the statistics of the analyzed pristine copy"
+                        + " (copied with it, or gathered before it was taken), and nothing was masked since");
+            } else {
+                ctx.step(StepName.ANALYZE, () -> analyze(c), d -> d);
+            }
         }
     }
 

@@ -219,6 +219,14 @@ public final class SnapshotStore {
     /**
      * Copies a snapshot from another store into this one ("copy to the target side").
      *
+     * <p>When both stores lie on one file system, the dump file is a hard link to the source store's file instead of
+     * a byte copy ({@link CopyResult#linked()}): the same bytes under a second name, made in no time whatever the
+     * dump's size. It is still a separate snapshot of this store: its own directory and manifest, published by the
+     * same atomic rename, its checksum verified like a copy's, and deleting either store's snapshot (retention)
+     * removes only that store's name. What the two stores share is the file's content, and that is never written
+     * again: dbrefresh writes a dump once, in a staging directory, before it is committed; nothing opens a
+     * committed dump for writing. Across file systems (or where links are refused) the bytes are copied.
+     *
      * @param source     the store holding the snapshot
      * @param snapshotId the snapshot's id
      * @return the manifest and whether a copy was made ({@code false}: this store already had the same
@@ -244,7 +252,9 @@ public final class SnapshotStore {
         try {
             Path from = source.dumpFile(wanted);
             Path to = staging.resolve(requireValidFileName(wanted.file()));
-            Files.copy(from, to);
+            boolean linked = linkOrCopy(from, to);
+            // the bytes this store now holds are checked either way: a link shares the source's file, which must
+            // still be the one the manifest describes
             String actual = sha256(to);
             if (!actual.equals(wanted.checksum())) {
                 throw new ChecksumMismatchException("copy of snapshot '" + snapshotId + "' from " + from
@@ -255,7 +265,7 @@ public final class SnapshotStore {
             if (!committed.checksum().equals(wanted.checksum())) {
                 return sameOrConflict(source, wanted, committed);
             }
-            return new CopyResult(committed, committed == wanted);
+            return new CopyResult(committed, committed == wanted, linked && committed == wanted);
         } catch (IOException e) {
             discardStaging(staging);
             throw new UncheckedIOException("cannot copy snapshot '" + snapshotId + "' from " + source.root()
@@ -264,6 +274,26 @@ public final class SnapshotStore {
             discardStaging(staging);
             throw e;
         }
+    }
+
+    /**
+     * Puts {@code from}'s content at {@code to}: a hard link where both lie on one file system and the file system
+     * allows it, else a byte copy (another file system, e.g. a target-side store on another mount; a file system
+     * without hard links; a link refused, e.g. by {@code fs.protected_hardlinks}).
+     *
+     * @return {@code true} when {@code to} is a hard link to {@code from}
+     * @throws IOException when the copy fails
+     */
+    static boolean linkOrCopy(Path from, Path to) throws IOException {
+        try {
+            Files.createLink(to, from);
+            return true;
+        } catch (IOException | UnsupportedOperationException | SecurityException noLink) {
+            // EXDEV (another file system), EPERM, EMLINK, ...: copy the bytes instead
+            Files.deleteIfExists(to);
+        }
+        Files.copy(from, to);
+        return false;
     }
 
     private CopyResult sameOrConflict(SnapshotStore source, SnapshotManifest wanted, SnapshotManifest here) {
@@ -394,7 +424,19 @@ public final class SnapshotStore {
      *
      * @param manifest the snapshot's manifest in this store
      * @param copied   {@code true} when the dump was copied now, {@code false} when this store already had it
+     * @param linked   {@code true} when the copy made now is a hard link to the source store's dump (both stores on
+     *                 one file system), {@code false} for a byte copy or when nothing was copied
      */
-    public record CopyResult(SnapshotManifest manifest, boolean copied) {
+    public record CopyResult(SnapshotManifest manifest, boolean copied, boolean linked) {
+
+        /**
+         * A result without a hard link.
+         *
+         * @param manifest the snapshot's manifest in this store
+         * @param copied   whether a copy was made now
+         */
+        public CopyResult(SnapshotManifest manifest, boolean copied) {
+            this(manifest, copied, false);
+        }
     }
 }

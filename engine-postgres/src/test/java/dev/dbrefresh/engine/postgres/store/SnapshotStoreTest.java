@@ -2,6 +2,7 @@ package dev.dbrefresh.engine.postgres.store;
 
 import dev.dbrefresh.contracts.SnapshotManifest;
 import dev.dbrefresh.contracts.TableRowCount;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,6 +126,51 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void copyFrom_shouldHardLinkTheDump_whenBothStoresAreOnOneFileSystem_andEachStoreKeepsItsOwnSnapshot()
+            throws IOException {
+        SnapshotStore source = new SnapshotStore(tmp.resolve("source"));
+        SnapshotStore target = new SnapshotStore(tmp.resolve("target"));
+        SnapshotManifest m = put(source, "snap-1", "dump-bytes", Instant.parse("2026-01-01T00:00:00Z"));
+
+        SnapshotStore.CopyResult result = target.copyFrom(source, "snap-1");
+
+        assertThat(result.copied()).isTrue();
+        assertThat(result.linked()).isTrue();
+        assertThat(Files.isSameFile(target.dumpFile(m), source.dumpFile(m))).as("one file, two names").isTrue();
+        assertThat(target.find("snap-1")).contains(m);
+        // the source store's retention deletes its snapshot: the target's stays whole
+        SnapshotStore.deleteTree(source.root().resolve("snap-1"));
+        assertThat(source.find("snap-1")).isEmpty();
+        assertThat(target.find("snap-1")).contains(m);
+        assertThat(SnapshotStore.sha256(target.dumpFile(m))).isEqualTo(m.checksum());
+    }
+
+    @Test
+    void copyFrom_shouldCopyTheBytes_notLink_whenTheStoresAreOnDifferentFileSystems() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(tmp)), "needs /dev/shm on another file system"
+                + " than the temporary directory (Linux); the same-file-system case is tested above");
+        Path other = Files.createTempDirectory(shm, "dbrefresh-store-test-");
+        try {
+            SnapshotStore source = new SnapshotStore(other.resolve("source"));
+            SnapshotStore target = new SnapshotStore(tmp.resolve("target"));
+            SnapshotManifest m = put(source, "snap-1", "dump-bytes", Instant.parse("2026-01-01T00:00:00Z"));
+
+            SnapshotStore.CopyResult result = target.copyFrom(source, "snap-1");
+
+            assertThat(result.copied()).isTrue();
+            assertThat(result.linked()).as("a hard link cannot cross file systems").isFalse();
+            assertThat(Files.isSameFile(target.dumpFile(m), source.dumpFile(m))).isFalse();
+            assertThat(Files.readString(target.dumpFile(m))).isEqualTo("dump-bytes");
+            assertThat(target.find("snap-1")).contains(m);
+            assertThat(entries(target.root())).containsExactly("snap-1");
+        } finally {
+            SnapshotStore.deleteTree(other);
+        }
+    }
+
+    @Test
     void copyFrom_shouldThrowChecksumMismatch_andLeaveNothing_whenSourceDumpIsCorrupt() throws IOException {
         SnapshotStore source = new SnapshotStore(tmp.resolve("source"));
         SnapshotStore target = new SnapshotStore(tmp.resolve("target"));
@@ -136,6 +182,8 @@ class SnapshotStoreTest {
                 .hasMessageContaining("snap-1").hasMessageContaining(m.checksum());
         assertThat(target.find("snap-1")).isEmpty();
         assertThat(entries(target.root())).isEmpty();
+        assertThat(Files.readString(source.dumpFile(m))).as("discarding the linked copy leaves the source's file")
+                .isEqualTo("dump-bytesX");
     }
 
     @Test
