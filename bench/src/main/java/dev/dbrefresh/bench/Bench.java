@@ -76,6 +76,16 @@ public final class Bench implements Callable<Integer> {
             + " three event hops to the hop figures (default: ${DEFAULT-VALUE})")
     int hopRuns;
 
+    /** What {@code --only} can name: the contestants, {@code hops} (the dry runs), {@code services}, {@code mongodb}. */
+    static final List<String> PARTS = List.of("hand-run", "pgcopydb", "template-clone", "dbrefresh", "reset", "hops",
+            "services", "mongodb");
+
+    @Option(names = "--only", split = ",", paramLabel = "PART", description = "measure only these (comma-separated):"
+            + " hand-run, pgcopydb, template-clone, dbrefresh, reset, hops (the extra dry runs), services (readiness and"
+            + " resident memory; also: memory), mongodb (run by bench/run); default: all. The local stack is started"
+            + " only for dbrefresh, reset, hops and services")
+    List<String> only;
+
     @Option(names = "--mongodb-customers", defaultValue = "30000", description = "customers of the mongodb benchmark's"
             + " shop data set (3.5 documents each; 0 skips it), run by bench/run before the postgres contestants"
             + " (default: ${DEFAULT-VALUE})")
@@ -121,6 +131,14 @@ public final class Bench implements Callable<Integer> {
                     + " --mongodb-customers at least 0");
             return 2;
         }
+        if (only != null) {
+            only = only.stream().map(o -> o.trim().equals("memory") ? "services" : o.trim()).toList();
+            List<String> unknown = only.stream().filter(o -> !PARTS.contains(o)).toList();
+            if (!unknown.isEmpty()) {
+                System.err.println("bench: --only " + unknown + " is not one of " + PARTS + " (or memory)");
+                return 2;
+            }
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         int j = jobs != null ? jobs : cores;
         repo = repo.toAbsolutePath().normalize();
@@ -137,62 +155,97 @@ public final class Bench implements Callable<Integer> {
         Path plans = writePlans(home, j);
 
         List<Contestant> contestants = new ArrayList<>();
-        contestants.add(handRun(j));
+        if (wanted("hand-run")) {
+            contestants.add(handRun(j));
+        }
         Optional<String> pgcopydb = which("pgcopydb");
-        if (pgcopydb.isPresent()) {
+        if (pgcopydb.isPresent() && wanted("pgcopydb")) {
             contestants.add(pgcopydb(j));
-        } else {
+        } else if (wanted("pgcopydb")) {
             skipped.put("pgcopydb", "pgcopydb is not installed (bench/run installs it with apt-get where it runs as root)");
         }
-        contestants.add(templateClone());
+        if (wanted("template-clone")) {
+            contestants.add(templateClone());
+        }
+        if (!(wanted("dbrefresh") || wanted("reset") || wanted("hops") || wanted("services"))) {
+            runRounds(contestants);
+            String report = report(cores, j, loadBefore, began, 0, 0, Map.of(), Map.of(), Map.of());
+            finish(report);
+            return 0;
+        }
 
         long t0 = System.nanoTime();
         try (LocalAws aws = LocalAws.start(0, 0, home.resolve("dynamodb"), 5)) {
             double awsUp = (System.nanoTime() - t0) / 1e9;
             long t1 = System.nanoTime();
-            try (ServiceProcesses services = ServiceProcesses.start(repo, home, aws, plans, Map.of(), Duration.ofSeconds(180))) {
+            // the services keep their state (parameter store, snapshot catalog) on the --host/--port server too
+            Map<String, String> stateDb = Map.of("DBREFRESH_DATASOURCE_URL", "jdbc:postgresql://" + host + ":" + port
+                    + "/dbrefresh", "DBREFRESH_DATASOURCE_USERNAME", user);
+            try (ServiceProcesses services = ServiceProcesses.start(repo, home, aws, plans, stateDb, Duration.ofSeconds(180))) {
                 double servicesUp = (System.nanoTime() - t1) / 1e9;
                 Map<String, Long> rssAfterStart = rss(services.pids());
                 System.out.printf(Locale.ROOT, "bench: local stack up (emulators %.1f s, services %.1f s); logs in %s%n",
                         awsUp, servicesUp, services.logDir());
                 DynamoDbAuditLog audit = new DynamoDbAuditLog(aws.dynamoClient(), Tables.AUDIT);
-                contestants.add(dbrefresh(aws, audit));
-                contestants.add(reset(aws, audit, pg));
-                commands.put("dbrefresh", "start message (" + PLAN + ", restore.jobs " + j + ") to the notifier's"
-                        + " notify succeeded, through the four services");
-
-                for (int r = 0; r < rounds; r++) {
-                    for (int k = 0; k < contestants.size(); k++) {
-                        // each round starts with another contestant, so none always runs on a cold cache
-                        Contestant c = contestants.get((k + r) % contestants.size());
-                        settle();
-                        c.prepare();
-                        long s = System.nanoTime();
-                        c.run();
-                        double secs = (System.nanoTime() - s) / 1e9;
-                        if (c.measured() != null) {
-                            secs = c.measured();
-                        }
-                        times.computeIfAbsent(c.name(), n -> new ArrayList<>()).add(secs);
-                        System.out.printf(Locale.ROOT, "bench: round %d/%d %-15s %7.2f s%n", r + 1, rounds, c.name(), secs);
-                        c.cleanup();
-                    }
+                if (wanted("dbrefresh")) {
+                    contestants.add(dbrefresh(aws, audit));
+                    commands.put("dbrefresh", "start message (" + PLAN + ", restore.jobs " + j + ") to the notifier's"
+                            + " notify succeeded, through the four services");
                 }
-                for (int h = 0; h < hopRuns; h++) {
+                if (wanted("reset")) {
+                    contestants.add(reset(aws, audit, pg));
+                }
+                runRounds(contestants);
+                for (int h = 0; wanted("hops") && h < hopRuns; h++) {
                     runDbrefresh(aws, audit, true);
                 }
                 Map<String, Long> rssAfterRun = rss(services.pids());
                 String report = report(cores, j, loadBefore, began, awsUp, servicesUp, services.readiness(), rssAfterStart,
                         rssAfterRun);
-                List<String> ratios = ratios();
-                // the ratio lines come last on standard output, one per line, for scripts that read them
-                System.out.print(report);
-                ratios.forEach(System.out::println);
-                Files.writeString(repo.resolve("bench").resolve("RESULTS.md"), report + "```\n" + String.join("\n", ratios)
-                        + "\n```\n", StandardCharsets.UTF_8);
+                finish(report);
             }
         }
         return 0;
+    }
+
+    /** @return whether {@code --only} leaves {@code part} in (one of {@link #PARTS}) */
+    private boolean wanted(String part) {
+        return only == null || only.contains(part);
+    }
+
+    /** Runs every contestant once per round, each round starting with another one. */
+    private void runRounds(List<Contestant> contestants) throws Exception {
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < contestants.size(); k++) {
+                // each round starts with another contestant, so none always runs on a cold cache
+                Contestant c = contestants.get((k + r) % contestants.size());
+                settle();
+                c.prepare();
+                long s = System.nanoTime();
+                c.run();
+                double secs = (System.nanoTime() - s) / 1e9;
+                if (c.measured() != null) {
+                    secs = c.measured();
+                }
+                times.computeIfAbsent(c.name(), n -> new ArrayList<>()).add(secs);
+                System.out.printf(Locale.ROOT, "bench: round %d/%d %-15s %7.2f s%n", r + 1, rounds, c.name(), secs);
+                c.cleanup();
+            }
+        }
+    }
+
+    /**
+     * Prints the report and the ratio lines (last on standard output, for scripts), and writes bench/RESULTS.md, or
+     * {@code .dbrefresh/bench/RESULTS-only.md} for a run with {@code --only}.
+     */
+    private void finish(String report) throws IOException {
+        List<String> ratios = ratios();
+        System.out.print(report);
+        ratios.forEach(System.out::println);
+        // a partial run (--only) does not replace the figures of a whole one
+        Path results = only == null ? repo.resolve("bench").resolve("RESULTS.md") : work.resolveSibling("RESULTS-only.md");
+        Files.writeString(results, report + "```\n" + String.join("\n", ratios) + "\n```\n", StandardCharsets.UTF_8);
+        System.err.println("bench: figures written to " + repo.relativize(results));
     }
 
     /** One thing measured: a prepare that is not timed, the timed run, a clean-up that is not timed. */
@@ -418,10 +471,14 @@ public final class Bench implements Callable<Integer> {
             svc.add(List.of(s, ready == null ? "-" : String.format(Locale.ROOT, "%.2f", ready.toMillis() / 1e3),
                     mib(rssStart.get(s)), mib(rssRun.get(s))));
         }
-        out.append(String.format(Locale.ROOT, "Services (all four started at once; emulators up in %.1f s, all services"
-                + " ready %.1f s later):%n%n", awsUp, servicesUp));
-        out.append(Figures.table(List.of("service", "ready s", "VmRSS after start MiB", "VmRSS after the runs MiB"), svc))
-                .append('\n');
+        if (readiness.isEmpty()) {
+            out.append("Services: not measured (--only leaves out dbrefresh, reset, hops and services).\n\n");
+        } else {
+            out.append(String.format(Locale.ROOT, "Services (all four started at once; emulators up in %.1f s, all"
+                    + " services ready %.1f s later):%n%n", awsUp, servicesUp));
+            out.append(Figures.table(List.of("service", "ready s", "VmRSS after start MiB", "VmRSS after the runs MiB"),
+                    svc)).append('\n');
+        }
 
         out.append(mongodbSection());
         out.append("Ratios of medians (mongodb: of one run each):\n\n");
@@ -434,7 +491,7 @@ public final class Bench implements Callable<Integer> {
                 + mongodbCustomers + "`, ReplaceBenchmark, on in-process mongo-java-server, one run):\n\n";
         List<Figures.MongoFigure> figures = mongoFigures();
         if (figures.isEmpty()) {
-            return title + "skipped: " + (mongodbCustomers == 0 ? "--mongodb-customers 0"
+            return title + "skipped: " + (!wanted("mongodb") ? "--only leaves it out" : mongodbCustomers == 0 ? "--mongodb-customers 0"
                     : "no figures in " + mongodbResults + " (bench/run writes them; see .dbrefresh/bench-mongodb.log)")
                     + "\n\n";
         }

@@ -35,8 +35,24 @@ public final class ServiceProcesses implements AutoCloseable {
     public static final List<String> SERVICES = List.of("snapshot-service", "cluster-service", "users-service",
             "notifier-service");
 
+    /**
+     * The JVM options of every service on the local stack, sized to its work (issue 11: each under 256 MiB
+     * resident): the client compiler only ({@code TieredStopAtLevel=1}: the services mostly wait on I/O, and C2's
+     * threads and code would cost memory and start-up CPU), the serial collector (two cores shared by four JVMs and
+     * the emulators), and a heap that starts small and grows to at most 384 MiB ({@code -Xms32m}: the JVM's default
+     * initial heap is 1/64 of the machine's memory, which on 24 GiB committed the whole 384 MiB at start), given back
+     * when it is mostly free again ({@code MaxHeapFreeRatio}).
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms32m",
+            "-Xmx384m", "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40");
+
     /** How long {@link #close()} waits for the services' graceful shutdown before it kills them. */
     static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
+    /**
+     * The graceful stop of a stack whose services write their class data archives as they exit
+     * ({@link #classDataSharing}): writing one takes several seconds per service, and more on a busy machine.
+     */
+    static final Duration GRACEFUL_STOP_WRITING_ARCHIVES = Duration.ofSeconds(120);
     /** How long {@link #close()} waits for killed processes to be gone. */
     static final Duration FORCED_STOP = Duration.ofSeconds(10);
 
@@ -52,6 +68,8 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Path pidFile;
     private final Thread shutdownHook = new Thread(this::stopAll, "dbrefresh-stop-services");
     private boolean closed;
+    /** How long {@link #close()} waits for a graceful shutdown: longer where a service writes its class data archive. */
+    private volatile Duration gracefulStop = GRACEFUL_STOP;
     /** Completed when the first {@link #close()} has stopped every process. */
     private final java.util.concurrent.CompletableFuture<Void> stopped = new java.util.concurrent.CompletableFuture<>();
 
@@ -143,8 +161,14 @@ public final class ServiceProcesses implements AutoCloseable {
                     throw new IOException(jar + " is missing; build the services first: mvn -B -DskipTests package");
                 }
                 int port = LocalAws.freePort();
-                List<String> command = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1",
-                        "-XX:+UseSerialGC", "-Xmx384m", "-Ddbrefresh.messaging.wait-time-seconds=2"));
+                List<String> command = new java.util.ArrayList<>(JVM_OPTIONS);
+                command.add(0, java);
+                command.add("-Ddbrefresh.messaging.wait-time-seconds=2");
+                List<String> cds = classDataSharing(home, service, jar);
+                if (cds.stream().anyMatch(o -> o.startsWith("-XX:ArchiveClassesAtExit="))) {
+                    all.gracefulStop = GRACEFUL_STOP_WRITING_ARCHIVES;
+                }
+                command.addAll(cds);
                 properties.forEach(p -> command.add("-D" + p));
                 serviceProperties.getOrDefault(service, List.of()).forEach(p -> command.add("-D" + p));
                 command.addAll(List.of("-jar", jar.toString()));
@@ -152,6 +176,9 @@ public final class ServiceProcesses implements AutoCloseable {
                 Map<String, String> processEnv = pb.environment();
                 processEnv.putAll(env);
                 processEnv.put("PORT", Integer.toString(port));
+                // glibc's malloc keeps an arena per thread that allocates; two are plenty for a service's few busy
+                // threads and keep the native heap (outside the JVM's own accounting) small
+                processEnv.putIfAbsent("MALLOC_ARENA_MAX", "2");
                 processEnv.put("DBREFRESH_PLANS_FILE", plansFile.toString());
                 Path log = logDir.resolve(service + ".log");
                 pb.redirectErrorStream(true).redirectOutput(log.toFile());
@@ -163,6 +190,41 @@ public final class ServiceProcesses implements AutoCloseable {
             all.close();
             throw e;
         }
+    }
+
+    /** Environment variable that turns on {@link #classDataSharing}: {@code on}; anything else leaves it off. */
+    public static final String CDS_ENV = "DBREFRESH_CDS";
+
+    /**
+     * Application class data sharing (AppCDS, JDK 17: https://docs.oracle.com/en/java/javase/17/vm/class-data-sharing.html)
+     * where {@value #CDS_ENV}{@code =on} ({@code ./dbrefresh} and {@code bench/run} set it): the first start of a jar
+     * records the classes it loaded into {@code <home>/cds/<service>-<jar size>-<jar mtime>.jsa} when the service stops
+     * ({@code -XX:ArchiveClassesAtExit}); every later start of the same jar maps them from there
+     * ({@code -XX:SharedArchiveFile}) instead of loading and verifying them again, which shortens the start and shares
+     * those pages between runs. A rebuilt jar gets a new archive (the older ones of that service are deleted); an archive
+     * the JVM cannot use (a service killed while writing it) is ignored by the JVM, which then starts as without one,
+     * and is replaced once that service stops normally. Tests leave it off (no archive written at every stop).
+     *
+     * @return the JVM options, empty when off
+     */
+    static List<String> classDataSharing(Path home, String service, Path jar) throws IOException {
+        if (!"on".equals(System.getenv(CDS_ENV))) {
+            return List.of();
+        }
+        Path dir = home.resolve("cds");
+        Path archive = dir.resolve(service + "-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis()
+                + ".jsa");
+        if (Files.isRegularFile(archive) && Files.size(archive) > 0) {
+            return List.of("-XX:SharedArchiveFile=" + archive);
+        }
+        Files.createDirectories(dir);
+        try (var old = Files.list(dir)) {
+            for (Path p : old.filter(f -> f.getFileName().toString().startsWith(service + "-")).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        // the dump's notes on classes it leaves out (none of them an error) stay out of the service's log
+        return List.of("-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     }
 
     /**
@@ -290,7 +352,7 @@ public final class ServiceProcesses implements AutoCloseable {
         List<String> stopped = new ArrayList<>();
         alive.forEach((service, p) -> stopped.add("stopped " + service + " (pid " + p.pid()
                 + "), left running by an earlier launcher that was killed"));
-        stop(List.copyOf(alive.values()));
+        stop(List.copyOf(alive.values()), GRACEFUL_STOP);
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
@@ -399,7 +461,8 @@ public final class ServiceProcesses implements AutoCloseable {
 
     /**
      * Stops every service and what it started (pg_dump, pg_restore): SIGTERM (graceful shutdown of the
-     * consumers), then SIGKILL for what still runs after {@link #GRACEFUL_STOP}; returns when all are
+     * consumers), then SIGKILL for what still runs after {@link #GRACEFUL_STOP} ({@link #GRACEFUL_STOP_WRITING_ARCHIVES}
+     * where services write their class data archives); returns when all are
      * gone or {@link #FORCED_STOP} later. Idempotent: a second caller returns once the first one has
      * stopped them. Also runs as this JVM's shutdown hook.
      */
@@ -429,7 +492,7 @@ public final class ServiceProcesses implements AutoCloseable {
         if (!first) {
             // Another caller (the shutdown hook, say) is stopping them: return only once they are gone.
             try {
-                stopped.get(GRACEFUL_STOP.plus(FORCED_STOP).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                stopped.get(gracefulStop.plus(FORCED_STOP).plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -438,7 +501,7 @@ public final class ServiceProcesses implements AutoCloseable {
             return;
         }
         try {
-            stop(all);
+            stop(all, gracefulStop);
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
             // a pid file without live processes is ignored by the next start
@@ -448,9 +511,9 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     /** SIGTERM to all, a bounded wait, then SIGKILL to their descendants and to what still runs. */
-    private static void stop(List<ProcessHandle> processes) {
+    private static void stop(List<ProcessHandle> processes, Duration graceful) {
         processes.forEach(ProcessHandle::destroy);
-        awaitExit(processes, GRACEFUL_STOP);
+        awaitExit(processes, graceful);
         List<ProcessHandle> left = new ArrayList<>();
         for (ProcessHandle p : processes) {
             p.descendants().forEach(left::add);

@@ -73,22 +73,25 @@ public class NotifyStep {
         if (applied.dryRun()) {
             String message = "dry-run of plan " + applied.plan() + " completed: every read and check passed, nothing"
                     + " was changed; the calls a refresh would make are the 'planned' steps of run " + ctx.runId();
-            Notification n = new Notification(ctx.runId(), applied.plan(), "dry-run", applied.snapshotId(),
-                    applied.endpoint(), 0, List.of(), null, null, message, false, steps(ctx.runId()), Instant.now(), null);
-            ctx.step(StepName.NOTIFY, () -> send(plan, n), q -> "sent to " + q);
+            ctx.step(StepName.NOTIFY, () -> send(plan, new Notification(ctx.runId(), applied.plan(), "dry-run",
+                    applied.snapshotId(), applied.endpoint(), 0, List.of(), null, null, message, false,
+                    steps(audit.entries(ctx.runId())), Instant.now(), null)), q -> "sent to " + q);
             return;
         }
         if (plan.isPresent()) {
             actions.run(plan.get(), applied, ctx);
         }
-        String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored from "
-                + applied.snapshotId() + ", " + applied.rowsVerified() + " rows in " + applied.tablesVerified()
-                + " tables verified (every table's count: audit log of run " + ctx.runId() + ", step verify-counts)"
-                + safety(ctx.runId());
-        Notification n = new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
-                applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
-                steps(ctx.runId()), Instant.now(), null);
-        ctx.step(StepName.NOTIFY, () -> send(plan, n), q -> "sent to " + q);
+        // The run's audit log is read once, within the step: composing the message is the notify step's work.
+        ctx.step(StepName.NOTIFY, () -> {
+            List<AuditEntry> entries = audit.entries(ctx.runId());
+            String message = "refresh of plan " + applied.plan() + " succeeded: " + applied.endpoint() + " restored"
+                    + " from " + applied.snapshotId() + ", " + applied.rowsVerified() + " rows in "
+                    + applied.tablesVerified() + " tables verified (every table's count: audit log of run " + ctx.runId()
+                    + ", step verify-counts)" + safety(entries);
+            return send(plan, new Notification(ctx.runId(), applied.plan(), "succeeded", applied.snapshotId(),
+                    applied.endpoint(), applied.rowsVerified(), applied.verified(), null, null, message, true,
+                    steps(entries), Instant.now(), null));
+        }, q -> "sent to " + q);
         ctx.publish(new RefreshCompleted(applied.plan(), applied.snapshotId(), applied.endpoint(), applied.rowsVerified()));
         leases.releaseRun(ctx.runId());
     }
@@ -107,9 +110,9 @@ public class NotifyStep {
                 + " (" + failed.errorCode() + "): " + failed.message()
                 + (failed.changed() ? " [the target was changed]" : " [nothing was changed]")
                 + (state == null ? "" : " [now: " + state + "]");
-        Notification n = new Notification(ctx.runId(), failed.plan(), "failed", null, null, 0, List.of(), failed.step(),
-                failed.errorCode(), message, failed.changed(), steps(ctx.runId()), Instant.now(), state);
-        ctx.step(StepName.NOTIFY_FAILURE, () -> send(plan, n), q -> "sent to " + q);
+        ctx.step(StepName.NOTIFY_FAILURE, () -> send(plan, new Notification(ctx.runId(), failed.plan(), "failed", null,
+                null, 0, List.of(), failed.step(), failed.errorCode(), message, failed.changed(),
+                steps(audit.entries(ctx.runId())), Instant.now(), state)), q -> "sent to " + q);
         // Only the run that holds the lease frees it: a refused second run leaves the first one's lease alone.
         // By run id, so the target need not be reachable to be released.
         leases.releaseRun(ctx.runId());
@@ -159,11 +162,12 @@ public class NotifyStep {
     private static final int SAFETY_DETAILS_CHARS = 600;
 
     /**
+     * @param entries the run's audit entries
      * @return {@code ; before the swap: isolate: ...; verify-checksums: ...; sanitize: ...} from the run's audit log
      *         (succeeded and skipped safety steps), or empty when the engine has none
      */
-    private String safety(String runId) {
-        List<String> parts = audit.entries(runId).stream()
+    private static String safety(List<AuditEntry> entries) {
+        List<String> parts = entries.stream()
                 .filter(e -> e.is(AuditStatus.SUCCEEDED) || e.is(AuditStatus.SKIPPED))
                 .filter(e -> SAFETY_STEPS.stream().anyMatch(e::isStep))
                 .map(e -> e.step() + ": " + (e.details() == null ? "" : e.details().length() <= SAFETY_DETAILS_CHARS
@@ -172,8 +176,9 @@ public class NotifyStep {
         return parts.isEmpty() ? "" : "; before the swap: " + String.join("; ", parts);
     }
 
-    private List<String> steps(String runId) {
-        return audit.entries(runId).stream()
+    /** @return the run's transitions for the notification: every audit entry but {@code started} and {@code recorded} */
+    private static List<String> steps(List<AuditEntry> entries) {
+        return entries.stream()
                 .filter(e -> !e.is(AuditStatus.STARTED) && !e.is(AuditStatus.RECORDED))
                 .map(e -> e.service() + "/" + e.step() + " " + e.status() + " " + e.durationMs() + "ms")
                 .toList();

@@ -102,6 +102,8 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private volatile boolean running;
     private ExecutorService workers;
     private ScheduledExecutorService heartbeats;
+    /** Writes the step changes of running handlers into their claims ({@link #recordStep}). */
+    private volatile ExecutorService stepRecorder;
     private String queueUrl;
     private int visibilityTimeoutSeconds = 30;
     private int maxReceiveCount = Integer.MAX_VALUE;
@@ -197,6 +199,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         running = true;
         lastPollMillis.set(System.currentTimeMillis());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sqs-heartbeat"));
+        stepRecorder = Executors.newSingleThreadExecutor(r -> daemon(r, "sqs-claim-steps"));
         workers = Executors.newFixedThreadPool(settings.getWorkers(), r -> daemon(r, "sqs-" + settings.getQueue()));
         for (int i = 0; i < settings.getWorkers(); i++) {
             workers.submit(this::pollLoop);
@@ -222,6 +225,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             Thread.currentThread().interrupt();
         }
         heartbeats.shutdownNow();
+        stepRecorder.shutdown();
     }
 
     /** @return whether the workers are polling: a poll returned within the last wait time plus 30 s */
@@ -359,13 +363,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
-        context.onStepChange(step -> {
-            try {
-                idempotency.extend(service, envelope.id(), owner, step, lockTime);
-            } catch (RuntimeException e) {
-                LOG.warn("could not record step {} in the idempotency claim: {}", step, e.toString());
-            }
-        });
+        context.onStepChange(step -> recordStep(envelope.id(), owner, step, lockTime));
         ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {
@@ -408,6 +406,34 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             changeVisibility(message, 0);
         } else {
             backoff(message, receiveCount);
+        }
+    }
+
+    /**
+     * Records the step a handler entered in its idempotency claim, off the handler's thread: the step only names
+     * where an attempt stopped when its worker dies ({@link #recordInterrupted}), and nothing waits on it, so it is
+     * not one more round trip of every step's critical path (issue 11). One thread writes them in the order the steps
+     * changed, so the claim ends up naming the newest; a write that lands after the delivery completed, released or
+     * lost its claim is refused by the store's owner condition and changes nothing. A worker killed within that
+     * write's few milliseconds is reported in the step before; the heartbeat names the current step as well.
+     */
+    private void recordStep(String eventId, String owner, String step, Duration lockTime) {
+        Runnable write = () -> {
+            try {
+                idempotency.extend(settings.getService(), eventId, owner, step, lockTime);
+            } catch (RuntimeException e) {
+                LOG.warn("could not record step {} in the idempotency claim: {}", step, e.toString());
+            }
+        };
+        ExecutorService recorder = stepRecorder;
+        if (recorder == null) {
+            write.run(); // not started (a test calling process directly)
+            return;
+        }
+        try {
+            recorder.execute(write);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // the consumer is stopping; the running handler's heartbeat still names its step
         }
     }
 

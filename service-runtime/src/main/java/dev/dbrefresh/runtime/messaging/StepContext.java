@@ -149,7 +149,8 @@ public class StepContext {
 
     /**
      * Registers who is told when the step running changes (the consumer records it in the event's idempotency claim,
-     * so that an attempt killed before its next heartbeat is still reported in the step it was in).
+     * off the handler's thread, so that an attempt killed before its next heartbeat is still reported in the step it
+     * was in).
      *
      * @param listener called with the new step id ({@link #currentStepId()}) on the handler's thread; it must be
      *                 cheap and must not throw

@@ -23,14 +23,17 @@ public class JdbcParameterStore implements ParameterStore {
         this.repository = repository;
     }
 
+    /**
+     * {@inheritDoc} One statement in autocommit, without a transaction of its own (no {@code BEGIN}/{@code COMMIT}
+     * round trips: every hop of a run reads parameters).
+     */
     @Override
-    @Transactional
     public Optional<String> get(String name) {
         return repository.findFirstByNameOrderByVersionDesc(name).map(ParameterVersion::value);
     }
 
+    /** {@inheritDoc} One statement in autocommit, as {@link #get}. */
     @Override
-    @Transactional
     public java.util.Map<String, String> getByPath(String prefix) {
         java.util.Map<String, String> values = new java.util.TreeMap<>();
         for (ParameterVersion v : repository.findByNameLikeOrderByVersionAsc(prefix.replace("%", "\\%") + "%")) {
