@@ -481,14 +481,15 @@ public final class Bench implements Callable<Integer> {
         }
 
         out.append(mongodbSection());
-        out.append("Ratios of medians (mongodb: of one run each):\n\n");
+        out.append("Ratios of medians (mongodb: of its rounds in one run):\n\n");
         return out.toString();
     }
 
     /** The mongodb engine's figures from {@code engine-mongodb/bench.sh} (bench/run ran it), as a table. */
     private String mongodbSection() throws IOException {
         String title = "MongoDB engine against a naive one-document-at-a-time copy (`engine-mongodb/bench.sh "
-                + mongodbCustomers + "`, ReplaceBenchmark, on in-process mongo-java-server, one run):\n\n";
+                + mongodbCustomers + "`, ReplaceBenchmark, on in-process mongo-java-server, one run: rounds of both copies"
+                + " in alternating order, `replace (engine)` and `naive copy` their medians):\n\n";
         List<Figures.MongoFigure> figures = mongoFigures();
         if (figures.isEmpty()) {
             return title + "skipped: " + (!wanted("mongodb") ? "--only leaves it out" : mongodbCustomers == 0 ? "--mongodb-customers 0"

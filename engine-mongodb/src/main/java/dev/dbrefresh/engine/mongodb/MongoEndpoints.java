@@ -91,6 +91,24 @@ public final class MongoEndpoints {
         return MongoClients.create(b.build());
     }
 
+    /**
+     * The user the engine logs in as: the plan's {@code username}, or, with {@code uri-secret}, the user of the
+     * connection string the secret holds (checked as {@link #open} checks it). Isolation spares this user and the
+     * users step refuses to re-create it, so a run never removes or changes the account it works through.
+     *
+     * @param endpoint   the server and database
+     * @param connection the endpoint's connection string reference and TLS settings
+     * @param secrets    resolves the connection string reference
+     * @return the user name, or {@code null} when the engine connects without credentials
+     * @throws SecretResolver.SecretException as {@link #open} for an unusable connection string
+     */
+    public static String user(DatabaseEndpoint endpoint, MongoSettings.Connection connection, SecretResolver secrets) {
+        if (connection.uriSecret() == null) {
+            return endpoint.username();
+        }
+        return connectionString(endpoint, connection.uriSecret(), secrets).getUsername();
+    }
+
     private static ConnectionString connectionString(DatabaseEndpoint endpoint, String reference, SecretResolver secrets) {
         char[] value = secrets.resolve(reference);
         ConnectionString cs;

@@ -12,6 +12,7 @@ import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import dev.dbrefresh.runtime.plan.MongoSettings;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
+import dev.dbrefresh.runtime.plan.UserSpec;
 import dev.dbrefresh.runtime.secrets.SecretResolver;
 import jakarta.inject.Singleton;
 import dev.dbrefresh.runtime.plan.SanitizeSettings;
@@ -105,7 +106,8 @@ public class MongoRestoreEngine implements RestoreEngine {
             if (mode == MongoRestorer.Mode.DELTA) {
                 ctx.markChanged();
             }
-            MongoSafety safety = new MongoSafety(client, sanitize, key, m.batchDocuments(), spared(plan), dump,
+            MongoSafety safety = new MongoSafety(client, sanitize, key, m.batchDocuments(),
+                    spared(plan.users(), MongoEndpoints.user(target, m.targetConnection(), secrets)), dump,
                     ctx.runId(), ctx);
             MongoRestorer.Listener listener = new MongoRestorer.Listener() {
                 @Override
@@ -152,12 +154,17 @@ public class MongoRestoreEngine implements RestoreEngine {
                 + " synchronously and never polls; poll message for " + poll.snapshotId() + " ignored");
     }
 
-    /** @return the users isolation leaves alone: the target user, the plan's users ({@code keep-roles} added later) */
-    private static Set<String> spared(RefreshPlan plan) {
+    /**
+     * @param users the plan's users
+     * @param user  the user the engine connects as ({@link MongoEndpoints#user}: the plan's or the connection
+     *              string's), or {@code null}
+     * @return the users isolation leaves alone: that user and the plan's users ({@code keep-roles} added later)
+     */
+    static Set<String> spared(List<UserSpec> users, String user) {
         Set<String> spared = new TreeSet<>();
-        plan.users().forEach(u -> spared.add(u.name()));
-        if (plan.mongodb().target().username() != null) {
-            spared.add(plan.mongodb().target().username());
+        users.forEach(u -> spared.add(u.name()));
+        if (user != null) {
+            spared.add(user);
         }
         return spared;
     }

@@ -59,8 +59,11 @@ import org.bson.RawBsonDocument;
  * brought to the dump, the failed one partly changed, and the rest untouched (resume with the same restore id).
  *
  * <h2>Both</h2>
- * Collections are restored in parallel ({@link Options#parallelism()} threads); memory is bounded by the batch and
- * sort-run sizes, never a whole collection. Progress is recorded per collection in the target's
+ * Collections are restored in parallel ({@link Options#parallelism()} threads), and a staging collection takes up to
+ * {@link Options#insertionWorkers()} bulk inserts in flight at once while its file is read on; memory is bounded by
+ * the batch and sort-run sizes (at most {@code parallelism * (insertionWorkers + 1)} batches), never a whole
+ * collection. A staging collection's documents are checked against the server's acknowledged inserts and its count
+ * ({@code count}, not a scan: the collection was just created by this restore) before it is indexed and renamed. Progress is recorded per collection in the target's
  * {@value ProgressStore#COLLECTION} collection under {@link Options#restoreId()}: a restore restarted with the same
  * id after a crash continues with the collections not yet done; the markers are removed when it completes.
  * Inserts bypass document validation (as the dump's documents were valid at the source), which requires the
@@ -83,38 +86,44 @@ public final class MongoRestorer {
     /**
      * Settings of a restore.
      *
-     * @param mode           replace or delta
-     * @param restoreId      names the progress markers; a restore restarted with the same id resumes (e.g. the
-     *                       run id)
-     * @param parallelism    collections restored at the same time (at least 1)
-     * @param batchDocuments most operations in one bulk write (at least 1)
-     * @param batchBytes     most bytes of documents in one bulk write (at least 1)
-     * @param sortRunBytes   most bytes of documents sorted in memory at once by {@link Mode#DELTA}, per
-     *                       collection and side
-     * @param tempDir        directory for the sort runs of {@link Mode#DELTA}
-     * @param dropMissing    whether the target's collections that the dump does not have are dropped at the end
+     * @param mode             replace or delta
+     * @param restoreId        names the progress markers; a restore restarted with the same id resumes (e.g. the
+     *                         run id)
+     * @param parallelism      collections restored at the same time (at least 1)
+     * @param batchDocuments   most operations in one bulk write (at least 1)
+     * @param batchBytes       most bytes of documents in one bulk write (at least 1)
+     * @param sortRunBytes     most bytes of documents sorted in memory at once by {@link Mode#DELTA}, per
+     *                         collection and side
+     * @param tempDir          directory for the sort runs of {@link Mode#DELTA}
+     * @param dropMissing      whether the target's collections that the dump does not have are dropped at the end
+     * @param insertionWorkers bulk inserts in flight at once per staging collection of {@link Mode#REPLACE} (at
+     *                         least 1; mongorestore's {@code --numInsertionWorkersPerCollection}): while the server
+     *                         stores one batch the next is read from the dump. Capped collections always get 1,
+     *                         as their insertion order is their content; {@link Mode#DELTA} always sends one batch
+     *                         at a time (its deletes must be applied before its inserts)
      */
     public record Options(Mode mode, String restoreId, int parallelism, int batchDocuments, long batchBytes,
-            long sortRunBytes, Path tempDir, boolean dropMissing) {
+            long sortRunBytes, Path tempDir, boolean dropMissing, int insertionWorkers) {
         /** Checks the components. */
         public Options {
             Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(restoreId, "restoreId");
             Objects.requireNonNull(tempDir, "tempDir");
-            if (parallelism < 1 || batchDocuments < 1 || batchBytes < 1 || sortRunBytes < 1) {
-                throw new IllegalArgumentException("parallelism, batch sizes and sort run size must be positive");
+            if (parallelism < 1 || batchDocuments < 1 || batchBytes < 1 || sortRunBytes < 1 || insertionWorkers < 1) {
+                throw new IllegalArgumentException("parallelism, insertion workers, batch sizes and sort run size must"
+                        + " be positive");
             }
         }
 
         /**
          * @param mode      replace or delta
          * @param restoreId names the progress markers
-         * @return 2 collections in parallel, batches of 1000 documents or 8 MiB, sort runs of 64 MiB in
-         *         {@code java.io.tmpdir}, collections not in the dump dropped
+         * @return 2 collections in parallel with 2 insertion workers each, batches of 1000 documents or 8 MiB, sort
+         *         runs of 64 MiB in {@code java.io.tmpdir}, collections not in the dump dropped
          */
         public static Options of(Mode mode, String restoreId) {
             return new Options(mode, restoreId, 2, 1000, 8L << 20, 64L << 20,
-                    Path.of(System.getProperty("java.io.tmpdir")), true);
+                    Path.of(System.getProperty("java.io.tmpdir")), true, 2);
         }
 
         /**
@@ -122,7 +131,17 @@ public final class MongoRestorer {
          * @return these options with that parallelism
          */
         public Options withParallelism(int n) {
-            return new Options(mode, restoreId, n, batchDocuments, batchBytes, sortRunBytes, tempDir, dropMissing);
+            return new Options(mode, restoreId, n, batchDocuments, batchBytes, sortRunBytes, tempDir, dropMissing,
+                    insertionWorkers);
+        }
+
+        /**
+         * @param n bulk inserts in flight at once per staging collection
+         * @return these options with that many insertion workers
+         */
+        public Options withInsertionWorkers(int n) {
+            return new Options(mode, restoreId, parallelism, batchDocuments, batchBytes, sortRunBytes, tempDir,
+                    dropMissing, n);
         }
 
         /**
@@ -131,7 +150,8 @@ public final class MongoRestorer {
          * @return these options with those batch bounds
          */
         public Options withBatch(int documents, long bytes) {
-            return new Options(mode, restoreId, parallelism, documents, bytes, sortRunBytes, tempDir, dropMissing);
+            return new Options(mode, restoreId, parallelism, documents, bytes, sortRunBytes, tempDir, dropMissing,
+                    insertionWorkers);
         }
 
         /**
@@ -140,7 +160,8 @@ public final class MongoRestorer {
          * @return these options with that sort run size and directory
          */
         public Options withSort(long runBytes, Path dir) {
-            return new Options(mode, restoreId, parallelism, batchDocuments, batchBytes, runBytes, dir, dropMissing);
+            return new Options(mode, restoreId, parallelism, batchDocuments, batchBytes, runBytes, dir, dropMissing,
+                    insertionWorkers);
         }
     }
 
@@ -239,7 +260,12 @@ public final class MongoRestorer {
             checkFiles(dump);
         }
         Map<String, CollectionResult> results = new LinkedHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.parallelism(), Math.max(1, data.size())));
+        int threads = Math.min(options.parallelism(), Math.max(1, data.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        // The bulk inserts of the staging collections: at most insertionWorkers in flight per collection.
+        ExecutorService writers = Executors.newFixedThreadPool(threads * options.insertionWorkers());
+        // The target's collections before this restore: a staging collection that is not there needs no drop.
+        Set<String> existing = names(target);
         try {
             List<Future<CollectionResult>> futures = new ArrayList<>();
             // After the first failure no further collection is started: the restore stops as soon as it can.
@@ -250,7 +276,8 @@ public final class MongoRestorer {
                         return null;
                     }
                     try {
-                        CollectionResult r = options.mode() == Mode.REPLACE ? stage(dump, c, target, options, progress)
+                        CollectionResult r = options.mode() == Mode.REPLACE
+                                ? stage(dump, c, target, options, progress, existing, writers)
                                 : delta(dump, c, target, options, progress);
                         listener.collectionDone(r);
                         return r;
@@ -282,6 +309,7 @@ public final class MongoRestorer {
             }
         } finally {
             pool.shutdownNow();
+            writers.shutdownNow();
         }
         if (options.mode() == Mode.REPLACE) {
             listener.beforeRenames(target, data.stream().map(DumpDirectory.Collection::name)
@@ -332,10 +360,11 @@ public final class MongoRestorer {
     }
 
     private CollectionResult stage(DumpDirectory dump, DumpDirectory.Collection c, MongoDatabase target, Options options,
-            ProgressStore progress) {
+            ProgressStore progress, Set<String> existing, ExecutorService writers) {
         String staging = c.name() + STAGING_SUFFIX;
         var marker = progress.marker(c.name());
-        // A collection whose masking was interrupted holds some masked documents: it is staged again.
+        // A collection whose masking was interrupted holds some masked documents: it is staged again. The resumed
+        // count is an exact one (countDocuments): the server may have stopped uncleanly since.
         if (marker.isPresent() && (ProgressStore.RENAMED.equals(marker.get().getString("state").getValue())
                 || !ProgressStore.MASKING.equals(marker.get().getString("state").getValue())
                 && (names(target).contains(staging) && target.getCollection(staging).countDocuments()
@@ -343,10 +372,15 @@ public final class MongoRestorer {
             return resumed(c, marker.get());
         }
         try {
-            target.getCollection(staging).drop();
+            if (existing.contains(staging) || marker.isPresent()) {
+                target.getCollection(staging).drop();
+            }
             create(target, staging, c.metadata().options());
             MongoCollection<RawBsonDocument> collection = target.getCollection(staging, RawBsonDocument.class);
-            BulkWriter writer = new BulkWriter(collection, options.batchDocuments(), options.batchBytes());
+            // A capped collection keeps its documents in insertion order: one batch at a time, in the dump's order.
+            boolean capped = c.metadata().options().getBoolean("capped", org.bson.BsonBoolean.FALSE).getValue();
+            BulkWriter writer = new BulkWriter(collection, options.batchDocuments(), options.batchBytes(), writers,
+                    capped ? 1 : options.insertionWorkers());
             DocumentDigest digest = new DocumentDigest();
             try (BsonFileReader reader = new BsonFileReader(c.name(), c.dataFile())) {
                 while (reader.hasNext()) {
@@ -354,14 +388,21 @@ public final class MongoRestorer {
                     digest.add(d);
                     writer.insert(d);
                 }
+            } catch (RuntimeException e) {
+                // No batch may still be on its way when the staging collection is dropped below.
+                writer.awaitInFlight();
+                throw e;
             }
-            writer.flush();
+            writer.finish();
             checkManifest(dump, c, digest);
             createIndexes(target, staging, c.name(), c.metadata().secondaryIndexes());
-            long stored = collection.countDocuments();
-            if (stored != digest.count()) {
+            // Every document was acknowledged by the server as inserted (unordered bulk writes report each failed
+            // one), and the collection holds as many as the dump: its count, not a scan of the collection.
+            long acknowledged = writer.acknowledgedInserts();
+            long stored = collection.estimatedDocumentCount();
+            if (acknowledged != digest.count() || stored != digest.count()) {
                 throw new MongoEngineException(c.name(), c.dataFile(), "the staging collection holds " + stored
-                        + " documents, the dump " + digest.count(), null);
+                        + " documents (" + acknowledged + " inserts acknowledged), the dump " + digest.count(), null);
             }
             CollectionResult r = new CollectionResult(c.name(), c.metadata().type(), digest.count(), 0, 0, 0,
                     digest.count(), digest.checksum(), false);

@@ -100,7 +100,8 @@ public class MongoUsersEngine implements UsersEngine {
             List<String> users;
             try {
                 users = ctx.step(StepName.USERS, () -> plan.users().isEmpty() ? List.<String>of()
-                        : applier.apply(client, target.database(), target.username(), plan.users()),
+                        : applier.apply(client, target.database(),
+                                MongoEndpoints.user(target, m.targetConnection(), secrets), plan.users()),
                         names -> names.isEmpty() ? "plan lists no users" : "applied users and roles: " + names);
             } catch (IllegalArgumentException e) {
                 return new Refused(StepName.USERS, ErrorCode.PLAN_INVALID, "plan '" + plan.name() + "': "

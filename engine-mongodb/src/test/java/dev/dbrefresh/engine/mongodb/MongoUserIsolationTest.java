@@ -60,6 +60,33 @@ class MongoUserIsolationTest {
                 || c.toJson().contains("other_db"));
     }
 
+    /**
+     * With {@code uri-secret} the engine logs in as the connection string's user, which the plan's {@code username}
+     * does not name: isolation spares that user and the users step refuses to re-create it. (mongo-java-server has no
+     * SCRAM, so the login itself is not exercised; the client here connects without credentials.)
+     */
+    @Test
+    void isolate_shouldSpareTheConnectionStringsUser_andTheUsersStepRefuseToRecreateIt() throws Exception {
+        start(new UsersBackend());
+        var target = new dev.dbrefresh.runtime.plan.DatabaseEndpoint("127.0.0.1", 27017, "shop_acceptance", null, null);
+        var connection = new dev.dbrefresh.runtime.plan.MongoSettings.Connection("env:TARGET_URI", false, null, false);
+        dev.dbrefresh.runtime.secrets.SecretResolver secrets = ref -> ref.equals("env:TARGET_URI")
+                ? "mongodb://prod_ops:s3cret@127.0.0.1:27017/?authSource=admin".toCharArray() : null;
+
+        String user = MongoEndpoints.user(target, connection, secrets);
+        MongoUserIsolation.Findings f = new MongoUserIsolation(MongoRestoreEngine.spared(List.of(), user))
+                .isolate(client, "shop_acceptance");
+
+        assertThat(user).isEqualTo("prod_ops");
+        assertThat(f.revoked()).containsExactly("reporting@admin: read").noneMatch(r -> r.startsWith("prod_ops"));
+        assertThat(sent).noneMatch(c -> c.toJson().contains("prod_ops"));
+        sent.clear();
+        var self = new dev.dbrefresh.runtime.plan.UserSpec("prod_ops", "env:PW", true, List.of());
+        assertThatThrownBy(() -> new MongoUserApplier(ref -> "pw".toCharArray()).apply(client, "shop_acceptance", user,
+                List.of(self))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'prod_ops' is the master user");
+        assertThat(sent).isEmpty();
+    }
+
     @Test
     void isolate_shouldReportNoUserSupport_whenTheServerAnswersCommandNotFound() {
         start(new MemoryBackend());

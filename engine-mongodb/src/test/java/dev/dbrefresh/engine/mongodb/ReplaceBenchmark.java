@@ -6,7 +6,9 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.bson.Document;
@@ -15,8 +17,10 @@ import org.bson.RawBsonDocument;
 /**
  * Prints documents/s and MB/s of the engine's dump, {@code replace} and {@code delta} restores against a naive
  * one-document-at-a-time copy ({@code find} then {@code insertOne} per document) of the same data, on one
- * in-process mongo-java-server, measured side by side in one run. Not a test: no assertions, run by
- * {@code engine-mongodb/bench.sh [n]} (n customers; the shop data set has 3.5 n documents).
+ * in-process mongo-java-server, measured side by side in one run: rounds of both copies in alternating order, each
+ * copy dropped after it is timed; {@code replace (engine)} and {@code naive copy} are the medians. Not a test: no
+ * assertions, run by {@code engine-mongodb/bench.sh [n [rounds]]} (n customers; the shop data set has 3.5 n
+ * documents).
  */
 public final class ReplaceBenchmark {
 
@@ -24,11 +28,12 @@ public final class ReplaceBenchmark {
     }
 
     /**
-     * @param args optional: number of customers (default 30000)
+     * @param args optional: number of customers (default 30000), rounds of both copies (default 3)
      * @throws Exception when a step fails
      */
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 30_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("dbrefresh-bench-");
         try (InProcessMongo mongo = new InProcessMongo()) {
             // Warm-up of both paths on a small data set, so neither is measured with a cold JIT.
@@ -59,16 +64,35 @@ public final class ReplaceBenchmark {
             new MongoSnapshotter().dump(mongo.client, "shop_production", dir, MongoSnapshotter.Options.defaults());
             long dump = System.nanoTime() - t0;
 
-            t0 = System.nanoTime();
+            // Rounds of both copies, side by side on the same server and the same source; the order alternates so
+            // neither always runs first, and each copy is dropped after it is timed so both run with the same data
+            // held by the server. The figures are the medians.
+            List<Long> replaces = new ArrayList<>();
+            List<Long> naives = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                for (int k = 0; k < 2; k++) {
+                    boolean engine = (k == 0) == (round % 2 == 1);
+                    MongoDatabase into = mongo.db(engine ? "engine_replace" : "naive_copy");
+                    t0 = System.nanoTime();
+                    if (engine) {
+                        new MongoRestorer().restore(DumpDirectory.read(dir, null), into,
+                                MongoRestorer.Options.of(MongoRestorer.Mode.REPLACE, "bench-replace-" + round));
+                    } else {
+                        naiveCopy(source, into);
+                    }
+                    long took = System.nanoTime() - t0;
+                    (engine ? replaces : naives).add(took);
+                    print((engine ? "replace" : "naive") + ", round " + round, docs, bytes, took);
+                    into.drop();
+                }
+            }
+            long replace = median(replaces);
+            long naive = median(naives);
+
+            // Delta into a replaced copy (restored again, untimed) after 1% of the customers changed at the source
+            // (a fresh dump).
             new MongoRestorer().restore(DumpDirectory.read(dir, null), mongo.db("engine_replace"),
-                    MongoRestorer.Options.of(MongoRestorer.Mode.REPLACE, "bench-replace"));
-            long replace = System.nanoTime() - t0;
-
-            t0 = System.nanoTime();
-            naiveCopy(source, mongo.db("naive_copy"));
-            long naive = System.nanoTime() - t0;
-
-            // Delta into the replaced copy after 1% of the customers changed at the source (a fresh dump).
+                    MongoRestorer.Options.of(MongoRestorer.Mode.REPLACE, "bench-before-delta"));
             for (int i = 0; i < n / 100; i++) {
                 source.getCollection("customers").updateOne(Filters.eq("_id", i * 100), new Document("$set", new Document("score", -1.0)));
             }
@@ -86,11 +110,23 @@ public final class ReplaceBenchmark {
             print("replace (engine)", docs, bytes, replace);
             print("naive copy", docs, bytes, naive);
             print("delta, 1% changed", docs, bytes, delta);
-            System.out.printf(Locale.ROOT, "replace / naive: %.1fx documents/s; delta wrote %d documents%n",
-                    (double) naive / replace, deltaWrites);
+            StringBuilder perRound = new StringBuilder();
+            for (int i = 0; i < rounds; i++) {
+                perRound.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1fx",
+                        (double) naives.get(i) / replaces.get(i)));
+            }
+            System.out.printf(Locale.ROOT, "replace / naive: %.1fx documents/s (medians of %d rounds; per round %s);"
+                    + " delta wrote %d documents%n", (double) naive / replace, rounds, perRound, deltaWrites);
         } finally {
             delete(dir);
         }
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int m = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(m) : (sorted.get(m - 1) + sorted.get(m)) / 2;
     }
 
     private static void naiveCopy(MongoDatabase from, MongoDatabase to) {

@@ -121,6 +121,44 @@ class ReplaceRestoreTest {
     }
 
     @Test
+    void replace_withSeveralInsertionWorkers_shouldStageEveryDocumentOnce() {
+        TestData.seedShop(source, 2000);
+        DumpManifest manifest = dump(false);
+
+        MongoRestorer.Result result = new MongoRestorer().restore(DumpDirectory.read(dir, null), target,
+                MongoRestorer.Options.of(MongoRestorer.Mode.REPLACE, "run-w").withInsertionWorkers(4).withBatch(100, 1 << 20));
+
+        assertThat(result.collection("orders").inserted()).isEqualTo(4000);
+        assertThat(mongo.writes("shop_acceptance.orders__dbrefresh_restore", "insert")).isEqualTo(4000);
+        assertThat(mongo.batches("shop_acceptance.orders__dbrefresh_restore", "insert")).hasSize(40)
+                .allSatisfy(n -> assertThat(n).isEqualTo(100));
+        assertThat(new ManifestVerifier().verify(target, manifest).ok()).isTrue();
+    }
+
+    @Test
+    void replace_withSeveralInsertionWorkers_shouldStopAndDropTheStagingCollection_whenABatchFails() throws Exception {
+        TestData.seedShop(source, 1000);
+        dump(false);
+        // The dump's orders end with a second copy of its first document: that batch fails with a duplicate _id.
+        Path orders = dir.resolve("shop_production/orders.bson");
+        byte[] bytes = Files.readAllBytes(orders);
+        int first = (bytes[0] & 0xff) | (bytes[1] & 0xff) << 8 | (bytes[2] & 0xff) << 16 | (bytes[3] & 0xff) << 24;
+        Files.write(orders, java.util.Arrays.copyOfRange(bytes, 0, first), java.nio.file.StandardOpenOption.APPEND);
+        seedOldTarget();
+        Map<String, String> before = checksums(target);
+
+        assertThatThrownBy(() -> new MongoRestorer().restore(DumpDirectory.read(dir, null), target,
+                MongoRestorer.Options.of(MongoRestorer.Mode.REPLACE, "run-dup").withInsertionWorkers(3).withBatch(50, 1 << 20)))
+                .isInstanceOf(MongoEngineException.class)
+                .hasMessageContaining("collection orders")
+                .hasMessageContaining("E11000");
+
+        // No batch still in flight re-created the dropped staging collection, and the old target is as it was.
+        assertThat(targetCollections()).doesNotContain("orders__dbrefresh_restore").contains("legacy");
+        assertThat(checksums(target)).containsAllEntriesOf(before);
+    }
+
+    @Test
     void replace_shouldResume_afterACrashBetweenCollections() {
         TestData.seedShop(source, 400);
         seedOldTarget();
