@@ -79,12 +79,12 @@ class MongoUserIsolationTest {
 
         assertThat(user).isEqualTo("prod_ops");
         assertThat(f.revoked()).containsExactly("reporting@admin: read").noneMatch(r -> r.startsWith("prod_ops"));
-        assertThat(sent).noneMatch(c -> c.toJson().contains("prod_ops"));
-        sent.clear();
+        assertThat(wire.sent()).noneMatch(c -> c.toJson().contains("prod_ops"));
+        wire.clearSent();
         var self = new dev.dbrefresh.runtime.plan.UserSpec("prod_ops", "env:PW", true, List.of());
         assertThatThrownBy(() -> new MongoUserApplier(ref -> "pw".toCharArray()).apply(client, "shop_acceptance", user,
                 List.of(self))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'prod_ops' is the master user");
-        assertThat(sent).isEmpty();
+        assertThat(wire.sent()).isEmpty();
     }
 
     @Test
