@@ -45,9 +45,30 @@ public final class SecondPostgres implements AutoCloseable {
         Path data = dir.resolve("data");
         int port = LocalAws.freePort();
         run(List.of(BIN + "/initdb", "-D", data.toString(), "-A", "trust", "--no-sync", "-U", "postgres"), dir);
-        run(List.of(BIN + "/pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(),
-                "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k " + dir, "start"), dir);
-        return new SecondPostgres(dir, port);
+        SecondPostgres server = new SecondPostgres(dir, port);
+        server.startAgain();
+        return server;
+    }
+
+    /**
+     * Stops the server ({@code pg_ctl stop -m fast}: open sessions are ended, as in an outage), keeping its data
+     * directory, so {@link #startAgain()} brings it back on the same port with the same databases.
+     *
+     * @throws IOException when pg_ctl fails (its output is in the message)
+     */
+    public void stop() throws IOException, InterruptedException {
+        run(List.of(BIN + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), dir);
+    }
+
+    /**
+     * Starts the server (again, after {@link #stop()}) on its port and waits until it accepts connections.
+     *
+     * @throws IOException when pg_ctl fails (its output is in the message), e.g. the port was taken meanwhile
+     */
+    public void startAgain() throws IOException, InterruptedException {
+        run(List.of(BIN + "/pg_ctl", "-D", dir.resolve("data").toString(), "-w", "-t", "60", "-l",
+                dir.resolve("log").toString(), "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k "
+                + dir, "start"), dir);
     }
 
     /** @return its TCP port */
