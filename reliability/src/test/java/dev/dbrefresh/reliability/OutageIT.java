@@ -122,6 +122,13 @@ class OutageIT {
     void stopStack() throws Exception {
         try (var p = pg; var s = sqsPort; var a = aws; var all = services) {
             // closed in reverse order: services first
+        } finally {
+            // The plan's parameters live in the shared server's parameter store.
+            try (var c = dev.dbrefresh.e2e.SharedServer.connect("dbrefresh"); var s = c.prepareStatement(
+                    "DELETE FROM dbrefresh.parameter WHERE name LIKE ?")) {
+                s.setString(1, "/dbrefresh/" + PLAN + "/%");
+                s.executeUpdate();
+            }
         }
     }
 
