@@ -37,7 +37,8 @@ public final class LocalAws implements AutoCloseable {
     public static final String REGION = "us-east-1";
 
     private final SQSRestServer sqsServer;
-    private final DynamoDBProxyServer dynamoServer;
+    private volatile DynamoDBProxyServer dynamoServer;
+    private Path dynamoDir;
     private final int sqsPort;
     private final int dynamoPort;
     private final List<AutoCloseable> clients = new ArrayList<>();
@@ -61,13 +62,38 @@ public final class LocalAws implements AutoCloseable {
      * @throws Exception when a port is taken or an emulator does not start
      */
     public static LocalAws start(int sqsPort, int dynamoPort, Path dynamoDir, int maxReceiveCount) throws Exception {
+        return start(sqsPort, dynamoPort, dynamoDir, maxReceiveCount, Routing.VISIBILITY_TIMEOUT_SECONDS);
+    }
+
+    /**
+     * As {@link #start(int, int, Path, int)}, with the service queues' visibility timeout given: the reliability suite
+     * runs with a shorter one than {@link Routing#VISIBILITY_TIMEOUT_SECONDS} to keep its time down (a crashed
+     * handler's message comes back one visibility timeout after its last heartbeat; the consumers read the value
+     * from the queue, so their heartbeats and claim locks follow it).
+     *
+     * @param sqsPort                  ElasticMQ port, 0 for a free one
+     * @param dynamoPort               DynamoDB Local port, 0 for a free one
+     * @param dynamoDir                DynamoDB Local's data directory, or {@code null} for in-memory
+     * @param maxReceiveCount          receives before a message goes to its DLQ
+     * @param visibilityTimeoutSeconds the service queues' visibility timeout, seconds (SQS allows 0 to 43,200)
+     * @return the running stack
+     * @throws IllegalArgumentException when the visibility timeout is outside 0 to 43,200
+     * @throws Exception                when a port is taken or an emulator does not start
+     */
+    public static LocalAws start(int sqsPort, int dynamoPort, Path dynamoDir, int maxReceiveCount,
+            int visibilityTimeoutSeconds) throws Exception {
+        if (visibilityTimeoutSeconds < 0 || visibilityTimeoutSeconds > 43_200) {
+            throw new IllegalArgumentException("visibility timeout " + visibilityTimeoutSeconds + " s is outside SQS's"
+                    + " 0 to 43200 s");
+        }
         int sp = sqsPort == 0 ? freePort() : sqsPort;
         int dp = dynamoPort == 0 ? freePort() : dynamoPort;
         SQSRestServer sqs = SQSRestServerBuilder.withPort(sp).withInterface("127.0.0.1").start();
         sqs.waitUntilStarted();
         DynamoDBProxyServer dynamo = startDynamo(dp, dynamoDir);
         LocalAws stack = new LocalAws(sqs, sp, dynamo, dp);
-        stack.createQueues(maxReceiveCount);
+        stack.dynamoDir = dynamoDir;
+        stack.createQueues(maxReceiveCount, visibilityTimeoutSeconds);
         Tables.createIfMissing(stack.dynamoClient());
         return stack;
     }
@@ -151,14 +177,34 @@ public final class LocalAws implements AutoCloseable {
         dynamoServer.stop();
     }
 
-    private void createQueues(int maxReceiveCount) {
+    /**
+     * Starts DynamoDB Local again on the same port after {@link #stopDynamo()}, with the same data directory, so the
+     * tables and items written before the stop are there again (an outage, for the reliability suite).
+     *
+     * @throws IllegalStateException when the stack keeps DynamoDB Local in memory (its data would be gone) or it runs
+     * @throws Exception             when DynamoDB Local does not start (the port is taken, say)
+     */
+    public synchronized void startDynamoAgain() throws Exception {
+        if (dynamoDir == null) {
+            throw new IllegalStateException("DynamoDB Local of this stack runs in memory: a restart would lose its"
+                    + " tables; start the stack with a data directory");
+        }
+        try {
+            dynamoServer.stop();
+        } catch (Exception alreadyStopped) {
+            // the usual case: stopDynamo() was called
+        }
+        dynamoServer = startDynamo(dynamoPort, dynamoDir);
+    }
+
+    private void createQueues(int maxReceiveCount, int visibilityTimeoutSeconds) {
         SqsClient sqs = sqsClient();
         for (String queue : Routing.serviceQueues()) {
             String dlqUrl = sqs.createQueue(r -> r.queueName(Routing.dlqName(queue))).queueUrl();
             String dlqArn = sqs.getQueueAttributes(r -> r.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                     .attributes().get(QueueAttributeName.QUEUE_ARN);
             sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(
-                    QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(Routing.VISIBILITY_TIMEOUT_SECONDS),
+                    QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(visibilityTimeoutSeconds),
                     QueueAttributeName.REDRIVE_POLICY,
                     "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}")));
         }

@@ -61,7 +61,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *       queue's redrive policy it also publishes {@code refresh.failed} (except for a {@code refresh.failed}
  *       itself, which would loop), calls {@link EventConsumer#gaveUp} and makes the message visible at
  *       once, and SQS then moves the message
- *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);</li>
+ *       to the DLQ (<a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html">SQS DLQs</a>);
+ *       when the claim cannot be released (the store is down), the backoff is at least the claim's lock time, so the
+ *       redelivery takes the lapsed claim over as a counted receive; {@code refresh.failed} is published on the last
+ *       receive also when the audit log cannot be written;</li>
  *   <li>a malformed message (not an envelope, unknown type, not routed here, payload not matching its
  *       type) is never retried: it is sent to the DLQ with a {@code reason} attribute, recorded in the
  *       audit log as {@code rejected}, and deleted; so is an event its handler rejects because it does
@@ -397,7 +400,18 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
         LOG.warn("run {}: {} of event {} failed on receive {} of {}: {}", envelope.runId(), envelope.type(),
                 envelope.id(), receiveCount, maxReceiveCount, failure.toString());
-        idempotency.release(service, envelope.id(), owner);
+        // The store may be what failed (a DynamoDB outage): the backoff, and on the last receive the run's failure,
+        // must not depend on it. An unreleased claim lapses after its lock time: the message stays away at least
+        // that long, so its redelivery takes the claim over (and counts as a receive) instead of finding it held
+        // and being deferred as a new message, which would start the receive count again and never reach the DLQ.
+        long minBackoff = 0;
+        try {
+            idempotency.release(service, envelope.id(), owner);
+        } catch (RuntimeException e) {
+            minBackoff = lockTime.toSeconds() + 1;
+            LOG.warn("run {}: could not release the claim of event {} ({}); it lapses in {} s", envelope.runId(),
+                    envelope.id(), e.toString(), lockTime.toSeconds());
+        }
         metrics.failed(queue, type, ErrorCodes.of(failure));
         if (receiveCount >= maxReceiveCount) {
             metrics.deadLettered(queue, type, DeadLetterReason.EXHAUSTED);
@@ -405,7 +419,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             // Visible again at once: the next receive exceeds the redrive limit and SQS moves it to the DLQ.
             changeVisibility(message, 0);
         } else {
-            backoff(message, receiveCount);
+            backoff(message, receiveCount, minBackoff);
         }
     }
 
@@ -548,9 +562,15 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         String message = step + " failed " + receives + " times, last with: " + ErrorCodes.describe(e)
                 + "; the message goes to " + Routing.dlqName(settings.getQueue()) + " (redrive it after fixing the cause)"
                 + (failurePath ? "; no further refresh.failed is published for a failed refresh.failed" : "");
-        audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
-                AuditStatus.FAILED, "final"), clock.instant(), settings.getService(), step, AuditStatus.FAILED.id(), 0,
-                message, ErrorCodes.of(e), envelope.id(), event.plan()));
+        try {
+            audit.record(new AuditEntry(envelope.runId(), StepContext.sortKey(envelope, settings.getService(), step,
+                    AuditStatus.FAILED, "final"), clock.instant(), settings.getService(), step, AuditStatus.FAILED.id(),
+                    0, message, ErrorCodes.of(e), envelope.id(), event.plan()));
+        } catch (RuntimeException auditDown) {
+            // The audit log may be what failed on every receive: the run's failure is still announced below.
+            LOG.error("run {}: could not write the failure of {} to the audit log ({}): {}", envelope.runId(), step,
+                    auditDown.toString(), message);
+        }
         if (failurePath) {
             LOG.error("run {}: gave up on {} {}: {}", envelope.runId(), envelope.type(), envelope.id(), message);
         } else {
@@ -657,9 +677,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }, period, period, TimeUnit.SECONDS);
     }
 
-    private void backoff(Message message, int receiveCount) {
-        long delay = Math.min((long) settings.getBackoffMaxSeconds(),
-                settings.getBackoffBaseSeconds() * (1L << Math.min(20, Math.max(0, receiveCount - 1))));
+    private void backoff(Message message, int receiveCount, long minSeconds) {
+        long delay = Math.max(minSeconds, Math.min((long) settings.getBackoffMaxSeconds(),
+                settings.getBackoffBaseSeconds() * (1L << Math.min(20, Math.max(0, receiveCount - 1)))));
         changeVisibility(message, (int) delay);
     }
 

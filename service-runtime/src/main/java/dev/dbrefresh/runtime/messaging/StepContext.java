@@ -42,6 +42,7 @@ public class StepContext {
     private volatile boolean failed;
     private volatile Runnable keepAlive = () -> { };
     private volatile java.util.function.Consumer<String> stepListener = id -> { };
+    private volatile FaultInjection faults = FaultInjection.fromEnvironment();
 
     /**
      * @param envelope  the event being handled
@@ -159,6 +160,15 @@ public class StepContext {
         this.stepListener = listener;
     }
 
+    /**
+     * Replaces the fault-injection hook read from the environment ({@link FaultInjection}), for tests.
+     *
+     * @param hook the hook to use
+     */
+    void faults(FaultInjection hook) {
+        this.faults = hook;
+    }
+
     /** Runs the registered {@link #keepAlive} action; called by the consumer's heartbeat. */
     public void heartbeat() {
         keepAlive.run();
@@ -218,7 +228,12 @@ public class StepContext {
         write(id, AuditStatus.STARTED, 0, null, null, "a" + attempt);
         T result;
         try {
+            faults.hold(runId(), plan, id, FaultInjection.Position.BEFORE, attempt);
             result = body.call();
+            // A step run inside this one (restore's analyze, say) named itself the step running: this one is again,
+            // until its own end is recorded, so a crash from here on is reported in it (issue 12).
+            now(step, id);
+            faults.hold(runId(), plan, id, FaultInjection.Position.AFTER, attempt);
         } catch (Exception | Error e) {
             metrics.step(plan, step.id(), false, java.time.Duration.ofMillis(millisSince(start)));
             write(id, AuditStatus.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);

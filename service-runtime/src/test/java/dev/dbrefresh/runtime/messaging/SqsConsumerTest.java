@@ -331,6 +331,94 @@ class SqsConsumerTest {
         assertThat(entries).filteredOn(e -> e.status().equals(AuditStatus.FAILED.id())).hasSize(MAX_RECEIVES + 1);
     }
 
+    /**
+     * Issue 12 (DynamoDB outage): the store cannot release the failed attempt's claim. The failure still backs off,
+     * and on the last receive the run is still failed with refresh.failed, rather than the message reaching the DLQ
+     * with no word of the run's end (a lost run).
+     */
+    @Test
+    void process_shouldStillAnnounceTheFailure_whenTheClaimCannotBeReleased() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> {
+            throw new IllegalStateException("target database unreachable");
+        }, r -> "never"));
+        send(sample(EventType.SNAPSHOT_READY, runId).toString());
+        IdempotencyStore store = new RecordingIdempotencyStore();
+        IdempotencyStore releaseFails = new IdempotencyStore() {
+            @Override
+            public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
+                return store.claim(consumer, eventId, owner, attempt, lockTime);
+            }
+
+            @Override
+            public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
+                return store.extend(consumer, eventId, owner, step, lockTime);
+            }
+
+            @Override
+            public void complete(String consumer, String eventId) {
+                store.complete(consumer, eventId);
+            }
+
+            @Override
+            public void release(String consumer, String eventId, String owner) {
+                throw new IllegalStateException("DynamoDB unreachable");
+            }
+        };
+
+        startConsumer(1, handler, releaseFails);
+        await().atMost(WAIT.multipliedBy(2)).untilAsserted(() -> {
+            assertThat(messagesIn(DLQ)).isEqualTo(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        assertThat(handler.calls).hasValue(MAX_RECEIVES);
+        assertThat(messagesIn(NOTIFIER)).isEqualTo(1);
+        EventEnvelope failed = EventCodec.decode(receiveOne(NOTIFIER).body());
+        assertThat(failed.type()).isEqualTo(EventType.REFRESH_FAILED.typeName());
+        assertThat(failed.runId()).isEqualTo(runId);
+    }
+
+    /**
+     * Issue 12 (DynamoDB outage): the audit log refuses every write, so every attempt fails at its first step. On the
+     * last receive the run is still failed with refresh.failed, although its failure cannot be written down.
+     */
+    @Test
+    void process_shouldStillAnnounceTheFailure_whenTheAuditLogIsDownOnEveryReceive() {
+        String runId = newRunId();
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> ctx.step(StepName.RESTORE, () -> "done",
+                r -> r));
+        send(sample(EventType.SNAPSHOT_READY, runId).toString());
+        AuditLog down = new AuditLog() {
+            @Override
+            public boolean record(AuditEntry entry) {
+                throw new IllegalStateException("DynamoDB unreachable");
+            }
+
+            @Override
+            public List<AuditEntry> entries(String run) {
+                throw new IllegalStateException("DynamoDB unreachable");
+            }
+
+            @Override
+            public List<RunSummary> runs(String plan, int limit) {
+                throw new IllegalStateException("DynamoDB unreachable");
+            }
+        };
+
+        startConsumer(1, handler, new RecordingIdempotencyStore(), down);
+        await().atMost(WAIT.multipliedBy(2)).untilAsserted(() -> {
+            assertThat(messagesIn(DLQ)).isEqualTo(1);
+            assertThat(messagesIn(QUEUE)).isZero();
+        });
+
+        assertThat(messagesIn(NOTIFIER)).isEqualTo(1);
+        EventEnvelope failed = EventCodec.decode(receiveOne(NOTIFIER).body());
+        assertThat(failed.type()).isEqualTo(EventType.REFRESH_FAILED.typeName());
+        assertThat(EventCodec.payload(failed)).isInstanceOfSatisfying(RefreshFailed.class,
+                f -> assertThat(f.message()).contains("DynamoDB unreachable"));
+    }
+
     @Test
     void process_shouldHandleEvent_whenHandlerFailsOnceThenSucceeds() {
         String runId = newRunId();
@@ -550,9 +638,15 @@ class SqsConsumerTest {
     // ---------------------------------------------------------------- helpers
 
     private SqsConsumer startConsumer(int workers, RecordingConsumer handler, IdempotencyStore idempotency) {
+        return startConsumer(workers, handler, idempotency, audit);
+    }
+
+    private SqsConsumer startConsumer(int workers, RecordingConsumer handler, IdempotencyStore idempotency,
+            AuditLog auditLog) {
         MessagingSettings settings = new TestMessagingSettings(QUEUE, SERVICE, workers, 2);
         EventPublisher publisher = new EventPublisher(sqs, sns, queueUrls, settings);
-        SqsConsumer consumer = new SqsConsumer(sqs, queueUrls, settings, idempotency, audit, publisher, List.of(handler));
+        SqsConsumer consumer = new SqsConsumer(sqs, queueUrls, settings, idempotency, auditLog, publisher,
+                List.of(handler));
         consumers.add(consumer);
         consumer.start();
         return consumer;

@@ -69,4 +69,20 @@ class StepContextTest {
         assertThat(event.errorCode()).isEqualTo("WAIT_DEADLINE_EXCEEDED");
         assertThat(rc.ctx.currentStepId()).isEqualTo("restoring");
     }
+
+    @Test
+    void step_shouldBeTheStepRunningAgain_whenAStepRunInsideItEnded() throws Exception {
+        java.util.List<String> told = new java.util.ArrayList<>();
+        rc.ctx.onStepChange(told::add);
+
+        rc.ctx.step(StepName.RESTORE, () -> {
+            rc.ctx.step(StepName.ANALYZE, () -> 1, x -> "");
+            assertThat(rc.ctx.currentStepId()).isEqualTo("analyze");
+            return 2;
+        }, x -> "");
+
+        // After the inner step, until its own end, the outer one is running: a crash there is reported in it.
+        assertThat(told).containsExactly("restore", "analyze", "restore");
+        assertThat(rc.ctx.currentStepId()).isEqualTo("restore");
+    }
 }

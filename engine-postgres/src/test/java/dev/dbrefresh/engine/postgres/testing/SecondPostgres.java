@@ -24,10 +24,13 @@ public final class SecondPostgres implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    /** The extra {@code -c name=value} settings of {@link #start(List)}, kept for {@link #startAgain()}. */
+    private final String settings;
 
-    private SecondPostgres(Path dir, int port) {
+    private SecondPostgres(Path dir, int port, String settings) {
         this.dir = dir;
         this.port = port;
+        this.settings = settings;
     }
 
     /** @return whether this machine can start one ({@value #BIN}/initdb exists) */
@@ -66,9 +69,30 @@ public final class SecondPostgres implements AutoCloseable {
         Path data = dir.resolve("data");
         int port = LocalAws.freePort();
         run(List.of(BIN + "/initdb", "-D", data.toString(), "-A", "trust", "--no-sync", "-U", "postgres"), dir);
-        run(List.of(BIN + "/pg_ctl", "-D", data.toString(), "-w", "-t", "60", "-l", dir.resolve("log").toString(),
-                "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k " + dir + extra, "start"), dir);
-        return new SecondPostgres(dir, port);
+        SecondPostgres server = new SecondPostgres(dir, port, extra.toString());
+        server.startAgain();
+        return server;
+    }
+
+    /**
+     * Stops the server ({@code pg_ctl stop -m fast}: open sessions are ended, as in an outage), keeping its data
+     * directory, so {@link #startAgain()} brings it back on the same port with the same databases.
+     *
+     * @throws IOException when pg_ctl fails (its output is in the message)
+     */
+    public void stop() throws IOException, InterruptedException {
+        run(List.of(BIN + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"), dir);
+    }
+
+    /**
+     * Starts the server (again, after {@link #stop()}) on its port and waits until it accepts connections.
+     *
+     * @throws IOException when pg_ctl fails (its output is in the message), e.g. the port was taken meanwhile
+     */
+    public void startAgain() throws IOException, InterruptedException {
+        run(List.of(BIN + "/pg_ctl", "-D", dir.resolve("data").toString(), "-w", "-t", "60", "-l",
+                dir.resolve("log").toString(), "-o", "-p " + port + " -c fsync=off -c listen_addresses=127.0.0.1 -k "
+                + dir + settings, "start"), dir);
     }
 
     /** @return the server's log file (pg_ctl's {@code -l}) */
