@@ -49,6 +49,9 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PlanCatalog {
 
+    /** Largest plans file read, bytes. */
+    public static final long MAX_FILE_BYTES = 512 * 1024;
+
     /** The engines the services serve. */
     private static final Set<Engine> ENGINES = java.util.EnumSet.allOf(Engine.class);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -69,7 +72,8 @@ public final class PlanCatalog {
      *
      * @param file the YAML file
      * @return the catalog
-     * @throws PlanException when the file is missing, is not YAML, or a plan is invalid
+     * @throws PlanException when the file is missing, larger than {@link #MAX_FILE_BYTES}, is not YAML, or a plan
+     *                       is invalid
      */
     public static PlanCatalog load(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -78,6 +82,11 @@ public final class PlanCatalog {
         }
         JsonNode root;
         try {
+            // SnakeYAML scans a long plain scalar in time quadratic in its length (a 4 MB one took minutes)
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new PlanException("plans file " + file + " is " + Files.size(file) + " bytes; a plans file is at"
+                        + " most " + MAX_FILE_BYTES + " bytes (split it, or remove what is not a plan)");
+            }
             root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
         } catch (IOException e) {
             throw new PlanException("plans file " + file + " is not valid YAML: " + e.getMessage());
