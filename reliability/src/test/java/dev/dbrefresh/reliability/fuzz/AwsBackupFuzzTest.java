@@ -18,14 +18,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
 
 /**
  * The AWS Backup "backup job completed" notifications on the start queue ({@link AwsBackupTranslator}: EventBridge
@@ -34,7 +27,6 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * pattern matches, with the recovery point as its snapshot), or throws {@link MalformedEventException} — never another
  * exception, which would make the consumer retry a message that can never succeed.
  */
-@AddLifecycleHook(FuzzSeed.class)
 class AwsBackupFuzzTest {
 
     private static final PlanCatalog PLANS = plans();
@@ -56,9 +48,14 @@ class AwsBackupFuzzTest {
             + "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production/backup/01700000000000-abcdef12. Resource ARN : "
             + "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production. BackupJob ID : 4f1c2b3a-1111-2222-3333-444455556666";
 
-    @Property(tries = 10_000)
-    void anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed(@ForAll("bodies") String body,
-            @ForAll("attributes") Map<String, String> attributes) {
+    @Test
+    void anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed() {
+        Property.check("anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed", 10_000, bodies(), attributes(),
+                this::anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed);
+    }
+
+    void anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed(String body,
+            Map<String, String> attributes) {
         Optional<InboundTranslator.Translation> t = Fuzz.expectBounded("aws-backup-event",
                 () -> TRANSLATOR.translate(body, attributes), MalformedEventException.class);
         if (t == null || t.isEmpty()) {
@@ -76,12 +73,11 @@ class AwsBackupFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<String> bodies() {
-        Arbitrary<String> json = Fuzz.mutated(Arbitraries.of(EVENTBRIDGE, SEED).map(AwsBackupFuzzTest::tree))
+    Gen<String> bodies() {
+        Gen<String> json = Fuzz.mutated(Gen.of(EVENTBRIDGE, SEED).map(AwsBackupFuzzTest::tree))
                 .map(JsonNode::toString);
-        Arbitrary<String> text = Combinators.combine(Arbitraries.of(SNS_TEXT), Fuzz.hostile(),
-                Arbitraries.integers().between(0, 1 << 20), Arbitraries.integers().between(0, 2)).as((s, h, at, kind) -> {
+        Gen<String> text = Gen.combine(Gen.of(SNS_TEXT), Fuzz.hostile(),
+                Gen.integers(0, 1 << 20), Gen.integers(0, 2)).as((s, h, at, kind) -> {
                     int i = at % s.length();
                     return switch (kind) {
                         case 0 -> s.substring(0, i) + h + s.substring(i);
@@ -89,21 +85,20 @@ class AwsBackupFuzzTest {
                         default -> s.replace("4f1c2b3a-1111-2222-3333-444455556666", h);
                     };
                 });
-        Arbitrary<String> prefixed = Fuzz.hostile().map(h -> "An AWS Backup job " + h);
-        return Arbitraries.frequencyOf(Tuple.of(40, json), Tuple.of(20, text), Tuple.of(5, prefixed),
-                Tuple.of(10, Fuzz.damaged(json)), Tuple.of(5, Fuzz.json(4).map(JsonNode::toString)),
-                Tuple.of(5, Fuzz.randomBytes()), Tuple.of(3, Fuzz.deeplyNested()),
-                Tuple.of(2, Fuzz.hugeOrDeepInside(Arbitraries.just(EVENTBRIDGE))), Tuple.of(3, Fuzz.hostile()),
-                Tuple.of(1, Arbitraries.of(SNS_TEXT.repeat(300), "An AWS Backup job " + " ".repeat(200_000))));
+        Gen<String> prefixed = Fuzz.hostile().map(h -> "An AWS Backup job " + h);
+        return Gen.frequencyOf(Gen.weighted(40, json), Gen.weighted(20, text), Gen.weighted(5, prefixed),
+                Gen.weighted(10, Fuzz.damaged(json)), Gen.weighted(5, Fuzz.json(4).map(JsonNode::toString)),
+                Gen.weighted(5, Fuzz.randomBytes()), Gen.weighted(3, Fuzz.deeplyNested()),
+                Gen.weighted(2, Fuzz.hugeOrDeepInside(Gen.just(EVENTBRIDGE))), Gen.weighted(3, Fuzz.hostile()),
+                Gen.weighted(1, Gen.of(SNS_TEXT.repeat(300), "An AWS Backup job " + " ".repeat(200_000))));
     }
 
     /** Message attributes as SqsConsumer passes them: string values, or {@code null} for a binary attribute. */
-    @Provide
-    Arbitrary<Map<String, String>> attributes() {
-        Arbitrary<String> value = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of("BACKUP_JOB", "COMPLETED",
-                "FAILED", "completed", "BACKUP_JOB_STARTED", "RESTORE_JOB")), Tuple.of(2, Fuzz.hostile()),
-                Tuple.of(1, Arbitraries.just(null)));
-        return Arbitraries.maps(Arbitraries.of("EventType", "State", "AccountId", "type"), value).ofMaxSize(3)
+    Gen<Map<String, String>> attributes() {
+        Gen<String> value = Gen.frequencyOf(Gen.weighted(4, Gen.of("BACKUP_JOB", "COMPLETED",
+                "FAILED", "completed", "BACKUP_JOB_STARTED", "RESTORE_JOB")), Gen.weighted(2, Fuzz.hostile()),
+                Gen.weighted(1, Gen.just(null)));
+        return Gen.maps(Gen.of("EventType", "State", "AccountId", "type"), value, 3)
                 .map(HashMap::new);
     }
 

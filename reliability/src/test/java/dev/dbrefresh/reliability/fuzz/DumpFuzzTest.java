@@ -24,19 +24,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonString;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.BsonDocumentCodec;
+import org.junit.jupiter.api.Test;
 
 /**
  * Dumps that come from elsewhere: a MongoDB dump in mongodump's layout ({@code .bson} data files read by
@@ -46,7 +39,6 @@ import org.bson.codecs.BsonDocumentCodec;
  * every required part, or their documented error: {@link DumpFormatException} (mongodb), {@link IllegalStateException}
  * (snapshot store) — never a NullPointerException later, a StackOverflowError on deep nesting, or an endless read.
  */
-@AddLifecycleHook(FuzzSeed.class)
 class DumpFuzzTest {
 
     private static final Path DIR = Fuzz.tempDir("dbrefresh-fuzz-dumps");
@@ -63,9 +55,14 @@ class DumpFuzzTest {
             "sha256:00", List.of(new TableRowCount("public", "t", 1)), "pg", "postgres://1/shop",
             List.of(new TableChecksum("public", "t", 1, "abc"))));
 
-    @Property(tries = 10_000)
-    void anyBsonFile_givesFramedDocuments_orADumpFormatException(@ForAll("bsonFiles") byte[] content,
-            @ForAll boolean gzip) throws IOException {
+    @Test
+    void anyBsonFile_givesFramedDocuments_orADumpFormatException() {
+        Property.check("anyBsonFile_givesFramedDocuments_orADumpFormatException", 10_000, bsonFiles(), Gen.booleans(),
+                this::anyBsonFile_givesFramedDocuments_orADumpFormatException);
+    }
+
+    void anyBsonFile_givesFramedDocuments_orADumpFormatException(byte[] content,
+            boolean gzip) throws IOException {
         Path file = DIR.resolve(gzip ? "c.bson.gz" : "c.bson");
         Files.write(file, gzip ? gzip(content) : content);
         Long documents = Fuzz.expect("mongo-bson-file", () -> {
@@ -82,8 +79,13 @@ class DumpFuzzTest {
         assertThat(documents == null || documents >= 0).isTrue();
     }
 
-    @Property(tries = 10_000)
-    void anyMetadataFile_givesMetadata_orADumpFormatException(@ForAll("metadataTexts") String text) throws IOException {
+    @Test
+    void anyMetadataFile_givesMetadata_orADumpFormatException() {
+        Property.check("anyMetadataFile_givesMetadata_orADumpFormatException", 10_000, metadataTexts(),
+                this::anyMetadataFile_givesMetadata_orADumpFormatException);
+    }
+
+    void anyMetadataFile_givesMetadata_orADumpFormatException(String text) throws IOException {
         Path file = DIR.resolve("people.metadata.json");
         Files.write(file, text.getBytes(StandardCharsets.UTF_8));
         CollectionMetadata m = Fuzz.expect("mongo-metadata", () -> CollectionMetadata.read("people", file),
@@ -95,9 +97,14 @@ class DumpFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
-    void anyDumpDirectory_readsWithManifest_orADumpFormatException(@ForAll("manifestTexts") String manifest,
-            @ForAll("fileStems") List<String> stems, @ForAll("metadataTexts") String metadata) throws IOException {
+    @Test
+    void anyDumpDirectory_readsWithManifest_orADumpFormatException() {
+        Property.check("anyDumpDirectory_readsWithManifest_orADumpFormatException", 10_000, manifestTexts(), fileStems(), metadataTexts(),
+                this::anyDumpDirectory_readsWithManifest_orADumpFormatException);
+    }
+
+    void anyDumpDirectory_readsWithManifest_orADumpFormatException(String manifest,
+            List<String> stems, String metadata) throws IOException {
         Path root = Files.createTempDirectory(DIR, "dump");
         try {
             Path db = Files.createDirectories(root.resolve("crm"));
@@ -123,9 +130,14 @@ class DumpFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
+    @Test
+    void anySnapshotStoreManifest_givesACompleteManifest_orAnIllegalStateException() {
+        Property.check("anySnapshotStoreManifest_givesACompleteManifest_orAnIllegalStateException", 10_000, pgManifestTexts(),
+                this::anySnapshotStoreManifest_givesACompleteManifest_orAnIllegalStateException);
+    }
+
     void anySnapshotStoreManifest_givesACompleteManifest_orAnIllegalStateException(
-            @ForAll("pgManifestTexts") String text) throws IOException {
+            String text) throws IOException {
         Path root = DIR.resolve("store");
         Files.createDirectories(root.resolve("shop-1"));
         Files.write(root.resolve("shop-1").resolve(SnapshotStore.MANIFEST_FILE), text.getBytes(StandardCharsets.UTF_8));
@@ -144,10 +156,9 @@ class DumpFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<byte[]> bsonFiles() {
-        Arbitrary<byte[]> flipped = Combinators.combine(Arbitraries.integers().between(0, 1 << 20),
-                Arbitraries.bytes(), Arbitraries.integers().between(0, 3)).as((at, b, kind) -> {
+    Gen<byte[]> bsonFiles() {
+        Gen<byte[]> flipped = Gen.combine(Gen.integers(0, 1 << 20),
+                Gen.bytes(), Gen.integers(0, 3)).as((at, b, kind) -> {
                     byte[] c = BSON.clone();
                     int i = at % c.length;
                     switch (kind) {
@@ -164,47 +175,43 @@ class DumpFuzzTest {
                     }
                     return c;
                 });
-        Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(600);
-        return Arbitraries.frequencyOf(Tuple.of(6, flipped), Tuple.of(3, random),
-                Tuple.of(1, Arbitraries.of(new byte[0], new byte[] {5, 0, 0, 0, 0}, new byte[] {(byte) 0xff, (byte) 0xff,
+        Gen<byte[]> random = Gen.bytes(600);
+        return Gen.frequencyOf(Gen.weighted(6, flipped), Gen.weighted(3, random),
+                Gen.weighted(1, Gen.of(new byte[0], new byte[] {5, 0, 0, 0, 0}, new byte[] {(byte) 0xff, (byte) 0xff,
                         (byte) 0xff, 0x7f}, new byte[] {0, 0, 0, 1, 0})));
     }
 
-    @Provide
-    Arbitrary<String> metadataTexts() {
-        Arbitrary<String> mutated = Fuzz.mutated(tree(METADATA)).map(JsonNode::toString);
-        Arbitrary<String> ext = Arbitraries.of("{\"uuid\": {\"$binary\": {\"base64\": \"AAAA\", \"subType\": \"04\"}}}",
+    Gen<String> metadataTexts() {
+        Gen<String> mutated = Fuzz.mutated(tree(METADATA)).map(JsonNode::toString);
+        Gen<String> ext = Gen.of("{\"uuid\": {\"$binary\": {\"base64\": \"AAAA\", \"subType\": \"04\"}}}",
                 "{\"options\": {\"$date\": \"x\"}}", "{\"indexes\": {\"$numberLong\": \"1\"}}", "{\"options\": {\"capped\":"
                 + " {\"$numberDecimal\": \"NaN\"}}}", "{\"indexes\": [{\"$oid\": \"zz\"}]}", "{\"type\": {\"$regex\": \"(\"}}",
                 "{\"collectionName\": {\"$symbol\": \"x\"}}", "{\"options\": {\"viewOn\": 1}}");
-        return Arbitraries.frequencyOf(Tuple.of(6, mutated), Tuple.of(2, Fuzz.damaged(mutated)), Tuple.of(2, ext),
-                Tuple.of(1, Fuzz.randomBytes()), Tuple.of(1, Fuzz.deeplyNested()),
-                Tuple.of(1, Fuzz.hugeOrDeepInside(Arbitraries.just(METADATA))), Tuple.of(1, Fuzz.json(3).map(JsonNode::toString)));
+        return Gen.frequencyOf(Gen.weighted(6, mutated), Gen.weighted(2, Fuzz.damaged(mutated)), Gen.weighted(2, ext),
+                Gen.weighted(1, Fuzz.randomBytes()), Gen.weighted(1, Fuzz.deeplyNested()),
+                Gen.weighted(1, Fuzz.hugeOrDeepInside(Gen.just(METADATA))), Gen.weighted(1, Fuzz.json(3).map(JsonNode::toString)));
     }
 
-    @Provide
-    Arbitrary<String> manifestTexts() {
-        Arbitrary<String> mutated = Fuzz.mutated(tree(MANIFEST)).map(JsonNode::toString);
-        return Arbitraries.frequencyOf(Tuple.of(6, mutated), Tuple.of(2, Fuzz.damaged(mutated)),
-                Tuple.of(1, Fuzz.randomBytes()), Tuple.of(1, Fuzz.deeplyNested()), Tuple.of(2, Arbitraries.just(null)),
-                Tuple.of(1, Fuzz.hugeOrDeepInside(Arbitraries.just(MANIFEST))));
+    Gen<String> manifestTexts() {
+        Gen<String> mutated = Fuzz.mutated(tree(MANIFEST)).map(JsonNode::toString);
+        return Gen.frequencyOf(Gen.weighted(6, mutated), Gen.weighted(2, Fuzz.damaged(mutated)),
+                Gen.weighted(1, Fuzz.randomBytes()), Gen.weighted(1, Fuzz.deeplyNested()), Gen.weighted(2, Gen.just(null)),
+                Gen.weighted(1, Fuzz.hugeOrDeepInside(Gen.just(MANIFEST))));
     }
 
-    @Provide
-    Arbitrary<List<String>> fileStems() {
-        Arbitrary<String> stem = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of("people", "orders", "system.views",
+    Gen<List<String>> fileStems() {
+        Gen<String> stem = Gen.frequencyOf(Gen.weighted(3, Gen.of("people", "orders", "system.views",
                 "system.buckets.ts", "ts", "$admin", "people%2Ex", "%", "%4", "%zz", "a%C3", "%00", "%2F..%2F")),
-                Tuple.of(2, Fuzz.hostile().map(h -> h.replace("/", "").replace("\0", ""))),
-                Tuple.of(1, Fuzz.hostile().map(h -> DumpLayout.escape(h.length() > 20 ? h.substring(0, 20) : h))));
-        return stem.filter(s -> !s.isEmpty() && s.length() < 200).list().ofMaxSize(3);
+                Gen.weighted(2, Fuzz.hostile().map(h -> h.replace("/", "").replace("\0", ""))),
+                Gen.weighted(1, Fuzz.hostile().map(h -> DumpLayout.escape(h.length() > 20 ? h.substring(0, 20) : h))));
+        return stem.filter(s -> !s.isEmpty() && s.length() < 200).list(3);
     }
 
-    @Provide
-    Arbitrary<String> pgManifestTexts() {
-        Arbitrary<String> mutated = Fuzz.mutated(tree(PG_MANIFEST)).map(JsonNode::toString);
-        return Arbitraries.frequencyOf(Tuple.of(8, mutated), Tuple.of(2, Fuzz.damaged(mutated)),
-                Tuple.of(1, Fuzz.randomBytes()), Tuple.of(1, Fuzz.deeplyNested()),
-                Tuple.of(1, Fuzz.hugeOrDeepInside(Arbitraries.just(PG_MANIFEST))), Tuple.of(1, Arbitraries.of("null", "[]", "{}", "1")));
+    Gen<String> pgManifestTexts() {
+        Gen<String> mutated = Fuzz.mutated(tree(PG_MANIFEST)).map(JsonNode::toString);
+        return Gen.frequencyOf(Gen.weighted(8, mutated), Gen.weighted(2, Fuzz.damaged(mutated)),
+                Gen.weighted(1, Fuzz.randomBytes()), Gen.weighted(1, Fuzz.deeplyNested()),
+                Gen.weighted(1, Fuzz.hugeOrDeepInside(Gen.just(PG_MANIFEST))), Gen.weighted(1, Gen.of("null", "[]", "{}", "1")));
     }
 
     private static byte[] bson() {

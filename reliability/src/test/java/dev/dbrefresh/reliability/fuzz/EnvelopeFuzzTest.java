@@ -17,14 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
 
 /**
  * The CloudEvents envelope and the payloads of every event type, as {@code SqsConsumer} reads a message body:
@@ -33,14 +26,18 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * event with an id, a known type, a subject and a plan, or a {@link MalformedEventException} with a clear message
  * (the consumer dead-letters it with that reason) — never another exception.
  */
-@AddLifecycleHook(FuzzSeed.class)
 class EnvelopeFuzzTest {
 
     private static final List<JsonNode> SAMPLES = Arrays.stream(EventType.values()).map(EnvelopeFuzzTest::sample)
             .toList();
 
-    @Property(tries = 10_000)
-    void anyBody_decodesToAnEvent_orIsRefusedAsMalformed(@ForAll("bodies") String body) {
+    @Test
+    void anyBody_decodesToAnEvent_orIsRefusedAsMalformed() {
+        Property.check("anyBody_decodesToAnEvent_orIsRefusedAsMalformed", 10_000, bodies(),
+                this::anyBody_decodesToAnEvent_orIsRefusedAsMalformed);
+    }
+
+    void anyBody_decodesToAnEvent_orIsRefusedAsMalformed(String body) {
         DecodedEvent decoded = Fuzz.expectBounded("cloudevents-envelope", () -> decode(body), MalformedEventException.class);
         if (decoded != null) {
             assertThat(decoded.envelope().id()).isNotBlank();
@@ -63,11 +60,10 @@ class EnvelopeFuzzTest {
         return new DecodedEvent(envelope, event, values);
     }
 
-    @Provide
-    Arbitrary<String> bodies() {
-        Arbitrary<JsonNode> sample = Arbitraries.of(SAMPLES);
-        Arbitrary<String> mutated = Fuzz.mutated(sample).map(JsonNode::toString);
-        Arbitrary<String> versions = Combinators.combine(sample, Arbitraries.of("dbrefresh.refresh.requested.v2",
+    Gen<String> bodies() {
+        Gen<JsonNode> sample = Gen.of(SAMPLES);
+        Gen<String> mutated = Fuzz.mutated(sample).map(JsonNode::toString);
+        Gen<String> versions = Gen.combine(sample, Gen.of("dbrefresh.refresh.requested.v2",
                 "dbrefresh.refresh.requested.v0", "dbrefresh.refresh.requested", "DBREFRESH.REFRESH.REQUESTED.V1",
                 "dbrefresh.refresh.requested.v1 ", "dbrefresh.refresh.requested.v1\0", "dbrefresh.snapshot.ready.v9",
                 "dev.dbrefresh.contracts.RefreshRequested", "")).as((s, t) -> {
@@ -79,27 +75,27 @@ class EnvelopeFuzzTest {
                     }
                     return o.toString();
                 });
-        Arbitrary<String> hiddenDeep = Fuzz.hugeOrDeepInside(sample.map(JsonNode::toString));
-        Arbitrary<String> deepData = Fuzz.deeplyNested().map(d -> SAMPLES.get(0).toString()
+        Gen<String> hiddenDeep = Fuzz.hugeOrDeepInside(sample.map(JsonNode::toString));
+        Gen<String> deepData = Fuzz.deeplyNested().map(d -> SAMPLES.get(0).toString()
                 .replace("\"data\":{", "\"data\":{\"values\":" + d + ","));
-        Arbitrary<String> planvalues = Fuzz.json(2).map(v -> {
+        Gen<String> planvalues = Fuzz.json(2).map(v -> {
             ObjectNode o = SAMPLES.get(1).deepCopy();
             o.put("planvalues", v.isTextual() ? v.asText() : v.toString());
             return o.toString();
         });
-        Arbitrary<String> sns = mutated.map(m -> "{\"Type\":\"Notification\",\"Message\":" + EventCodec.toJson(m) + "}");
-        return Arbitraries.frequencyOf(
-                Tuple.of(40, mutated),
-                Tuple.of(8, versions),
-                Tuple.of(10, planvalues),
-                Tuple.of(10, Fuzz.damaged(mutated)),
-                Tuple.of(8, Fuzz.json(4).map(JsonNode::toString)),
-                Tuple.of(6, Fuzz.randomBytes()),
-                Tuple.of(3, Fuzz.deeplyNested()),
-                Tuple.of(3, deepData),
-                Tuple.of(2, hiddenDeep),
-                Tuple.of(5, sns),
-                Tuple.of(2, Fuzz.hostile()));
+        Gen<String> sns = mutated.map(m -> "{\"Type\":\"Notification\",\"Message\":" + EventCodec.toJson(m) + "}");
+        return Gen.frequencyOf(
+                Gen.weighted(40, mutated),
+                Gen.weighted(8, versions),
+                Gen.weighted(10, planvalues),
+                Gen.weighted(10, Fuzz.damaged(mutated)),
+                Gen.weighted(8, Fuzz.json(4).map(JsonNode::toString)),
+                Gen.weighted(6, Fuzz.randomBytes()),
+                Gen.weighted(3, Fuzz.deeplyNested()),
+                Gen.weighted(3, deepData),
+                Gen.weighted(2, hiddenDeep),
+                Gen.weighted(5, sns),
+                Gen.weighted(2, Fuzz.hostile()));
     }
 
     private static JsonNode sample(EventType type) {

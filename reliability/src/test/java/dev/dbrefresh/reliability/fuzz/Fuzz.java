@@ -9,11 +9,8 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * What the fuzz properties share: the generators of hostile input (strings, JSON trees, mutations of valid
@@ -35,7 +32,7 @@ final class Fuzz {
      * Runs one fuzz case: the parser returns a value, or throws one of the documented error types with a message
      * that says something (not blank, not ending with {@code null}, at most {@link #MAX_MESSAGE_CHARS} characters).
      * Anything else (NPE, ClassCast, StackOverflowError, OutOfMemoryError, an undocumented exception) fails the
-     * property, and jqwik prints the input and the seed.
+     * property, and {@link Property#check} names the input, the seed and the case.
      *
      * @param parser     the parser's name, the scenario row {@code fuzz-<parser>}
      * @param call       the parser called on the case's input
@@ -116,26 +113,26 @@ final class Fuzz {
         "(?i)", ".*", "\\E", "\\Q", "(", ")", "+", "?", "=", "@", "#", "~", "prod", "acceptance", "public"};
 
     /** @return hostile text: quotes, backslashes, NUL, semicolons, unicode (also unpaired surrogates), very long */
-    static Arbitrary<String> hostile() {
-        Arbitrary<String> pieces = Arbitraries.of(PIECES).list().ofMaxSize(10).map(l -> String.join("", l));
-        Arbitrary<String> any = Arbitraries.strings().all().ofMaxLength(40);
-        Arbitrary<String> ascii = Arbitraries.strings().ascii().ofMaxLength(70);
-        Arbitrary<String> longOnes = Combinators.combine(Arbitraries.of("a", "é", "\"", "😀", "x'y", "_"),
-                Arbitraries.integers().between(30, 2_000)).as((p, n) -> p.repeat(n));
-        return Arbitraries.frequencyOf(Tuple.of(6, pieces), Tuple.of(3, any), Tuple.of(3, ascii), Tuple.of(1, longOnes),
-                Tuple.of(1, Arbitraries.of("", " ", "\0")));
+    static Gen<String> hostile() {
+        Gen<String> pieces = Gen.of(PIECES).list(10).map(l -> String.join("", l));
+        Gen<String> any = Gen.strings(40);
+        Gen<String> ascii = Gen.asciiStrings(70);
+        Gen<String> longOnes = Gen.combine(Gen.of("a", "é", "\"", "😀", "x'y", "_"),
+                Gen.integers(30, 2_000)).as((p, n) -> p.repeat(n));
+        return Gen.frequencyOf(Gen.weighted(6, pieces), Gen.weighted(3, any), Gen.weighted(3, ascii), Gen.weighted(1, longOnes),
+                Gen.weighted(1, Gen.of("", " ", "\0")));
     }
 
     /** @return random bytes read as text, UTF-8 or ISO-8859-1 */
-    static Arbitrary<String> randomBytes() {
-        return Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(2_000), Arbitraries.of(true, false))
+    static Gen<String> randomBytes() {
+        return Gen.combine(Gen.bytes(2_000), Gen.of(true, false))
                 .as((b, utf8) -> new String(b, utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1));
     }
 
     /** @return JSON text nested deeper than parsers like (arrays, objects, inside a field or alone, closed or not) */
-    static Arbitrary<String> deeplyNested() {
-        return Combinators.combine(Arbitraries.of("[", "{\"a\":", "{\"data\":", "{\"plan\":"),
-                Arbitraries.of(10, 500, 999, 1_000, 1_001, 5_000, 100_000), Arbitraries.of(true, false))
+    static Gen<String> deeplyNested() {
+        return Gen.combine(Gen.of("[", "{\"a\":", "{\"data\":", "{\"plan\":"),
+                Gen.of(10, 500, 999, 1_000, 1_001, 5_000, 100_000), Gen.of(true, false))
                 .as((open, depth, closed) -> {
                     String close = open.equals("[") ? "]" : "}";
                     return open.repeat(depth) + "1" + (closed ? close.repeat(depth) : "");
@@ -146,39 +143,39 @@ final class Fuzz {
      * @param inside JSON object texts to hide a deep or huge part in (at field {@code x})
      * @return that text with {@code "x": <deep or huge>} inserted after its opening brace
      */
-    static Arbitrary<String> hugeOrDeepInside(Arbitrary<String> inside) {
-        Arbitrary<String> part = Arbitraries.frequencyOf(
-                Tuple.of(2, Combinators.combine(Arbitraries.of(900, 999, 1_000, 1_001, 3_000, 50_000), Arbitraries.of("[",
+    static Gen<String> hugeOrDeepInside(Gen<String> inside) {
+        Gen<String> part = Gen.frequencyOf(
+                Gen.weighted(2, Gen.combine(Gen.of(900, 999, 1_000, 1_001, 3_000, 50_000), Gen.of("[",
                         "{\"k\":")).as((d, o) -> o.repeat(d) + "0" + (o.equals("[") ? "]" : "}").repeat(d))),
-                Tuple.of(1, Arbitraries.of(100_000, 500_000).map(n -> "\"" + "x".repeat(n) + "\"")),
-                Tuple.of(1, Arbitraries.of(1_000, 20_000).map(n -> {
+                Gen.weighted(1, Gen.of(100_000, 500_000).map(n -> "\"" + "x".repeat(n) + "\"")),
+                Gen.weighted(1, Gen.of(1_000, 20_000).map(n -> {
                     StringBuilder b = new StringBuilder("{");
                     for (int i = 0; i < n; i++) {
                         b.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":").append(i);
                     }
                     return b.append('}').toString();
                 })),
-                Tuple.of(1, Arbitraries.of(1_001, 5_000).map(n -> "1" + "0".repeat(n))));
-        return Combinators.combine(part.withoutEdgeCases(), inside).as((p, in) -> "{\"x\":" + p + "," + in.trim().substring(1));
+                Gen.weighted(1, Gen.of(1_001, 5_000).map(n -> "1" + "0".repeat(n))));
+        return Gen.combine(part, inside).as((p, in) -> "{\"x\":" + p + "," + in.trim().substring(1));
     }
 
     // ---------------------------------------------------------------- JSON
 
     /** @param depth how deep containers may nest @return any JSON value, leaves biased to hostile text and odd numbers */
-    static Arbitrary<JsonNode> json(int depth) {
-        Arbitrary<JsonNode> leaf = Arbitraries.frequencyOf(
-                Tuple.of(1, Arbitraries.just(NODES.nullNode())),
-                Tuple.of(1, Arbitraries.of(true, false).map(NODES::booleanNode)),
-                Tuple.of(2, Arbitraries.longs().map(NODES::numberNode)),
-                Tuple.of(1, Arbitraries.of(0, -1, 1, 64, 65, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE)
+    static Gen<JsonNode> json(int depth) {
+        Gen<JsonNode> leaf = Gen.frequencyOf(
+                Gen.weighted(1, Gen.just(NODES.nullNode())),
+                Gen.weighted(1, Gen.of(true, false).map(NODES::booleanNode)),
+                Gen.weighted(2, Gen.longs().map(NODES::numberNode)),
+                Gen.weighted(1, Gen.of(0, -1, 1, 64, 65, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE)
                         .map(NODES::numberNode)),
-                Tuple.of(1, Arbitraries.doubles().map(NODES::numberNode)),
-                Tuple.of(1, Arbitraries.of("1e400", "-0", "123456789012345678901234567890").map(s -> (JsonNode)
+                Gen.weighted(1, Gen.doubles().map(NODES::numberNode)),
+                Gen.weighted(1, Gen.of("1e400", "-0", "123456789012345678901234567890").map(s -> (JsonNode)
                         NODES.numberNode(new java.math.BigDecimal(s)))),
-                Tuple.of(1, Arbitraries.bigIntegers().between(BigInteger.TEN.pow(30).negate(), BigInteger.TEN.pow(30))
+                Gen.weighted(1, Gen.bigIntegers(BigInteger.TEN.pow(30).negate(), BigInteger.TEN.pow(30))
                         .map(NODES::numberNode)),
-                Tuple.of(5, hostile().map(NODES::textNode)),
-                Tuple.of(2, Arbitraries.of("1.0", "dbrefresh.refresh.requested.v1", "2026-11-21T22:40:00Z",
+                Gen.weighted(5, hostile().map(NODES::textNode)),
+                Gen.weighted(2, Gen.of("1.0", "dbrefresh.refresh.requested.v1", "2026-11-21T22:40:00Z",
                         "2026-13-45", "2026-11-21", "-1", "0", "99999999999999999999", "true", "COMPLETED", "postgres",
                         "mongodb", "aurora-postgresql", "docdb", "dynamodb", "re:.*", "env:X", "file:/dev/zero",
                         "123456789012", "arn:aws:rds:eu-west-1:111111111111:cluster:x", "truncate-table", "email",
@@ -187,18 +184,18 @@ final class Fuzz {
         if (depth <= 0) {
             return leaf;
         }
-        Arbitrary<JsonNode> inner = json(depth - 1);
-        Arbitrary<JsonNode> array = inner.list().ofMaxSize(4).map(l -> {
+        Gen<JsonNode> inner = json(depth - 1);
+        Gen<JsonNode> array = inner.list(4).map(l -> {
             ArrayNode a = NODES.arrayNode();
             l.forEach(a::add);
             return a;
         });
-        Arbitrary<JsonNode> object = Combinators.combine(keys(), inner).as(Tuple::of).list().ofMaxSize(4).map(l -> {
+        Gen<JsonNode> object = Gen.combine(keys(), inner).as(Map::entry).list(4).map(l -> {
             ObjectNode o = NODES.objectNode();
-            l.forEach(t -> o.set(t.get1(), t.get2()));
+            l.forEach(t -> o.set(t.getKey(), t.getValue()));
             return o;
         });
-        return Arbitraries.frequencyOf(Tuple.of(6, leaf), Tuple.of(1, array), Tuple.of(2, object));
+        return Gen.frequencyOf(Gen.weighted(6, leaf), Gen.weighted(1, array), Gen.weighted(2, object));
     }
 
     private static final String[] KEYS = {"id", "type", "subject", "source", "specversion", "time", "data", "plan",
@@ -212,13 +209,13 @@ final class Fuzz {
         "collections", "documents", "bytes", "checksum", "tables", "rows", "createdAt", "file", "sizeBytes"};
 
     /** @return object keys: the names the parsers look for, and hostile ones */
-    static Arbitrary<String> keys() {
-        return Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(KEYS)), Tuple.of(1, hostile()));
+    static Gen<String> keys() {
+        return Gen.frequencyOf(Gen.weighted(3, Gen.of(KEYS)), Gen.weighted(1, hostile()));
     }
 
-    /** 0 to 4 edits, built once: a new arbitrary per generated value would make jqwik recompute its edge cases. */
-    private static final Arbitrary<List<Edit>> EDITS = Combinators.combine(Arbitraries.integers().between(0, 1 << 20),
-            Arbitraries.integers().between(0, 4), keys(), json(2)).as(Edit::new).list().ofMaxSize(4).withoutEdgeCases();
+    /** 0 to 4 edits, built once. */
+    private static final Gen<List<Edit>> EDITS = Gen.combine(Gen.integers(0, 1 << 20),
+            Gen.integers(0, 4), keys(), json(2)).as(Edit::new).list(4);
 
     /**
      * Mutations of valid documents: 0 to 4 edits, each replacing a value (any JSON, or the same value as another
@@ -228,8 +225,8 @@ final class Fuzz {
      * @param samples valid documents
      * @return mutated copies
      */
-    static Arbitrary<JsonNode> mutated(Arbitrary<? extends JsonNode> samples) {
-        return Combinators.combine(samples, EDITS).as((sample, edits) -> {
+    static Gen<JsonNode> mutated(Gen<? extends JsonNode> samples) {
+        return Gen.combine(samples, EDITS).as((sample, edits) -> {
             JsonNode doc = sample.deepCopy();
             for (Edit e : edits) {
                 doc = e.apply(doc);
@@ -238,9 +235,9 @@ final class Fuzz {
         });
     }
 
-    /** @param samples valid documents @return see {@link #mutated(Arbitrary)} */
-    static Arbitrary<JsonNode> mutated(JsonNode... samples) {
-        return mutated(Arbitraries.of(samples));
+    /** @param samples valid documents @return see {@link #mutated(Gen)} */
+    static Gen<JsonNode> mutated(JsonNode... samples) {
+        return mutated(Gen.of(samples));
     }
 
     /** One edit of {@link #mutated}. */
@@ -300,9 +297,9 @@ final class Fuzz {
     }
 
     /** @param text JSON text @return the text damaged: cut short, a character inserted, or a character removed */
-    static Arbitrary<String> damaged(Arbitrary<String> text) {
-        return Combinators.combine(text, Arbitraries.integers().between(0, 1 << 20), Arbitraries.integers().between(0, 2),
-                Arbitraries.chars()).as((t, at, kind, ch) -> {
+    static Gen<String> damaged(Gen<String> text) {
+        return Gen.combine(text, Gen.integers(0, 1 << 20), Gen.integers(0, 2),
+                Gen.chars()).as((t, at, kind, ch) -> {
                     if (t.isEmpty()) {
                         return t;
                     }

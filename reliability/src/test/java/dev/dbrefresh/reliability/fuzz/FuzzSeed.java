@@ -1,45 +1,46 @@
 package dev.dbrefresh.reliability.fuzz;
 
 import java.security.SecureRandom;
-import net.jqwik.api.lifecycle.AroundPropertyHook;
-import net.jqwik.api.lifecycle.PropagationMode;
-import net.jqwik.api.lifecycle.PropertyExecutionResult;
-import net.jqwik.api.lifecycle.PropertyExecutor;
-import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 
 /**
  * The fuzzing's seed: one per JVM, printed before the first property runs, and used by every property of the
  * package, so one line of output ({@code fuzz seed N}) replays the whole fuzzing. {@code -Dfuzz.seed=N} fixes it (to
- * replay a failure: jqwik also prints the seed of a failing property in its report, the same number);
- * {@code -Dfuzz.tries=N} overrides every property's number of tries (default: each property's own, at least 10,000
- * per parser). Registered on each fuzz class with {@code @AddLifecycleHook(FuzzSeed.class)}.
+ * replay a failure: {@link Property#check} names the same number in its error); {@code -Dfuzz.tries=N} overrides
+ * every property's number of tries (default: each property's own, at least 10,000 per parser);
+ * {@code -Dfuzz.case=I} runs only case {@code I} of each property (the case index of a failure).
  */
-public final class FuzzSeed implements AroundPropertyHook {
+final class FuzzSeed {
 
     /** The seed of this JVM's fuzzing: {@code -Dfuzz.seed}, else a random one. */
-    public static final String SEED = seed();
+    static final long SEED = seed();
 
-    private static String seed() {
+    private FuzzSeed() {
+    }
+
+    private static long seed() {
         String fixed = System.getProperty("fuzz.seed");
-        String seed = fixed != null && !fixed.isBlank() ? fixed.trim() : Long.toString(new SecureRandom().nextLong());
-        System.out.println("fuzz seed " + seed + (fixed != null && !fixed.isBlank() ? " (fixed by -Dfuzz.seed)"
-                : " (replay with -Dfuzz.seed=" + seed + ")"));
+        boolean given = fixed != null && !fixed.isBlank();
+        long seed;
+        try {
+            seed = given ? Long.parseLong(fixed.trim()) : new SecureRandom().nextLong();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-Dfuzz.seed must be a long (the number printed as 'fuzz seed N'), was '"
+                    + fixed + "'", e);
+        }
+        System.out.println("fuzz seed " + seed + (given ? " (fixed by -Dfuzz.seed)" : " (replay with -Dfuzz.seed=" + seed + ")"));
         return seed;
     }
 
-    /** Every property of the annotated class, and of its nested containers. */
-    @Override
-    public PropagationMode propagateTo() {
-        return PropagationMode.ALL_DESCENDANTS;
-    }
-
-    @Override
-    public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
-        context.attributes().setSeed(SEED);
-        String tries = System.getProperty("fuzz.tries");
-        if (tries != null && !tries.isBlank()) {
-            context.attributes().setTries(Integer.parseInt(tries.trim()));
+    /** @param name a system property @return its value as an int, or {@code null} when unset */
+    static Integer intProperty(String name) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) {
+            return null;
         }
-        return property.execute();
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + name + " must be an integer, was '" + v + "'", e);
+        }
     }
 }

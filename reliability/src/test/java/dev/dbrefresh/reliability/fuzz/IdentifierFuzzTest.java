@@ -15,15 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Identifiers and passwords that are hostile (quotes, backslashes, NUL, semicolons, unicode, broken UTF-16, very
@@ -35,14 +29,13 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * Where no server listens the server half of a try is skipped and counted as not run (figure
  * {@code fuzz-server-checks}).
  */
-@AddLifecycleHook(FuzzSeed.class)
 class IdentifierFuzzTest {
 
     private static final String URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
     private static final String PREFIX = "fz" + UUID.randomUUID().toString().substring(0, 6) + "_";
     private static Connection pg;
 
-    @BeforeContainer
+    @BeforeAll
     static void connect() {
         try {
             pg = DriverManager.getConnection(URL, "postgres", "");
@@ -52,7 +45,7 @@ class IdentifierFuzzTest {
         }
     }
 
-    @AfterContainer
+    @AfterAll
     static void dropAndClose() throws SQLException {
         if (pg == null) {
             return;
@@ -72,9 +65,14 @@ class IdentifierFuzzTest {
         pg.close();
     }
 
-    @Property(tries = 10_000)
-    void pgIdentifierAndLiteral_areRefused_orQuotedSoTheyRoundTrip(@ForAll("hostile") String name,
-            @ForAll("hostile") String password) {
+    @Test
+    void pgIdentifierAndLiteral_areRefused_orQuotedSoTheyRoundTrip() {
+        Property.check("pgIdentifierAndLiteral_areRefused_orQuotedSoTheyRoundTrip", 10_000, hostile(), hostile(),
+                this::pgIdentifierAndLiteral_areRefused_orQuotedSoTheyRoundTrip);
+    }
+
+    void pgIdentifierAndLiteral_areRefused_orQuotedSoTheyRoundTrip(String name,
+            String password) {
         String identifier = Fuzz.expect("pg-identifier", () -> PgIdentifiers.quote(PgIdentifiers.requireValid(name,
                 "name")), IllegalArgumentException.class);
         String literal = Fuzz.expect("pg-literal", () -> PgIdentifiers.literal(password), IllegalArgumentException.class);
@@ -90,9 +88,14 @@ class IdentifierFuzzTest {
     }
 
     /** The same through the real server (fewer tries: a round trip each), with either string syntax of the server. */
-    @Property(tries = 3_000)
-    void pgIdentifierAndLiteral_roundTripThroughTheServer(@ForAll("hostile") String name,
-            @ForAll("hostile") String password, @ForAll boolean standardStrings) throws SQLException {
+    @Test
+    void pgIdentifierAndLiteral_roundTripThroughTheServer() {
+        Property.check("pgIdentifierAndLiteral_roundTripThroughTheServer", 3_000, hostile(), hostile(), Gen.booleans(),
+                this::pgIdentifierAndLiteral_roundTripThroughTheServer);
+    }
+
+    void pgIdentifierAndLiteral_roundTripThroughTheServer(String name,
+            String password, boolean standardStrings) throws SQLException {
         String identifier = Fuzz.expect("pg-identifier", () -> PgIdentifiers.quote(PgIdentifiers.requireValid(name,
                 "name")), IllegalArgumentException.class);
         String literal = Fuzz.expect("pg-literal", () -> PgIdentifiers.literal(password), IllegalArgumentException.class);
@@ -111,9 +114,14 @@ class IdentifierFuzzTest {
     }
 
     /** Real roles: fewer tries (each is a catalog write), every role dropped at the end. */
-    @Property(tries = 300)
-    void pgRole_withAHostileNameAndPassword_isCreatedAsWritten(@ForAll("hostile") String suffix,
-            @ForAll("hostile") String password) throws SQLException {
+    @Test
+    void pgRole_withAHostileNameAndPassword_isCreatedAsWritten() {
+        Property.check("pgRole_withAHostileNameAndPassword_isCreatedAsWritten", 300, hostile(), hostile(),
+                this::pgRole_withAHostileNameAndPassword_isCreatedAsWritten);
+    }
+
+    void pgRole_withAHostileNameAndPassword_isCreatedAsWritten(String suffix,
+            String password) throws SQLException {
         String name = PREFIX + suffix;
         String role = Fuzz.expect("pg-role", () -> PgIdentifiers.quote(PgIdentifiers.requireValid(name, "role name")),
                 IllegalArgumentException.class);
@@ -136,8 +144,13 @@ class IdentifierFuzzTest {
         Figures.add("fuzz-pg-role", "fuzz-server-checks", 1);
     }
 
-    @Property(tries = 10_000)
-    void mySqlIdentifier_isRefused_orQuotedSoItRoundTrips(@ForAll("hostile") String name) {
+    @Test
+    void mySqlIdentifier_isRefused_orQuotedSoItRoundTrips() {
+        Property.check("mySqlIdentifier_isRefused_orQuotedSoItRoundTrips", 10_000, hostile(),
+                this::mySqlIdentifier_isRefused_orQuotedSoItRoundTrips);
+    }
+
+    void mySqlIdentifier_isRefused_orQuotedSoItRoundTrips(String name) {
         String quoted = Fuzz.expect("mysql-identifier", () -> MySqlIdentifiers.quote(name, "table name"),
                 IllegalArgumentException.class);
         if (quoted != null) {
@@ -148,8 +161,13 @@ class IdentifierFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
-    void clusterIdentifier_isAlwaysAValidRdsName(@ForAll("hostile") String raw, @ForAll("hostile") String runId) {
+    @Test
+    void clusterIdentifier_isAlwaysAValidRdsName() {
+        Property.check("clusterIdentifier_isAlwaysAValidRdsName", 10_000, hostile(), hostile(),
+                this::clusterIdentifier_isAlwaysAValidRdsName);
+    }
+
+    void clusterIdentifier_isAlwaysAValidRdsName(String raw, String runId) {
         String id = Fuzz.expect("rds-identifier", () -> ClusterIdentifiers.of(raw));
         assertThat(id).matches("[a-z](?:[a-z0-9]|-(?!-))*").doesNotEndWith("-").hasSizeLessThanOrEqualTo(63);
         assertThat(ClusterIdentifiers.of(raw)).isEqualTo(id);
@@ -159,9 +177,14 @@ class IdentifierFuzzTest {
         assertThat(fin).matches("[a-z](?:[a-z0-9]|-(?!-))*").doesNotEndWith("-").hasSizeLessThanOrEqualTo(255);
     }
 
-    @Property(tries = 10_000)
-    void mongoCollectionFileName_isRefused_orEscapedSoItRoundTrips(@ForAll("hostile") String collection,
-            @ForAll("hostile") String fileStem) {
+    @Test
+    void mongoCollectionFileName_isRefused_orEscapedSoItRoundTrips() {
+        Property.check("mongoCollectionFileName_isRefused_orEscapedSoItRoundTrips", 10_000, hostile(), hostile(),
+                this::mongoCollectionFileName_isRefused_orEscapedSoItRoundTrips);
+    }
+
+    void mongoCollectionFileName_isRefused_orEscapedSoItRoundTrips(String collection,
+            String fileStem) {
         String escaped = Fuzz.expect("mongo-collection-file", () -> DumpLayout.escape(collection),
                 IllegalArgumentException.class);
         if (escaped != null) {
@@ -174,9 +197,8 @@ class IdentifierFuzzTest {
         Fuzz.expect("mongo-collection-file", () -> DumpLayout.unescape(fileStem), IllegalArgumentException.class);
     }
 
-    @Provide
-    Arbitrary<String> hostile() {
-        return Arbitraries.frequencyOf(Tuple.of(8, Fuzz.hostile()), Tuple.of(1, Arbitraries.of("a", "A", "select",
+    Gen<String> hostile() {
+        return Gen.frequencyOf(Gen.weighted(8, Fuzz.hostile()), Gen.weighted(1, Gen.of("a", "A", "select",
                 "user", "\"", "\"\"", "'", "\\", "a\\'b", "x\0y", "é", "😀😀😀", "\uD800x", "x".repeat(63), "é".repeat(32),
                 "é".repeat(31), "-", "--x", "1abc", "", " ", "a ", "%", "%2", "%GG", "%41", "%-1", "%+F")));
     }

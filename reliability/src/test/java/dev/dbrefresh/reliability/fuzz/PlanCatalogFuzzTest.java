@@ -18,14 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
 
 /**
  * The plans file: {@link PlanCatalog#load} of any YAML text (random bytes, damaged and mutated plans, deep nesting,
@@ -36,7 +29,6 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * that are valid string literals — a hostile name in a plan is refused when the plans file is read, not in the middle
  * of a run.
  */
-@AddLifecycleHook(FuzzSeed.class)
 class PlanCatalogFuzzTest {
 
     private static final Path DIR = Fuzz.tempDir("dbrefresh-fuzz-plans");
@@ -61,8 +53,13 @@ class PlanCatalogFuzzTest {
                     - {schema: crm, table: people, columns: {mail: keep-domain}}
             """);
 
-    @Property(tries = 10_000)
-    void anyPlansFileText_loads_orIsRefusedWithAPlanException(@ForAll("yamlTexts") String text) throws IOException {
+    @Test
+    void anyPlansFileText_loads_orIsRefusedWithAPlanException() {
+        Property.check("anyPlansFileText_loads_orIsRefusedWithAPlanException", 10_000, yamlTexts(),
+                this::anyPlansFileText_loads_orIsRefusedWithAPlanException);
+    }
+
+    void anyPlansFileText_loads_orIsRefusedWithAPlanException(String text) throws IOException {
         Path file = DIR.resolve("plans.yml");
         Files.write(file, text.getBytes(StandardCharsets.UTF_8));
         PlanCatalog catalog = Fuzz.expect("plans-file-yaml", () -> PlanCatalog.load(file), PlanException.class);
@@ -71,16 +68,26 @@ class PlanCatalogFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
-    void anyPlanDocument_parses_orIsRefusedWithAPlanException(@ForAll("documents") JsonNode root) {
+    @Test
+    void anyPlanDocument_parses_orIsRefusedWithAPlanException() {
+        Property.check("anyPlanDocument_parses_orIsRefusedWithAPlanException", 10_000, documents(),
+                this::anyPlanDocument_parses_orIsRefusedWithAPlanException);
+    }
+
+    void anyPlanDocument_parses_orIsRefusedWithAPlanException(JsonNode root) {
         PlanCatalog catalog = Fuzz.expect("plan-catalog", () -> PlanCatalog.parse(root, DIR), PlanException.class);
         if (catalog != null) {
             catalog.all().values().forEach(PlanCatalogFuzzTest::assertQuotable);
         }
     }
 
-    @Property(tries = 10_000)
-    void anySanitizeSection_parses_orIsRefusedWithAPlanException(@ForAll("sanitizeDocuments") JsonNode root) {
+    @Test
+    void anySanitizeSection_parses_orIsRefusedWithAPlanException() {
+        Property.check("anySanitizeSection_parses_orIsRefusedWithAPlanException", 10_000, sanitizeDocuments(),
+                this::anySanitizeSection_parses_orIsRefusedWithAPlanException);
+    }
+
+    void anySanitizeSection_parses_orIsRefusedWithAPlanException(JsonNode root) {
         PlanCatalog catalog = Fuzz.expect("sanitize-masks", () -> PlanCatalog.parse(root, DIR), PlanException.class);
         if (catalog != null) {
             catalog.all().values().forEach(PlanCatalogFuzzTest::assertQuotable);
@@ -118,11 +125,10 @@ class PlanCatalogFuzzTest {
         plan.postgres().sanitize().keepRoles().forEach(r -> PgIdentifiers.requireValid(r, "keep-roles entry"));
     }
 
-    @Provide
-    Arbitrary<String> yamlTexts() {
+    Gen<String> yamlTexts() {
         YAMLFactory yaml = new YAMLFactory();
-        Arbitrary<String> mutated = Fuzz.mutated(VALID, SANITIZE).map(PlanCatalogFuzzTest::toYaml);
-        Arbitrary<String> aliases = Arbitraries.integers().between(2, 12).map(levels -> {
+        Gen<String> mutated = Fuzz.mutated(VALID, SANITIZE).map(PlanCatalogFuzzTest::toYaml);
+        Gen<String> aliases = Gen.integers(2, 12).map(levels -> {
             StringBuilder b = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
             for (int i = 1; i <= levels; i++) {
                 b.append("a").append(i).append(": &a").append(i).append(" [");
@@ -134,37 +140,35 @@ class PlanCatalogFuzzTest {
             return b.append("plans: {p: {source: {database: *a").append(levels).append("}, target: {database: t}}}\n")
                     .toString();
         });
-        Arbitrary<String> deep = Arbitraries.of(50, 1_000, 10_000, 100_000).map(n -> "plans: " + "[".repeat(n) + "]".repeat(n));
-        Arbitrary<String> deepMap = Arbitraries.of(60, 300, 1_000).map(n -> {
+        Gen<String> deep = Gen.of(50, 1_000, 10_000, 100_000).map(n -> "plans: " + "[".repeat(n) + "]".repeat(n));
+        Gen<String> deepMap = Gen.of(60, 300, 1_000).map(n -> {
             StringBuilder b = new StringBuilder("plans:\n");
             for (int i = 1; i <= n; i++) {
                 b.append("  ".repeat(i)).append("k").append(i).append(":\n");
             }
             return b.toString();
         });
-        Arbitrary<String> tags = Fuzz.hostile().map(h -> "plans: !!javax.script.ScriptEngineManager [" + h + "]\n");
-        return Arbitraries.frequencyOf(Tuple.of(40, mutated), Tuple.of(15, Fuzz.damaged(mutated)),
-                Tuple.of(8, Fuzz.randomBytes()), Tuple.of(4, aliases), Tuple.of(3, deep), Tuple.of(3, deepMap),
-                Tuple.of(3, tags), Tuple.of(5, Fuzz.json(4).map(JsonNode::toString)), Tuple.of(3, Fuzz.hostile()),
-                Tuple.of(1, Arbitraries.of("plans: {p: {source: {database: " + "x".repeat(4_000_000) + "}}}",
+        Gen<String> tags = Fuzz.hostile().map(h -> "plans: !!javax.script.ScriptEngineManager [" + h + "]\n");
+        return Gen.frequencyOf(Gen.weighted(40, mutated), Gen.weighted(15, Fuzz.damaged(mutated)),
+                Gen.weighted(8, Fuzz.randomBytes()), Gen.weighted(4, aliases), Gen.weighted(3, deep), Gen.weighted(3, deepMap),
+                Gen.weighted(3, tags), Gen.weighted(5, Fuzz.json(4).map(JsonNode::toString)), Gen.weighted(3, Fuzz.hostile()),
+                Gen.weighted(1, Gen.of("plans: {p: {source: {database: " + "x".repeat(4_000_000) + "}}}",
                         "plans: {p: {source: {database: " + "x".repeat(20_000) + "}}}")));
     }
 
-    @Provide
-    Arbitrary<JsonNode> documents() {
-        Arbitrary<JsonNode> identity = Combinators.combine(Arbitraries.of("source", "target"),
-                Arbitraries.of("database", "host", "username", "password-secret", "port"), Fuzz.hostile()).as((e, f, h) -> {
+    Gen<JsonNode> documents() {
+        Gen<JsonNode> identity = Gen.combine(Gen.of("source", "target"),
+                Gen.of("database", "host", "username", "password-secret", "port"), Fuzz.hostile()).as((e, f, h) -> {
                     ObjectNode root = VALID.deepCopy();
                     ((ObjectNode) root.get("plans").get("pg").get(e)).put(f, h);
                     return root;
                 });
-        return Arbitraries.frequencyOf(Tuple.of(6, Fuzz.mutated(VALID, SANITIZE)),
-                Tuple.of(2, identity), Tuple.of(1, Fuzz.json(4)));
+        return Gen.frequencyOf(Gen.weighted(6, Fuzz.mutated(VALID, SANITIZE)),
+                Gen.weighted(2, identity), Gen.weighted(1, Fuzz.json(4)));
     }
 
-    @Provide
-    Arbitrary<JsonNode> sanitizeDocuments() {
-        Arbitrary<JsonNode> names = Combinators.combine(Arbitraries.integers().between(0, 5), Fuzz.hostile(),
+    Gen<JsonNode> sanitizeDocuments() {
+        Gen<JsonNode> names = Gen.combine(Gen.integers(0, 5), Fuzz.hostile(),
                 Fuzz.hostile()).as((which, a, b) -> {
                     ObjectNode root = SANITIZE.deepCopy();
                     ObjectNode pg = (ObjectNode) root.get("plans").get("pg");
@@ -179,12 +183,12 @@ class PlanCatalogFuzzTest {
                     }
                     return root;
                 });
-        Arbitrary<JsonNode> section = Fuzz.mutated(SANITIZE.get("plans").get("pg").get("sanitize")).map(s -> {
+        Gen<JsonNode> section = Fuzz.mutated(SANITIZE.get("plans").get("pg").get("sanitize")).map(s -> {
                     ObjectNode root = SANITIZE.deepCopy();
                     ((ObjectNode) root.get("plans").get("pg")).set("sanitize", s);
                     return root;
                 });
-        return Arbitraries.frequencyOf(Tuple.of(5, section), Tuple.of(5, names));
+        return Gen.frequencyOf(Gen.weighted(5, section), Gen.weighted(5, names));
     }
 
     private static String toYaml(JsonNode n) {

@@ -12,17 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Consumer;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
+import org.junit.jupiter.api.Test;
 
 /**
  * Secret references in plans ({@code password-secret}, {@code key-secret}, {@code uri-secret}) and the values they
@@ -31,7 +24,6 @@ import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRespon
  * the secret, or a {@link SecretResolver.SecretException} with a clear message that never quotes the secret's value —
  * for a reference to a device, a directory or a huge file too (no endless read, no OutOfMemoryError).
  */
-@AddLifecycleHook(FuzzSeed.class)
 class SecretReferenceFuzzTest {
 
     /** A distinctive password: it must appear in no error message. */
@@ -40,8 +32,13 @@ class SecretReferenceFuzzTest {
     private static final Map<String, String> ENV = Map.of("APP_PASSWORD", PASSWORD, "EMPTY", "", "X", PASSWORD);
     private static final EnvFileSecretResolver LOCAL = new EnvFileSecretResolver(ENV::get);
 
-    @Property(tries = 10_000)
-    void anyReference_resolves_orIsRefusedWithoutShowingTheSecret(@ForAll("references") String reference) {
+    @Test
+    void anyReference_resolves_orIsRefusedWithoutShowingTheSecret() {
+        Property.check("anyReference_resolves_orIsRefusedWithoutShowingTheSecret", 10_000, references(),
+                this::anyReference_resolves_orIsRefusedWithoutShowingTheSecret);
+    }
+
+    void anyReference_resolves_orIsRefusedWithoutShowingTheSecret(String reference) {
         char[] value = Fuzz.expect("secret-reference", () -> LOCAL.resolve(reference),
                 SecretResolver.SecretException.class);
         if (value == null) {
@@ -49,8 +46,13 @@ class SecretReferenceFuzzTest {
         }
     }
 
-    @Property(tries = 10_000)
-    void anySecretsManagerValue_givesThePassword_orIsRefusedWithoutShowingIt(@ForAll("secretStrings") String secret) {
+    @Test
+    void anySecretsManagerValue_givesThePassword_orIsRefusedWithoutShowingIt() {
+        Property.check("anySecretsManagerValue_givesThePassword_orIsRefusedWithoutShowingIt", 10_000, secretStrings(),
+                this::anySecretsManagerValue_givesThePassword_orIsRefusedWithoutShowingIt);
+    }
+
+    void anySecretsManagerValue_givesThePassword_orIsRefusedWithoutShowingIt(String secret) {
         SecretResolver resolver = new SecretResolvers().secretResolver(secretsManager(secret));
         String arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:fuzz";
         char[] value = Fuzz.expect("secrets-manager-value", () -> resolver.resolve(arn),
@@ -72,30 +74,28 @@ class SecretReferenceFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<String> references() {
-        Arbitrary<String> env = Fuzz.hostile().map(h -> "env:" + h);
-        Arbitrary<String> file = Fuzz.hostile().map(h -> "file:" + h);
-        Arbitrary<String> special = Arbitraries.of("env:APP_PASSWORD", "env:EMPTY", "env:X", "env:", "file:", "file:/",
+    Gen<String> references() {
+        Gen<String> env = Fuzz.hostile().map(h -> "env:" + h);
+        Gen<String> file = Fuzz.hostile().map(h -> "file:" + h);
+        Gen<String> special = Gen.of("env:APP_PASSWORD", "env:EMPTY", "env:X", "env:", "file:", "file:/",
                 "file:/dev/zero", "file:/dev/urandom", "file:/dev/null", "file:/proc/self/status", "file:/etc",
                 "file:" + DIR.resolve("ok"), "file:" + DIR.resolve("huge"), "file:" + DIR.resolve("latin1"),
                 "file:" + DIR.resolve("missing"), "file:" + DIR.resolve("dir"), "file:" + DIR.resolve("newlines"),
                 "arn:aws:secretsmanager:eu-west-1:111111111111:secret:x", PASSWORD, "password=" + PASSWORD,
                 "file:" + DIR + "/../" + DIR.getFileName() + "/ok", "file:\0", "env:\0");
-        return Arbitraries.frequencyOf(Tuple.of(4, env), Tuple.of(4, file), Tuple.of(4, special),
-                Tuple.of(3, Fuzz.hostile()), Tuple.of(1, Arbitraries.just(null)));
+        return Gen.frequencyOf(Gen.weighted(4, env), Gen.weighted(4, file), Gen.weighted(4, special),
+                Gen.weighted(3, Fuzz.hostile()), Gen.weighted(1, Gen.just(null)));
     }
 
-    @Provide
-    Arbitrary<String> secretStrings() {
-        Arbitrary<String> json = Combinators.combine(Fuzz.json(3), Arbitraries.of(true, false)).as((j, wrap) -> wrap
+    Gen<String> secretStrings() {
+        Gen<String> json = Gen.combine(Fuzz.json(3), Gen.of(true, false)).as((j, wrap) -> wrap
                 ? "{\"username\":\"u\",\"password\":" + j + "}" : j.toString());
-        return Arbitraries.frequencyOf(Tuple.of(3, json), Tuple.of(2, Fuzz.damaged(Arbitraries.of(
+        return Gen.frequencyOf(Gen.weighted(3, json), Gen.weighted(2, Fuzz.damaged(Gen.of(
                 "{\"username\":\"app\",\"password\":\"" + PASSWORD + "\"}"))),
-                Tuple.of(2, Fuzz.hostile()), Tuple.of(1, Fuzz.deeplyNested()),
-                Tuple.of(2, Fuzz.hostile().map(h -> "{\"password\": \"" + PASSWORD + h)), Tuple.of(1, Fuzz.randomBytes()),
-                Tuple.of(1, Arbitraries.of("{", " {", "{}", "{\"password\":null}", "{\"password\":\"\"}", "", PASSWORD)),
-                Tuple.of(1, Arbitraries.just(null)));
+                Gen.weighted(2, Fuzz.hostile()), Gen.weighted(1, Fuzz.deeplyNested()),
+                Gen.weighted(2, Fuzz.hostile().map(h -> "{\"password\": \"" + PASSWORD + h)), Gen.weighted(1, Fuzz.randomBytes()),
+                Gen.weighted(1, Gen.of("{", " {", "{}", "{\"password\":null}", "{\"password\":\"\"}", "", PASSWORD)),
+                Gen.weighted(1, Gen.just(null)));
     }
 
     /** The Secrets Manager client's interface answering GetSecretValue with the fuzzed value (the parser is real). */

@@ -30,14 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
 
 /**
  * The start message ({@code dbrefresh.refresh.requested.v1}) and the plan values it, the envelope's
@@ -48,7 +41,6 @@ import net.jqwik.api.lifecycle.AddLifecycleHook;
  * {@code <target>_<name>}), guards, users, masks, parameters and notification channels. Only the written knobs may
  * differ.
  */
-@AddLifecycleHook(FuzzSeed.class)
 class StartMessageFuzzTest {
 
     static final String PLANS = """
@@ -110,9 +102,14 @@ class StartMessageFuzzTest {
         KEYS = List.copyOf(keys);
     }
 
-    @Property(tries = 10_000)
-    void aStartMessage_neverChangesWhatThePlansFileFixes(@ForAll("messages") String body,
-            @ForAll("perRun") Map<String, String> environment, @ForAll("perRun") Map<String, String> parameters) {
+    @Test
+    void aStartMessage_neverChangesWhatThePlansFileFixes() {
+        Property.check("aStartMessage_neverChangesWhatThePlansFileFixes", 10_000, messages(), perRun(), perRun(),
+                this::aStartMessage_neverChangesWhatThePlansFileFixes);
+    }
+
+    void aStartMessage_neverChangesWhatThePlansFileFixes(String body,
+            Map<String, String> environment, Map<String, String> parameters) {
         InMemoryParameterStore store = new InMemoryParameterStore();
         Map<String, String> env = new TreeMap<>();
         for (String plan : PLAN_NAMES) {
@@ -187,14 +184,13 @@ class StartMessageFuzzTest {
         return clone != null && clone.of().equals(written.target().database()) && target.equals(clone.database());
     }
 
-    @Provide
-    Arbitrary<String> messages() {
-        Arbitrary<String> key = Arbitraries.frequencyOf(Tuple.of(5, Arbitraries.of(KEYS)), Tuple.of(1, Fuzz.hostile()));
-        Arbitrary<String> value = value();
-        Arbitrary<Map<String, String>> values = Arbitraries.maps(key, value).ofMaxSize(4);
-        Arbitrary<String> plan = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.of(PLAN_NAMES)), Tuple.of(1, Fuzz.hostile()));
-        Arbitrary<JsonNode> wellFormed = Combinators.combine(plan, values, values, Arbitraries.of(true, false),
-                Arbitraries.of("refresh", "reset", "")).as((p, v, pv, inPlanValues, mode) -> {
+    Gen<String> messages() {
+        Gen<String> key = Gen.frequencyOf(Gen.weighted(5, Gen.of(KEYS)), Gen.weighted(1, Fuzz.hostile()));
+        Gen<String> value = value();
+        Gen<Map<String, String>> values = Gen.maps(key, value, 4);
+        Gen<String> plan = Gen.frequencyOf(Gen.weighted(8, Gen.of(PLAN_NAMES)), Gen.weighted(1, Fuzz.hostile()));
+        Gen<JsonNode> wellFormed = Gen.combine(plan, values, values, Gen.of(true, false),
+                Gen.of("refresh", "reset", "")).as((p, v, pv, inPlanValues, mode) -> {
                     ObjectNode o = SAMPLE.deepCopy();
                     ObjectNode data = (ObjectNode) o.get("data");
                     data.put("plan", p);
@@ -207,20 +203,19 @@ class StartMessageFuzzTest {
                     }
                     return (JsonNode) o;
                 });
-        return Arbitraries.frequencyOf(Tuple.of(6, wellFormed.map(JsonNode::toString)),
-                Tuple.of(3, Fuzz.mutated(wellFormed).map(JsonNode::toString)),
-                Tuple.of(1, Fuzz.damaged(wellFormed.map(JsonNode::toString))));
+        return Gen.frequencyOf(Gen.weighted(6, wellFormed.map(JsonNode::toString)),
+                Gen.weighted(3, Fuzz.mutated(wellFormed).map(JsonNode::toString)),
+                Gen.weighted(1, Fuzz.damaged(wellFormed.map(JsonNode::toString))));
     }
 
     /** Environment and parameter store values: mostly none, sometimes knobs or identity keys. */
-    @Provide
-    Arbitrary<Map<String, String>> perRun() {
-        return Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(Map.<String, String>of())),
-                Tuple.of(2, Arbitraries.maps(Arbitraries.of(KEYS), value()).ofMaxSize(2)));
+    Gen<Map<String, String>> perRun() {
+        return Gen.frequencyOf(Gen.weighted(8, Gen.just(Map.<String, String>of())),
+                Gen.weighted(2, Gen.maps(Gen.of(KEYS), value(), 2)));
     }
 
-    private static Arbitrary<String> value() {
-        return Arbitraries.frequencyOf(Tuple.of(4, Fuzz.hostile()), Tuple.of(4, Arbitraries.of("1", "2", "64", "65", "0",
+    private static Gen<String> value() {
+        return Gen.frequencyOf(Gen.weighted(4, Fuzz.hostile()), Gen.weighted(4, Gen.of("1", "2", "64", "65", "0",
                 "-1", "abc", "db.r6g.xlarge", "3", "17", "900", "901", "create", "latest", "replace", "delta",
                 "shop_acc2", "shop_acc_x1", "shop_production", "shop-acc-2", "shop-production", "feature1", "Feature_1",
                 "2026-12-02T16:00:00Z", "tomorrow", "snap-1", "arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:x",
