@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.List;
 
 /**
  * Reads and writes envelopes and payloads. Readers are tolerant of unknown fields (a newer producer
@@ -68,11 +69,11 @@ public final class EventCodec {
         }
         String type = tree.get("type").asText();
         if (EventType.fromTypeName(type).isEmpty()) {
-            throw new MalformedEventException("unknown event type '" + type + "'; known types: "
+            throw new MalformedEventException("unknown event type '" + abbreviate(type) + "'; known types: "
                     + java.util.Arrays.stream(EventType.values()).map(EventType::typeName).toList());
         }
         if (!tree.hasNonNull("data") || !tree.get("data").isObject()) {
-            throw new MalformedEventException("event " + tree.get("id").asText() + " of type " + type
+            throw new MalformedEventException("event " + abbreviate(tree.get("id").asText()) + " of type " + type
                     + " has no 'data' object");
         }
         try {
@@ -95,23 +96,48 @@ public final class EventCodec {
     public static DbRefreshEvent payload(EventEnvelope envelope) {
         EventType type = EventType.fromTypeName(envelope.type())
                 .orElseThrow(() -> new MalformedEventException("unknown event type '" + envelope.type() + "'"));
-        var violations = SCHEMAS.get(type).validate(MAPPER.valueToTree(envelope));
+        java.util.Set<com.networknt.schema.ValidationMessage> violations;
+        try {
+            violations = SCHEMAS.get(type).validate(MAPPER.valueToTree(envelope));
+        } catch (RuntimeException e) {
+            // the validator's own failure on a value it cannot compare, e.g. a number like 1e400 (Infinity)
+            throw new MalformedEventException(type.typeName() + " event " + abbreviate(envelope.id())
+                    + " cannot be checked against its schema " + type.schemaResource() + ": "
+                    + abbreviate(e.getClass().getSimpleName() + " " + e.getMessage())
+                    + "; send numbers within the double range and the types the schema names", e);
+        }
         if (!violations.isEmpty()) {
-            throw new MalformedEventException(type.typeName() + " event " + envelope.id() + " does not match its schema "
-                    + type.schemaResource() + ": " + violations.stream().map(Object::toString).sorted().toList());
+            // at most ten violations, each abbreviated: a message's own text must not make the reason huge
+            List<String> listed = violations.stream().map(v -> abbreviate(v.toString())).sorted().limit(10).toList();
+            throw new MalformedEventException(type.typeName() + " event " + abbreviate(envelope.id())
+                    + " does not match its schema " + type.schemaResource() + ": " + listed
+                    + (violations.size() > listed.size() ? " and " + (violations.size() - listed.size()) + " more" : ""));
         }
         DbRefreshEvent event;
         try {
             event = MAPPER.treeToValue(envelope.data(), type.payloadType());
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new MalformedEventException("data of " + type.typeName() + " event " + envelope.id()
-                    + " does not match its schema: " + e.getMessage(), e);
+            throw new MalformedEventException("data of " + type.typeName() + " event " + abbreviate(envelope.id())
+                    + " does not match its schema: " + abbreviate(e.getMessage()), e);
         }
         if (event == null || event.plan() == null || event.plan().isBlank()) {
-            throw new MalformedEventException("data of " + type.typeName() + " event " + envelope.id()
+            throw new MalformedEventException("data of " + type.typeName() + " event " + abbreviate(envelope.id())
                     + " has no 'plan'; name a configured refresh plan");
         }
+        envelope.planValues(); // refused here, like the payload, rather than by every handler that reads them
         return event;
+    }
+
+    /**
+     * @param text text from a message, quoted in an error message
+     * @return the text, cut to its first 200 characters (with the length) where longer, so that a huge value in a
+     *         message does not make a huge DLQ reason or audit entry
+     */
+    public static String abbreviate(String text) {
+        if (text == null || text.length() <= 200) {
+            return text;
+        }
+        return text.substring(0, 200) + "...(" + text.length() + " characters)";
     }
 
     private static java.util.Map<EventType, com.networknt.schema.JsonSchema> loadSchemas() {

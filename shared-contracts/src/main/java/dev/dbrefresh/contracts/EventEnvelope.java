@@ -120,14 +120,34 @@ public record EventEnvelope(
                 traceparent);
     }
 
-    /** @return the run's plan values carried by this envelope (empty when none) */
+    /**
+     * @return the run's plan values carried by this envelope (empty when none)
+     * @throws MalformedEventException when {@code planvalues} is not the text of a JSON object of strings (what
+     *                                 {@link #withPlanValues} writes)
+     */
     public java.util.Map<String, String> planValues() {
         if (planvalues == null || planvalues.isBlank()) {
             return java.util.Map.of();
         }
-        var node = EventCodec.fromJson(planvalues, JsonNode.class);
+        JsonNode node;
+        try {
+            node = EventCodec.fromJson(planvalues, JsonNode.class);
+        } catch (IllegalArgumentException e) {
+            node = null;
+        }
+        if (node == null || !node.isObject()) {
+            throw new MalformedEventException("envelope attribute 'planvalues' of event " + EventCodec.abbreviate(id)
+                    + " is not the text of a JSON object of plan keys to strings, e.g. {\"restore.jobs\":\"2\"}");
+        }
         java.util.Map<String, String> values = new java.util.TreeMap<>();
-        node.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asText()));
+        node.fields().forEachRemaining(e -> {
+            if (!e.getValue().isTextual()) {
+                throw new MalformedEventException("envelope attribute 'planvalues' of event " + EventCodec.abbreviate(id)
+                        + " gives '" + EventCodec.abbreviate(e.getKey()) + "' a " + e.getValue().getNodeType()
+                        + ", not a string");
+            }
+            values.put(e.getKey(), e.getValue().asText());
+        });
         return values;
     }
 

@@ -127,19 +127,36 @@ public record CollectionMetadata(String collectionName, String type, BsonDocumen
      * @param fallbackName   the collection name to use when the document has no {@code collectionName} (dumps
      *                       before mongodump 100.x), i.e. the unescaped file name
      * @return the metadata
-     * @throws IllegalArgumentException when the JSON is malformed or {@code indexes} is not an array of documents
+     * @throws IllegalArgumentException when the JSON is malformed or nested deeper than
+     *                                  {@link DumpLayout#MAX_JSON_DEPTH}, {@code indexes} is not an array of
+     *                                  documents each with a string {@code name} and a {@code key} document, or
+     *                                  {@code options} is not a document
      */
     public static CollectionMetadata parse(String json, String fallbackName) {
         BsonDocument d;
         try {
+            DumpLayout.requireShallow(json);
             d = BsonDocument.parse(json);
-        } catch (JsonParseException e) {
+        } catch (JsonParseException | org.bson.BSONException | IllegalStateException | NumberFormatException
+                | java.time.DateTimeException e) {
             throw new IllegalArgumentException("malformed extended JSON: " + e.getMessage(), e);
+        }
+        if (d.containsKey("indexes") && !d.isArray("indexes")) {
+            throw new IllegalArgumentException("indexes must be an array of documents, found "
+                    + d.get("indexes").getBsonType());
+        }
+        if (d.containsKey("options") && !d.isDocument("options")) {
+            throw new IllegalArgumentException("options must be a document, found " + d.get("options").getBsonType());
         }
         List<BsonDocument> indexes = new ArrayList<>();
         for (BsonValue v : d.getArray("indexes", new BsonArray())) {
             if (!v.isDocument()) {
                 throw new IllegalArgumentException("indexes must hold documents, found " + v.getBsonType());
+            }
+            // what createIndexes needs and secondaryIndexes() reads (listIndexes always gives both)
+            if (!v.asDocument().isString("name") || !v.asDocument().isDocument("key")) {
+                throw new IllegalArgumentException("index " + v.asDocument().get("name") + " needs a string 'name' and"
+                        + " a 'key' document");
             }
             indexes.add(v.asDocument());
         }

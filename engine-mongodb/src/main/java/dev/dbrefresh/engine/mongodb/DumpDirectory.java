@@ -70,12 +70,17 @@ public record DumpDirectory(Path root, String database, Optional<DumpManifest> m
         }
         Map<String, Collection> collections = new TreeMap<>();
         for (Map.Entry<String, Path> m : metadataFiles.entrySet()) {
-            String fileName = DumpLayout.unescape(m.getKey());
+            String fileName = unescape(m.getKey(), m.getValue());
             if (ignored(fileName)) {
                 continue;
             }
             CollectionMetadata metadata = CollectionMetadata.read(fileName, m.getValue());
-            String dataStem = metadata.isTimeseries() ? DumpLayout.escape(DumpLayout.BUCKETS_PREFIX + fileName) : m.getKey();
+            String dataStem;
+            try {
+                dataStem = metadata.isTimeseries() ? DumpLayout.escape(DumpLayout.BUCKETS_PREFIX + fileName) : m.getKey();
+            } catch (IllegalArgumentException e) {
+                throw new DumpFormatException(fileName, m.getValue(), e.getMessage(), e);
+            }
             Path data = metadata.isView() ? null : dataFiles.get(dataStem);
             if (!metadata.isView() && data == null) {
                 throw new DumpFormatException(metadata.collectionName(), m.getValue(), "metadata without a data file "
@@ -84,7 +89,7 @@ public record DumpDirectory(Path root, String database, Optional<DumpManifest> m
             collections.put(metadata.collectionName(), new Collection(metadata.collectionName(), metadata, data));
         }
         for (Map.Entry<String, Path> d : dataFiles.entrySet()) {
-            String name = DumpLayout.unescape(d.getKey());
+            String name = unescape(d.getKey(), d.getValue());
             if (!ignored(name) && !metadataFiles.containsKey(d.getKey())) {
                 collections.put(name, new Collection(name, new CollectionMetadata(name, null, null, null, null), d.getValue()));
             }
@@ -103,8 +108,17 @@ public record DumpDirectory(Path root, String database, Optional<DumpManifest> m
     private static void put(Map<String, Path> map, String stem, Path file) {
         Path earlier = map.put(stem, file);
         if (earlier != null) {
-            throw new DumpFormatException(DumpLayout.unescape(stem), file, "both a plain and a gzipped file: "
+            throw new DumpFormatException(unescape(stem, file), file, "both a plain and a gzipped file: "
                     + earlier.getFileName(), null);
+        }
+    }
+
+    /** A file name's collection name; a malformed {@code %} escape is a dump format error of that file. */
+    private static String unescape(String stem, Path file) {
+        try {
+            return DumpLayout.unescape(stem);
+        } catch (IllegalArgumentException e) {
+            throw new DumpFormatException(null, file, e.getMessage() + "; the file is not one mongodump wrote", e);
         }
     }
 

@@ -78,10 +78,13 @@ public final class DumpLayout {
         for (int i = 0; i < fileStem.length(); i++) {
             char c = fileStem.charAt(i);
             if (c == '%') {
-                if (i + 2 >= fileStem.length()) {
-                    throw new IllegalArgumentException("malformed escape in file name: " + fileStem);
+                int high = i + 2 < fileStem.length() ? Character.digit(fileStem.charAt(i + 1), 16) : -1;
+                int low = high < 0 ? -1 : Character.digit(fileStem.charAt(i + 2), 16);
+                if (low < 0) {
+                    throw new IllegalArgumentException("malformed escape in file name '" + fileStem + "' at index " + i
+                            + ": % must be followed by two hex digits (Go url.PathEscape)");
                 }
-                out.write(Integer.parseInt(fileStem.substring(i + 1, i + 3), 16));
+                out.write(high << 4 | low);
                 i += 2;
             } else {
                 byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
@@ -89,6 +92,40 @@ public final class DumpLayout {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Deepest nesting of documents and arrays read from a dump's JSON files (the server allows 100 for BSON). */
+    public static final int MAX_JSON_DEPTH = 200;
+
+    /**
+     * Checks the nesting depth of a JSON text before the BSON library's recursive parser reads it (a foreign dump's
+     * file nested a million levels deep would overflow its stack).
+     *
+     * @param json JSON text
+     * @throws IllegalArgumentException when objects and arrays nest deeper than {@link #MAX_JSON_DEPTH}
+     */
+    public static void requireShallow(String json) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                if (++depth > MAX_JSON_DEPTH) {
+                    throw new IllegalArgumentException("JSON nested deeper than " + MAX_JSON_DEPTH + " levels (at"
+                            + " character " + i + ")");
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
     }
 
     /**

@@ -159,7 +159,9 @@ public record DumpManifest(String database, Instant createdAt, String pointInTim
             return Optional.empty();
         }
         try {
-            BsonDocument d = BsonDocument.parse(Files.readString(file, StandardCharsets.UTF_8));
+            String json = Files.readString(file, StandardCharsets.UTF_8);
+            DumpLayout.requireShallow(json);
+            BsonDocument d = BsonDocument.parse(json);
             if (!FORMAT.equals(d.getString("format", new BsonString("")).getValue())) {
                 throw new IllegalArgumentException("format is not " + FORMAT);
             }

@@ -28,7 +28,8 @@ public final class PgIdentifiers {
      *
      * @param identifier a table, schema, database or role name; any characters but NUL
      * @return the identifier enclosed in double quotes with embedded double quotes doubled
-     * @throws IllegalArgumentException when the identifier is null, empty or contains a NUL character
+     * @throws IllegalArgumentException when the identifier is null, empty, contains a NUL character or a lone UTF-16
+     *                                  surrogate ({@link #requireWellFormed})
      */
     public static String quote(String identifier) {
         if (identifier == null || identifier.isEmpty()) {
@@ -37,6 +38,7 @@ public final class PgIdentifiers {
         if (identifier.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("an SQL identifier must not contain the NUL character");
         }
+        requireWellFormed(identifier, "an SQL identifier");
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
@@ -47,7 +49,7 @@ public final class PgIdentifiers {
      *
      * @param value any text without NUL characters
      * @return a string constant for SQL text
-     * @throws IllegalArgumentException when the value is null or contains a NUL character
+     * @throws IllegalArgumentException when the value is null, contains a NUL character or a lone UTF-16 surrogate
      */
     public static String literal(String value) {
         if (value == null) {
@@ -56,11 +58,32 @@ public final class PgIdentifiers {
         if (value.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("an SQL string literal must not contain the NUL character");
         }
+        requireWellFormed(value, "an SQL string literal");
         String quoted = value.replace("'", "''");
         if (value.indexOf('\\') >= 0) {
             return "E'" + quoted.replace("\\", "\\\\") + "'";
         }
         return "'" + quoted + "'";
+    }
+
+    /**
+     * Refuses text with a lone UTF-16 surrogate: it has no UTF-8 form, and the JDBC driver would send {@code ?} in its
+     * place, so the statement would name another object (or set another password) than the one written.
+     *
+     * @param text any text
+     * @param what what it is, for the message
+     * @throws IllegalArgumentException when the text holds an unpaired surrogate
+     */
+    public static void requireWellFormed(String text, String what) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(what + " must be valid Unicode: it holds a lone UTF-16 surrogate"
+                        + " (U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + ") at index " + i);
+            }
+        }
     }
 
     /**

@@ -26,13 +26,16 @@ public final class ClusterIdentifiers {
     /**
      * @param raw any text
      * @return lower case, other characters than letters, digits and {@code -} replaced by {@code -}, no two
-     *         hyphens in a row, none at the end, {@code c-} in front when it does not start with a letter, and at
+     *         hyphens in a row, none at the start or the end, {@code c-} in front when it does not start with a letter
+     *         ({@code c} when nothing is left), and at
      *         most {@value #MAX} characters (cut with a hash suffix)
      */
     public static String of(String raw) {
         String id = raw.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-{2,}", "-")
-                .replaceAll("-+$", "");
-        if (id.isEmpty() || !Character.isLetter(id.charAt(0))) {
+                .replaceAll("^-+|-+$", "");
+        if (id.isEmpty()) {
+            id = "c";
+        } else if (!Character.isLetter(id.charAt(0))) {
             id = "c-" + id;
         }
         return id.length() <= MAX ? id : withHash(id, id, MAX);
@@ -75,8 +78,11 @@ public final class ClusterIdentifiers {
     }
 
     private static String of255(String raw) {
-        String id = raw.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-{2,}", "-");
-        if (!Character.isLetter(id.charAt(0))) {
+        String id = raw.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("-{2,}", "-")
+                .replaceAll("^-+", "");
+        if (id.isEmpty()) {
+            id = "c";
+        } else if (!Character.isLetter(id.charAt(0))) {
             id = "c-" + id;
         }
         return (id.length() > 255 ? id.substring(0, 255) : id).replaceAll("-+$", "");

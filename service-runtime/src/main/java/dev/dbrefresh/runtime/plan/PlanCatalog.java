@@ -49,6 +49,9 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class PlanCatalog {
 
+    /** Largest plans file read, bytes. */
+    public static final long MAX_FILE_BYTES = 512 * 1024;
+
     /** The engines the services serve. */
     private static final Set<Engine> ENGINES = java.util.EnumSet.allOf(Engine.class);
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -69,7 +72,8 @@ public final class PlanCatalog {
      *
      * @param file the YAML file
      * @return the catalog
-     * @throws PlanException when the file is missing, is not YAML, or a plan is invalid
+     * @throws PlanException when the file is missing, larger than {@link #MAX_FILE_BYTES}, is not YAML, or a plan
+     *                       is invalid
      */
     public static PlanCatalog load(Path file) {
         if (!Files.isRegularFile(file)) {
@@ -78,6 +82,11 @@ public final class PlanCatalog {
         }
         JsonNode root;
         try {
+            // SnakeYAML scans a long plain scalar in time quadratic in its length (a 4 MB one took minutes)
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new PlanException("plans file " + file + " is " + Files.size(file) + " bytes; a plans file is at"
+                        + " most " + MAX_FILE_BYTES + " bytes (split it, or remove what is not a plan)");
+            }
             root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
         } catch (IOException e) {
             throw new PlanException("plans file " + file + " is not valid YAML: " + e.getMessage());
@@ -218,9 +227,74 @@ public final class PlanCatalog {
                 : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
                 : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n),
                         SanitizeParser.parse(name, n, baseDir), clone(name, n, target));
-        return new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
+        RefreshPlan plan = new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
                 List.copyOf(patterns), queue, notifications, triggers(name, n.path("triggers")),
                 waits(name, n.path("wait"), isCluster));
+        if (type == Engine.POSTGRES) {
+            requireSqlNames(plan);
+        }
+        return plan;
+    }
+
+    /** Longest PostgreSQL identifier, in bytes of UTF-8 ({@code NAMEDATALEN - 1}); a longer one is truncated. */
+    private static final int MAX_PG_IDENTIFIER_BYTES = 63;
+
+    /**
+     * A postgres plan's names end up quoted in SQL (databases, roles, schemas, tables, columns) and its fixed mask
+     * values as string literals: refuse now, when the plans file is read, what PostgreSQL cannot hold as written (a
+     * NUL, a lone UTF-16 surrogate, which the JDBC driver would send as {@code ?}, or an identifier over 63 bytes,
+     * which the server would truncate to another name), rather than in the middle of a run.
+     */
+    private static void requireSqlNames(RefreshPlan plan) {
+        PostgresSettings pg = plan.postgres();
+        sqlName(plan.name(), "source.database", pg.source().database(), true);
+        sqlName(plan.name(), "target.database", pg.target().database(), true);
+        for (UserSpec u : plan.users()) {
+            sqlName(plan.name(), "users name", u.name(), true);
+            for (GrantSpec g : u.grants()) {
+                sqlName(plan.name(), "user '" + u.name() + "' grant schema", g.schema(), true);
+                sqlName(plan.name(), "user '" + u.name() + "' grant table", g.table(), true);
+            }
+        }
+        for (SanitizeSettings.TableMask m : pg.sanitize().masks()) {
+            sqlName(plan.name(), "sanitize.masks schema", m.schema(), true);
+            sqlName(plan.name(), "sanitize.masks table", m.table(), true);
+            for (SanitizeSettings.ColumnMask c : m.columns()) {
+                sqlName(plan.name(), "sanitize.masks table " + m.qualifiedName() + " column", c.column(), true);
+                sqlName(plan.name(), "sanitize.masks column " + c.column() + " fixed value", c.value(), false);
+            }
+        }
+        for (String role : pg.sanitize().keepRoles()) {
+            sqlName(plan.name(), "sanitize.keep-roles entry", role, true);
+        }
+    }
+
+    private static void sqlName(String plan, String field, String value, boolean identifier) {
+        if (value == null) {
+            return;
+        }
+        String shown = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        if (identifier && value.isEmpty()) {
+            throw new PlanException("plan '" + plan + "': " + field + " is empty");
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw new PlanException("plan '" + plan + "': " + field + " '" + shown.replace("\0", "\\0") + "' holds a NUL"
+                    + " character, which PostgreSQL names and strings cannot hold");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new PlanException("plan '" + plan + "': " + field + " holds a lone UTF-16 surrogate at index " + i
+                        + ", which is not text; write the name in valid Unicode");
+            }
+        }
+        int bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (identifier && bytes > MAX_PG_IDENTIFIER_BYTES) {
+            throw new PlanException("plan '" + plan + "': " + field + " '" + shown + "' is " + bytes + " bytes long;"
+                    + " PostgreSQL truncates names to " + MAX_PG_IDENTIFIER_BYTES + " bytes, use a shorter name");
+        }
     }
 
     /** Checks the allowlists of {@link PlanResolver#CHOICES}: lists of names or {@code re:} regular expressions. */

@@ -239,10 +239,13 @@ public class PlanResolver {
      * @param where    where the value came from, for the message
      * @throws PlanException when the key is not a knob, or a choice whose value the plans file does not allow
      */
-    static void requireSettable(String plan, JsonNode document, String key, String value, String where) {
-        if (KNOBS.contains(key) || CLONE_KEYS.contains(key)) {
+    static void requireSettable(String plan, JsonNode document, String rawKey, String rawValue, String where) {
+        if (KNOBS.contains(rawKey) || CLONE_KEYS.contains(rawKey)) {
             return;
         }
+        // quoted abbreviated: a start message's key or value may be huge, and the message goes into the audit log
+        String key = dev.dbrefresh.contracts.EventCodec.abbreviate(rawKey);
+        String value = dev.dbrefresh.contracts.EventCodec.abbreviate(rawValue);
         String listKey = CHOICES.get(key);
         if (listKey == null) {
             throw new PlanException("plan '" + plan + "': '" + key + "' in " + where + " cannot be set per run: hosts,"
@@ -258,7 +261,7 @@ public class PlanResolver {
                     + " plan lists no " + listKey + "; add the names a run may choose to the plans file");
         }
         for (JsonNode entry : allowed) {
-            if (allows(entry.asText(), value)) {
+            if (allows(entry.asText(), rawValue)) {
                 return;
             }
         }

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code env:NAME}: the value of environment variable {@code NAME} (as given, may be empty);</li>
  *   <li>{@code file:/path}: the content of the file, decoded as UTF-8, with trailing {@code \n} and
- *       {@code \r} characters removed (as written by {@code echo secret > file} or a Kubernetes secret volume).</li>
+ *       {@code \r} characters removed (as written by {@code echo secret > file} or a Kubernetes secret volume); a
+ *       regular file of at most {@link #MAX_FILE_BYTES} bytes (not a device, FIFO or directory).</li>
  * </ul>
  * Any other form (including {@code arn:aws:secretsmanager:...}, which needs the Secrets Manager resolver)
  * is refused with a {@link SecretException}. Messages name the reference (for {@code env:} and
@@ -28,6 +29,9 @@ import java.util.regex.Pattern;
  * reference belongs), never a secret value.
  */
 public final class EnvFileSecretResolver implements SecretResolver {
+
+    /** Largest secret file read, bytes: a password, a key or a connection string, never more. */
+    public static final int MAX_FILE_BYTES = 64 * 1024;
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]{0,30}");
@@ -93,7 +97,23 @@ public final class EnvFileSecretResolver implements SecretResolver {
         }
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(path);
+            // a device (/dev/zero, /dev/urandom), a FIFO or a directory is no secret file: reading it would not end
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                throw new SecretException("secret reference '" + reference + "' names " + path + ", which is not a"
+                        + " regular file; point it at a file holding the secret");
+            }
+            if (Files.isRegularFile(path) && Files.size(path) > MAX_FILE_BYTES) {
+                throw new SecretException("secret file " + path + " (secret reference '" + reference + "') is larger"
+                        + " than " + MAX_FILE_BYTES + " bytes; a secret file holds one password or key");
+            }
+            try (var in = Files.newInputStream(path)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > MAX_FILE_BYTES) {
+                Arrays.fill(bytes, (byte) 0);
+                throw new SecretException("secret file " + path + " (secret reference '" + reference + "') is larger"
+                        + " than " + MAX_FILE_BYTES + " bytes; a secret file holds one password or key");
+            }
         } catch (NoSuchFileException e) {
             throw new SecretException("secret file " + path + " (secret reference '" + reference
                     + "') does not exist; mount or create it");

@@ -56,6 +56,8 @@ public class AwsBackupTranslator implements InboundTranslator {
     private static final Pattern RESOURCE = Pattern.compile("Resource ARN\\s*:\\s*(\\S+?)\\.?(?:\\s|$)",
             Pattern.CASE_INSENSITIVE);
     private static final Pattern JOB = Pattern.compile("BackupJob ID\\s*:\\s*([A-Za-z0-9-]+)", Pattern.CASE_INSENSITIVE);
+    /** What a backup job id may be: it becomes part of the start message's id and run id. */
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,128}");
 
     private final PlanCatalog plans;
 
@@ -71,9 +73,12 @@ public class AwsBackupTranslator implements InboundTranslator {
     }
 
     private Translation translate(BackupJob job) {
-        String source = "aws-backup job " + job.jobId() + " of " + job.resourceArn();
+        // abbreviated: the source and the reason go into an audit entry
+        String source = "aws-backup job " + EventCodec.abbreviate(job.jobId()) + " of "
+                + EventCodec.abbreviate(job.resourceArn());
         if (!job.completed()) {
-            return new Translation(source, List.of(), "the job is " + job.state() + ", not COMPLETED");
+            return new Translation(source, List.of(), "the job is " + EventCodec.abbreviate(job.state())
+                    + ", not COMPLETED");
         }
         String resource = resourceName(job.resourceArn());
         List<EventEnvelope> starts = new ArrayList<>();
@@ -89,7 +94,7 @@ public class AwsBackupTranslator implements InboundTranslator {
         }
         if (starts.isEmpty()) {
             return new Translation(source, List.of(), "no plan's triggers.aws-backup.source-pattern matches resource '"
-                    + resource + "'");
+                    + EventCodec.abbreviate(resource) + "'");
         }
         return new Translation(source, starts, null);
     }
@@ -145,11 +150,14 @@ public class AwsBackupTranslator implements InboundTranslator {
             return Optional.empty();
         }
         Matcher text = TEXT.matcher(trimmed);
-        boolean backupAttributes = attributes.getOrDefault("EventType", "").startsWith("BACKUP_JOB");
+        // a binary message attribute has no string value: SqsConsumer passes null
+        String eventType = attributes.get("EventType");
+        String stateAttribute = attributes.get("State");
+        boolean backupAttributes = eventType != null && eventType.startsWith("BACKUP_JOB");
         if (!text.lookingAt() && !backupAttributes) {
             return Optional.empty();
         }
-        String state = attributes.containsKey("State") ? attributes.get("State").toUpperCase(Locale.ROOT)
+        String state = stateAttribute != null ? stateAttribute.toUpperCase(Locale.ROOT)
                 : text.lookingAt() && text.group("outcome").toLowerCase(Locale.ROOT).contains("completed successfully")
                 ? "COMPLETED" : "UNKNOWN";
         return Optional.of(require(new BackupJob(group(JOB, trimmed), state, group(RECOVERY_POINT, trimmed),
@@ -163,7 +171,13 @@ public class AwsBackupTranslator implements InboundTranslator {
                     "-", "-", null);
         }
         JsonNode d = n.path("detail");
-        Instant time = n.hasNonNull("time") ? Instant.parse(n.get("time").asText()) : null;
+        Instant time;
+        try {
+            time = n.hasNonNull("time") ? Instant.parse(n.get("time").asText()) : null;
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new MalformedEventException("AWS Backup EventBridge event has a 'time' that is not an ISO-8601 instant"
+                    + " such as 2026-11-21T02:10:30Z: '" + EventCodec.abbreviate(n.get("time").asText()) + "'");
+        }
         return require(new BackupJob(text(d, "backupJobId"), d.path("state").asText("").toUpperCase(Locale.ROOT),
                 text(d, "recoveryPointArn"), text(d, "resourceArn"), time), "EventBridge event");
     }
@@ -183,6 +197,11 @@ public class AwsBackupTranslator implements InboundTranslator {
         List<String> missing = new ArrayList<>();
         if (job.jobId() == null) {
             missing.add("backup job id");
+        } else if (!JOB_ID.matcher(job.jobId()).matches()) {
+            // the job id becomes the start message's id and run id (audit partition key, idempotency key)
+            throw new MalformedEventException("AWS Backup " + shape + " has backup job id '"
+                    + EventCodec.abbreviate(job.jobId()) + "', which is not 1 to 128 letters, digits and hyphens"
+                    + " (AWS Backup's job ids are UUIDs)");
         }
         if (job.recoveryPointArn() == null) {
             missing.add("recovery point ARN");

@@ -349,6 +349,35 @@ public final class SnapshotStore {
             throw new IllegalStateException("manifest " + manifest + " names snapshot '"
                     + (m == null ? null : m.snapshotId()) + "' but lies in directory '" + expectedId + "'");
         }
+        // what restores, verification and newest() read without checking again
+        List<String> missing = new ArrayList<>();
+        if (m.engine() == null || m.engine().isBlank()) {
+            missing.add("engine");
+        }
+        if (m.createdAt() == null) {
+            missing.add("createdAt");
+        }
+        if (m.file() == null || !ID.matcher(m.file()).matches() || MANIFEST_FILE.equals(m.file())) {
+            missing.add("file (a file name matching " + ID_REGEX + ")");
+        }
+        if (m.checksum() == null || m.checksum().isBlank()) {
+            missing.add("checksum");
+        }
+        if (m.sizeBytes() < 0) {
+            missing.add("sizeBytes (0 or more)");
+        }
+        if (m.tables() == null || m.tables().stream().anyMatch(t -> t == null || t.schema() == null
+                || t.table() == null || t.rows() < 0)) {
+            missing.add("tables (a list of {schema, table, rows >= 0})");
+        }
+        if (m.checksums() != null && m.checksums().stream().anyMatch(t -> t == null || t.schema() == null
+                || t.table() == null || t.checksum() == null)) {
+            missing.add("checksums (a list of {schema, table, rows, checksum})");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("manifest " + manifest + " is not valid: it lacks or has an invalid "
+                    + String.join(", ", missing) + "; the snapshot cannot be used, take a new one");
+        }
         return m;
     }
 

@@ -25,7 +25,8 @@ public final class MySqlIdentifiers {
      * @param what       what the name is, for the error message (e.g. {@code "table name"})
      * @return the identifier enclosed in backticks with embedded backticks doubled
      * @throws IllegalArgumentException when the name is null, empty, longer than {@value #MAX_LENGTH}
-     *                                  characters, ends with a space, or contains NUL or a supplementary character
+     *                                  characters, ends with a space, or contains NUL, a lone surrogate or a
+     *                                  supplementary character
      */
     public static String quote(String identifier, String what) {
         return "`" + requireValid(identifier, what).replace("`", "``") + "`";
@@ -48,9 +49,11 @@ public final class MySqlIdentifiers {
         if (identifier.endsWith(" ")) {
             throw new IllegalArgumentException(what + " '" + identifier + "' ends with a space, which MySQL refuses");
         }
-        if (identifier.indexOf('\0') >= 0 || identifier.codePoints().anyMatch(cp -> cp > 0xFFFF)) {
-            throw new IllegalArgumentException(what + " contains NUL or a character outside the Basic Multilingual"
-                    + " Plane, which MySQL identifiers cannot hold");
+        // a lone surrogate is a code point of its own here (no UTF-8 form: the driver would send '?' instead)
+        if (identifier.indexOf('\0') >= 0 || identifier.codePoints().anyMatch(cp -> cp > 0xFFFF
+                || Character.isSurrogate((char) cp))) {
+            throw new IllegalArgumentException(what + " contains NUL, a lone UTF-16 surrogate or a character outside the"
+                    + " Basic Multilingual Plane, which MySQL identifiers cannot hold");
         }
         return identifier;
     }
