@@ -20,7 +20,9 @@ import dev.dbrefresh.runtime.plan.SanitizeSettings;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.ColumnMask;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.MaskType;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.TableMask;
+import dev.dbrefresh.runtime.plan.UpdatePipelineFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import org.bson.BsonArray;
 import org.bson.BsonDocument;
 import org.bson.BsonInt32;
 import org.bson.BsonInt64;
@@ -60,6 +63,10 @@ import org.bson.json.JsonWriterSettings;
  *       the hex of the HMAC of its relaxed extended JSON. Documents are read in {@code _id} order (a projection of
  *       the masked fields only) and written back as unordered bulk {@code updateOne}s by {@code _id}, a batch at a
  *       time, so memory stays bounded whatever the collection's size.</li>
+ *   <li>{@code pipeline: <file>}: the file's update pipeline ({@link UpdatePipelineFile}, re-checked just before)
+ *       as one {@code updateMany({}, pipeline)}, after the field masks. {@link #verify} checks on every document the
+ *       fields it sets to a constant or unsets ({@link #constants}); anything else it does is reported as applied
+ *       only.</li>
  * </ul>
  * Use: {@link #check} (every masked collection is in the dump and staged, every masked field exists in a
  * non-empty collection; before anything changes), {@link #sample}, {@link #apply}, {@link #verify}. Messages name
@@ -226,16 +233,77 @@ public final class MongoMasker {
                     }
                 }
                 long computed = computed(c, t.mask().columns());
-                done.add(t.name() + ": " + t.mask().columns().size() + " fields (" + t.mask().columns().stream()
-                        .map(col -> col.column() + " " + col.type().id()).reduce((a, b) -> a + ", " + b).orElse("")
-                        + ")" + (computed > 0 ? ", " + computed + " documents rewritten by _id" : ""));
+                String fields = t.mask().columns().isEmpty() ? "" : t.mask().columns().size() + " fields ("
+                        + t.mask().columns().stream().map(col -> col.column() + " " + col.type().id())
+                        .reduce((a, b) -> a + ", " + b).orElse("") + ")"
+                        + (computed > 0 ? ", " + computed + " documents rewritten by _id" : "");
+                String piped = t.mask().pipeline() == null ? "" : pipeline(c, t);
+                done.add(t.name() + ": " + fields + (fields.isEmpty() || piped.isEmpty() ? "" : ", ") + piped);
             } catch (MongoException e) {
                 throw new SanitizeException(StepName.SANITIZE, ErrorCode.MASK_FAILED, "masking collection '"
-                        + t.name() + "' failed: " + e.getMessage() + " (code " + e.getCode() + "). Nothing was renamed;"
-                        + " the old target collections were kept");
+                        + t.name() + "'" + (t.mask().pipeline() == null ? "" : " (pipeline file "
+                        + t.mask().pipeline() + ")") + " failed: " + e.getMessage() + " (code " + e.getCode()
+                        + "). Nothing was renamed; the old target collections were kept");
             }
         }
         return done;
+    }
+
+    /** Runs a {@code pipeline:} mask's file as one {@code updateMany({}, pipeline)}; re-checks the file first. */
+    private String pipeline(MongoCollection<BsonDocument> c, Target t) {
+        List<BsonDocument> stages = stages(t);
+        long modified = c.updateMany(new BsonDocument(), stages).getModifiedCount();
+        return "pipeline " + t.mask().pipeline().getFileName() + " (" + stages.size() + " stages, " + modified
+                + " documents modified)";
+    }
+
+    private static List<BsonDocument> stages(Target t) {
+        Path file = t.mask().pipeline();
+        try {
+            List<BsonDocument> stages = new ArrayList<>();
+            for (BsonValue v : BsonArray.parse(UpdatePipelineFile.read(file))) {
+                stages.add(v.asDocument());
+            }
+            return stages;
+        } catch (RuntimeException e) {
+            throw new SanitizeException(StepName.SANITIZE, ErrorCode.MASK_FAILED, "pipeline file " + file
+                    + " of collection '" + t.name() + "' cannot be run: " + e.getMessage() + ". Nothing was renamed;"
+                    + " the old target collections were kept");
+        }
+    }
+
+    /**
+     * What {@link #verify} can check of a pipeline: fields a top-level {@code $set}/{@code $addFields} stage sets to a
+     * constant (a string not starting with {@code $}, a number, boolean or {@code null}, or {@code {$literal: v}}) and
+     * fields an {@code $unset} stage removes, when no later stage names the same field and no later stage is a
+     * {@code $project}, {@code $replaceWith} or {@code $replaceRoot}.
+     *
+     * @return field to its constant ({@code null} for an unset field: it must be absent)
+     */
+    static Map<String, BsonValue> constants(List<BsonDocument> stages) {
+        Map<String, BsonValue> out = new LinkedHashMap<>();
+        for (BsonDocument stage : stages) {
+            String name = stage.getFirstKey();
+            BsonValue body = stage.get(name);
+            switch (name) {
+                case "$set", "$addFields" -> body.asDocument().forEach((field, v) -> {
+                    out.remove(field);
+                    BsonValue constant = v.isDocument() && v.asDocument().size() == 1 && v.asDocument()
+                            .containsKey("$literal") ? v.asDocument().get("$literal")
+                            : v.isString() && v.asString().getValue().startsWith("$") || v.isDocument() || v.isArray()
+                            ? null : v;
+                    if (constant != null) {
+                        out.put(field, constant);
+                    }
+                });
+                case "$unset" -> (body.isArray() ? body.asArray().getValues() : List.of(body)).forEach(f -> {
+                    out.remove(f.asString().getValue());
+                    out.put(f.asString().getValue(), null);
+                });
+                default -> out.clear();
+            }
+        }
+        return out;
     }
 
     /** Streams the documents with a keyed field in {@code _id} order and writes the masked values back in batches. */
@@ -296,6 +364,23 @@ public final class MongoMasker {
                     checked.add(t.name() + " empty");
                 }
                 continue;
+            }
+            if (t.mask().pipeline() != null) {
+                Map<String, BsonValue> constants = constants(stages(t));
+                for (Map.Entry<String, BsonValue> e : constants.entrySet()) {
+                    String name = t.name() + "." + e.getKey();
+                    long left = c.countDocuments(e.getValue() == null ? Filters.exists(e.getKey())
+                            : Filters.ne(e.getKey(), e.getValue()));
+                    if (left > 0) {
+                        failed.add(name + " (" + left + " documents differ from what pipeline "
+                                + t.mask().pipeline().getFileName() + " sets)");
+                    } else {
+                        checked.add(name + (e.getValue() == null ? " unset" : " set to a constant")
+                                + " by pipeline (every document)");
+                    }
+                }
+                checked.add(t.name() + ": pipeline " + t.mask().pipeline().getFileName() + " applied" + (constants
+                        .isEmpty() ? " (it sets no field to a constant: nothing more to check)" : ""));
             }
             for (ColumnMask col : t.mask().columns()) {
                 String name = t.name() + "." + col.column();

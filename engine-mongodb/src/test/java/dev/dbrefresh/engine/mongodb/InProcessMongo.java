@@ -34,6 +34,8 @@ final class InProcessMongo implements AutoCloseable {
     /** Write commands sent with {@code ordered: false}. */
     final AtomicLong unordered = new AtomicLong();
     final List<BsonDocument> commands = Collections.synchronizedList(new ArrayList<>());
+    /** Copies of the {@code update} commands with an update pipeline ({@code u} an array), as sent. */
+    final List<BsonDocument> pipelineUpdates = Collections.synchronizedList(new ArrayList<>());
 
     InProcessMongo() {
         InetSocketAddress address = server.bind();
@@ -50,6 +52,10 @@ final class InProcessMongo implements AutoCloseable {
                         unordered.incrementAndGet();
                     }
                     writes.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(size);
+                    if (name.equals("update") && command.getArray(list).stream()
+                            .anyMatch(u -> u.asDocument().get("u").isArray())) {
+                        pipelineUpdates.add(command.clone());
+                    }
                     batches.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>())).add(size);
                 } else {
                     commands.add(command.clone());

@@ -107,7 +107,8 @@ class MongoMaskingTest {
         mongo.close();
     }
 
-    private static RefreshRequested request(String plan) {
+    /** @return a start message of the plan, as the tests of masks send it */
+    static RefreshRequested request(String plan) {
         return new RefreshRequested(plan, null, null, false, "test");
     }
 

@@ -166,13 +166,14 @@ public final class PlanCatalog {
         }
         allowlists(name, n);
         Engine type = Engine.require(engine);
+        SanitizeParser.refusePipelines(name, n, type);
         if (type != Engine.POSTGRES) {
             SanitizeParser.refuseUnsupported(name, n, type);
         }
         boolean isCluster = type.isCluster();
         boolean isDynamo = type == Engine.DYNAMODB;
         boolean isMongo = type == Engine.MONGODB;
-        ClusterSettings cluster = isCluster ? cluster(name, engine, n) : null;
+        ClusterSettings cluster = isCluster ? cluster(name, engine, n, baseDir) : null;
         DynamoDbSettings dynamodb = isDynamo ? dynamodb(name, n) : null;
         int defaultPort = type.defaultPort();
         String defaultUser = isMongo ? null : "postgres";
@@ -224,7 +225,7 @@ public final class PlanCatalog {
                     + " postgres plan's pristine copy; engine '" + engine + "' has none");
         }
         EngineSettings settings = isCluster ? cluster : isDynamo ? dynamodb
-                : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs)
+                : isMongo ? mongodb(name, n, source, target, sourceStore, targetStore, jobs, baseDir)
                 : new PostgresSettings(source, target, sourceStore, targetStore, jobs, templateFastPath(name, n),
                         SanitizeParser.parse(name, n, baseDir), clone(name, n, target));
         RefreshPlan plan = new RefreshPlan(name, engine, settings, mode, latest, current, promote, List.copyOf(users),
@@ -372,7 +373,7 @@ public final class PlanCatalog {
      * match; not both). {@code restore.jobs} is the number of collections restored at the same time.
      */
     private static MongoSettings mongodb(String plan, JsonNode n, DatabaseEndpoint source, DatabaseEndpoint target,
-            Path sourceStore, Path targetStore, int jobs) {
+            Path sourceStore, Path targetStore, int jobs, Path baseDir) {
         String mode = text(n.path("restore"), "mode", plan, MongoSettings.REPLACE).toLowerCase(Locale.ROOT);
         if (!MongoSettings.RESTORE_MODES.contains(mode)) {
             throw new PlanException("plan '" + plan + "': restore.mode '" + mode + "' is not one of "
@@ -416,7 +417,7 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + plan + "': restore.batch-bytes must be between 1024 and 48000000"
                     + " (MongoDB's largest message), was " + batchBytes);
         }
-        SanitizeSettings sanitize = SanitizeParser.parse(plan, n, Path.of("."));
+        SanitizeSettings sanitize = SanitizeParser.parse(plan, n, baseDir);
         if (mode.equals(MongoSettings.DELTA) && !sanitize.masks().isEmpty()) {
             throw new PlanException("plan '" + plan + "': " + MongoSettings.DELTA_WITH_MASKS);
         }
@@ -508,7 +509,7 @@ public final class PlanCatalog {
         return settings;
     }
 
-    private static ClusterSettings cluster(String plan, String engine, JsonNode n) {
+    private static ClusterSettings cluster(String plan, String engine, JsonNode n, Path baseDir) {
         JsonNode src = n.path("source");
         JsonNode tgt = n.path("target");
         if (!src.isObject() || !tgt.isObject()) {
@@ -554,7 +555,7 @@ public final class PlanCatalog {
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
                 blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
-                Map.copyOf(overrides), SanitizeParser.parse(plan, n, Path.of(".")));
+                Map.copyOf(overrides), SanitizeParser.parse(plan, n, baseDir));
     }
 
     private static WaitSettings waits(String plan, JsonNode wait, boolean cluster) {

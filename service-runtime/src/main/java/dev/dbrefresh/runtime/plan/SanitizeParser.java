@@ -24,6 +24,7 @@ final class SanitizeParser {
     private static final Set<String> VERIFY_MODES = Set.of("counts", VERIFY_CHECKSUMS);
     private static final String TRUNCATE = "truncate-table";
     private static final Set<String> LOCK_MODES = Set.of("database", "server");
+    private static final String PIPELINE = "pipeline";
 
     private SanitizeParser() {
     }
@@ -56,7 +57,7 @@ final class SanitizeParser {
                     + " or {table: ..., mask: truncate-table}");
         }
         for (JsonNode t : list) {
-            TableMask mask = table(plan, t);
+            TableMask mask = table(plan, t, baseDir);
             if (!seen.add(mask.schema() + "\u0000" + mask.table())) {
                 throw new PlanException("plan '" + plan + "': sanitize.masks names table " + mask.qualifiedName()
                         + " twice; give each table one entry");
@@ -76,7 +77,7 @@ final class SanitizeParser {
         }
         List<Path> sql = new ArrayList<>();
         for (JsonNode f : s.path("sql")) {
-            sql.add(sqlFile(plan, f.asText(""), baseDir));
+            sql.add(planFile(plan, "sanitize.sql", f.asText(""), baseDir));
         }
         List<String> keep = new ArrayList<>();
         s.path("keep-roles").forEach(r -> keep.add(r.asText()));
@@ -122,7 +123,28 @@ final class SanitizeParser {
         return mode.equals(VERIFY_CHECKSUMS);
     }
 
-    private static TableMask table(String plan, JsonNode t) {
+    /**
+     * @param plan   plan name
+     * @param n      the plan's document
+     * @param engine its engine
+     * @throws PlanException when a {@code sanitize.masks} entry has {@code pipeline:} (or {@code js:}) and the
+     *                       engine is neither {@code mongodb} nor {@code docdb} (nothing else could run it)
+     */
+    static void refusePipelines(String plan, JsonNode n, dev.dbrefresh.contracts.Engine engine) {
+        if (engine == dev.dbrefresh.contracts.Engine.MONGODB || engine == dev.dbrefresh.contracts.Engine.DOCDB) {
+            return;
+        }
+        for (JsonNode t : n.path("sanitize").path("masks")) {
+            if (t.has(PIPELINE) || t.has("js")) {
+                throw new PlanException("plan '" + plan + "': sanitize.masks table " + t.path("table").asText("")
+                        + ": pipeline masks are implemented for engines mongodb and docdb only, not for " + engine.id()
+                        + (engine == dev.dbrefresh.contracts.Engine.POSTGRES ? "; use sanitize.sql files" : "")
+                        + "; remove it, or nothing would be masked");
+            }
+        }
+    }
+
+    private static TableMask table(String plan, JsonNode t, Path baseDir) {
         String name = t.path("table").asText("");
         if (!t.isObject() || name.isEmpty()) {
             throw new PlanException("plan '" + plan + "': every sanitize.masks entry needs a table, was " + t);
@@ -135,6 +157,25 @@ final class SanitizeParser {
             table = dot < 0 ? name : name.substring(dot + 1);
         }
         String where = "sanitize.masks table " + schema + "." + table;
+        if (t.has("js")) {
+            throw new PlanException("plan '" + plan + "': " + where + ": write the escape hatch as pipeline: <file>, a"
+                    + " JSON array of update stages (what a mongosh script passes to updateMany), not js:");
+        }
+        Path pipeline = null;
+        if (t.has(PIPELINE)) {
+            if (t.has("mask")) {
+                throw new PlanException("plan '" + plan + "': " + where + " is truncated: it cannot have a pipeline too");
+            }
+            pipeline = planFile(plan, where + " pipeline", t.path(PIPELINE).asText(""), baseDir);
+            try {
+                UpdatePipelineFile.read(pipeline);
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw new PlanException("plan '" + plan + "': " + where + ": " + e.getMessage());
+            }
+            if (!t.has("columns")) {
+                return new TableMask(schema, table, false, List.of(), pipeline);
+            }
+        }
         String whole = t.path("mask").asText(null);
         if (whole != null) {
             if (!whole.equals(TRUNCATE)) {
@@ -154,7 +195,7 @@ final class SanitizeParser {
         for (Map.Entry<String, JsonNode> c : (Iterable<Map.Entry<String, JsonNode>>) cols::fields) {
             columns.add(column(plan, where, c.getKey(), c.getValue()));
         }
-        return new TableMask(schema, table, false, columns);
+        return new TableMask(schema, table, false, columns, pipeline);
     }
 
     private static ColumnMask column(String plan, String where, String column, JsonNode m) {
@@ -177,15 +218,24 @@ final class SanitizeParser {
                 .map(MaskType::id).toList());
     }
 
-    private static Path sqlFile(String plan, String name, Path baseDir) {
+    /** A file named by the plan: inside {@code baseDir} lexically ({@code ..}, absolute paths) and once symlinks are resolved. */
+    private static Path planFile(String plan, String key, String name, Path baseDir) {
         Path base = baseDir.toAbsolutePath().normalize();
         Path file = base.resolve(name).normalize();
         if (name.isBlank() || !file.startsWith(base)) {
-            throw new PlanException("plan '" + plan + "': sanitize.sql entry '" + name + "' must be a file inside the"
+            throw new PlanException("plan '" + plan + "': " + key + " entry '" + name + "' must be a file inside the"
                     + " plans file's directory " + base);
         }
         if (!Files.isRegularFile(file)) {
-            throw new PlanException("plan '" + plan + "': sanitize.sql file " + file + " does not exist");
+            throw new PlanException("plan '" + plan + "': " + key + " file " + file + " does not exist");
+        }
+        try {
+            if (!file.toRealPath().startsWith(base.toRealPath())) {
+                throw new PlanException("plan '" + plan + "': " + key + " file " + file + " is a symbolic link leading"
+                        + " outside the plans file's directory " + base + "; copy the file into it");
+            }
+        } catch (java.io.IOException e) {
+            throw new PlanException("plan '" + plan + "': " + key + " file " + file + " cannot be resolved: " + e.getMessage());
         }
         return file;
     }

@@ -17,6 +17,7 @@ import java.util.Objects;
  *     - table: public.pgbench_accounts         # or schema: + table: for names holding a dot
  *       columns: {filler: {fixed: masked}, email: email, name: hash, phone: null, mail: keep-domain}
  *     - {table: audit_log, mask: truncate-table}
+ *     - {table: users, pipeline: masks/users.json}  # mongodb/docdb: an update pipeline file (see UpdatePipelineFile)
  *   sql: [masks/extra.sql]                     # files beside the plans file, run after the masks
  *   isolation: true                            # the default
  *   keep-roles: [reporting]                    # roles isolation leaves alone
@@ -110,14 +111,26 @@ public record SanitizeSettings(List<TableMask> masks, List<Path> sqlFiles, Strin
      * @param table    table name, exactly as the database spells it
      * @param truncate {@code mask: truncate-table}: every row is removed ({@code TRUNCATE})
      * @param columns  the columns' masks, applied in one {@code UPDATE}; empty when {@code truncate}
+     * @param pipeline {@code pipeline: <file>} ({@code mongodb} and {@code docdb} only): absolute path, inside the
+     *                 plans file's directory, of an update pipeline ({@link UpdatePipelineFile}) applied with one
+     *                 {@code updateMany({}, pipeline)} after the column masks; {@code null} when none
      */
-    public record TableMask(String schema, String table, boolean truncate, List<ColumnMask> columns) {
+    public record TableMask(String schema, String table, boolean truncate, List<ColumnMask> columns, Path pipeline) {
 
-        /** @throws NullPointerException when a part is {@code null} */
+        /** @throws NullPointerException when a part other than {@code pipeline} is {@code null} */
         public TableMask {
             Objects.requireNonNull(schema, "schema");
             Objects.requireNonNull(table, "table");
             columns = List.copyOf(columns);
+        }
+
+        /**
+         * A table mask without a pipeline.
+         *
+         * @throws NullPointerException when a part is {@code null}
+         */
+        public TableMask(String schema, String table, boolean truncate, List<ColumnMask> columns) {
+            this(schema, table, truncate, columns, null);
         }
 
         /** @return {@code schema.table}, unquoted, for messages */
