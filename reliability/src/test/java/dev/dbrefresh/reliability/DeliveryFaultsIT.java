@@ -86,8 +86,11 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeliveryFaultsIT {
 
-    /** The seed: {@code -Dreliability.seed=N} replays a run. */
-    private static final long SEED = Long.getLong("reliability.seed", new Random().nextLong());
+    /**
+     * The seed: fixed by default (the issue asks for "a fixed random seed printed at start", so CI injects the same
+     * faults every run); {@code -Dreliability.seed=N} replays or varies a run.
+     */
+    private static final long SEED = Long.getLong("reliability.seed", 20_261_201L);
     private static final String PASSWORD = "Rel1ab-" + UUID.randomUUID().toString().replace("-", "") + "-pw";
     private static final Duration STARTUP = Duration.ofMinutes(4);
     private static final Duration RUN = Duration.ofMinutes(4);

@@ -1,7 +1,5 @@
 package dev.dbrefresh.reliability.fuzz;
 
-import java.security.SecureRandom;
-
 /**
  * The fuzzing's seed: one per JVM, printed before the first property runs, and used by every property of the
  * package, so one line of output ({@code fuzz seed N}) replays the whole fuzzing. {@code -Dfuzz.seed=N} fixes it (to
@@ -11,7 +9,13 @@ import java.security.SecureRandom;
  */
 final class FuzzSeed {
 
-    /** The seed of this JVM's fuzzing: {@code -Dfuzz.seed}, else a random one. */
+    /**
+     * The seed when {@code -Dfuzz.seed} is not given: fixed, as the issue asks ("a fixed random seed printed at
+     * start"), so CI runs the same cases every time and a failure there is reproducible; another seed explores others.
+     */
+    static final long DEFAULT_SEED = 20_261_201L;
+
+    /** The seed of this JVM's fuzzing: {@code -Dfuzz.seed}, else {@link #DEFAULT_SEED}. */
     static final long SEED = seed();
 
     private FuzzSeed() {
@@ -22,12 +26,12 @@ final class FuzzSeed {
         boolean given = fixed != null && !fixed.isBlank();
         long seed;
         try {
-            seed = given ? Long.parseLong(fixed.trim()) : new SecureRandom().nextLong();
+            seed = given ? Long.parseLong(fixed.trim()) : DEFAULT_SEED;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-Dfuzz.seed must be a long (the number printed as 'fuzz seed N'), was '"
                     + fixed + "'", e);
         }
-        System.out.println("fuzz seed " + seed + (given ? " (fixed by -Dfuzz.seed)" : " (replay with -Dfuzz.seed=" + seed + ")"));
+        System.out.println("fuzz seed " + seed + (given ? " (set by -Dfuzz.seed)" : " (the default; -Dfuzz.seed=N explores other cases)"));
         return seed;
     }
 

@@ -164,7 +164,8 @@ class StartMessageFuzzTest {
     private static ObjectNode identity(RefreshPlan plan) {
         ObjectNode n = EventCodec.mapper().valueToTree(plan.settings());
         for (String knob : List.of("restoreJobs", "jobs", "instanceClass", "instances", "sourceSnapshot", "restoreMode",
-                "mode", "batchDocuments", "batchBytes", "cloneRun")) {
+                "mode", "batchDocuments", "batchBytes", "cloneRun",
+                "parallelism" /* mongodb: the restore.jobs knob */)) {
             n.remove(knob);
         }
         return n;
