@@ -134,9 +134,20 @@ public final class FaultInjection {
      * @throws InterruptedException when the thread is interrupted while held
      */
     void hold(String runId, String plan, String stepId, Position position, int attempt) throws InterruptedException {
+        hold(runId, plan, stepId, position, attempt, () -> { });
+    }
+
+    /**
+     * As {@link #hold(String, String, String, Position, int)}, first waiting for {@code beforeAnnounce} (the step
+     * entered is written to the idempotency claim off the handler's thread: a kill on the announcement must find it
+     * recorded).
+     */
+    void hold(String runId, String plan, String stepId, Position position, int attempt, Runnable beforeAnnounce)
+            throws InterruptedException {
         if (!holds(plan, stepId, position, attempt)) {
             return;
         }
+        beforeAnnounce.run();
         LOG.warn("fault injection: holding run {} step {} {} its work for {} s ({})", runId, stepId,
                 position.name().toLowerCase(Locale.ROOT), holdMillis / 1000, HOLD_ENV);
         Thread.sleep(holdMillis);

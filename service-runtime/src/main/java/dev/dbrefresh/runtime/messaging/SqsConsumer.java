@@ -367,6 +367,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
 
         StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
         context.onStepChange(step -> recordStep(envelope.id(), owner, step, lockTime));
+        context.onStepRecorded(this::awaitStepsRecorded);
         ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
         Exception failure = null;
         try {
@@ -448,6 +449,22 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             recorder.execute(write);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // the consumer is stopping; the running handler's heartbeat still names its step
+        }
+    }
+
+    /** Waits (at most 30 s) until the step writes queued so far by {@link #recordStep} are done. */
+    private void awaitStepsRecorded() {
+        ExecutorService recorder = stepRecorder;
+        if (recorder == null) {
+            return;
+        }
+        try {
+            recorder.submit(() -> { }).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | java.util.concurrent.RejectedExecutionException e) {
+            LOG.warn("step writes not confirmed before a fault-injection hold: {}", e.toString());
         }
     }
 

@@ -42,6 +42,8 @@ public class StepContext {
     private volatile boolean failed;
     private volatile Runnable keepAlive = () -> { };
     private volatile java.util.function.Consumer<String> stepListener = id -> { };
+    /** Waits until the step changes told to {@link #stepListener} are recorded; run before a fault-injection hold. */
+    private volatile Runnable stepRecorded = () -> { };
     private volatile FaultInjection faults = FaultInjection.fromEnvironment();
 
     /**
@@ -161,6 +163,18 @@ public class StepContext {
     }
 
     /**
+     * Registers how to wait until the step changes told to {@link #onStepChange} are recorded. Only a
+     * fault-injection hold ({@link FaultInjection}, off unless its environment variable is set) calls it, before it
+     * announces the hold, so a test that kills the service on that announcement kills it in the step the claim
+     * names, as a crash inside a step that lasts longer than one claim write would be.
+     *
+     * @param awaitRecorded blocks until the changes told so far are written (or gives up; it must not throw)
+     */
+    public void onStepRecorded(Runnable awaitRecorded) {
+        this.stepRecorded = awaitRecorded;
+    }
+
+    /**
      * Replaces the fault-injection hook read from the environment ({@link FaultInjection}), for tests.
      *
      * @param hook the hook to use
@@ -228,12 +242,12 @@ public class StepContext {
         write(id, AuditStatus.STARTED, 0, null, null, "a" + attempt);
         T result;
         try {
-            faults.hold(runId(), plan, id, FaultInjection.Position.BEFORE, attempt);
+            faults.hold(runId(), plan, id, FaultInjection.Position.BEFORE, attempt, stepRecorded);
             result = body.call();
             // A step run inside this one (restore's analyze, say) named itself the step running: this one is again,
             // until its own end is recorded, so a crash from here on is reported in it (issue 12).
             now(step, id);
-            faults.hold(runId(), plan, id, FaultInjection.Position.AFTER, attempt);
+            faults.hold(runId(), plan, id, FaultInjection.Position.AFTER, attempt, stepRecorded);
         } catch (Exception | Error e) {
             metrics.step(plan, step.id(), false, java.time.Duration.ofMillis(millisSince(start)));
             write(id, AuditStatus.FAILED, millisSince(start), ErrorCodes.describe(e), ErrorCodes.of(e), "a" + attempt);
