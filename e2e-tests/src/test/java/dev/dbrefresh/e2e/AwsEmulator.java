@@ -4,7 +4,7 @@ import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.Routing;
 import dev.dbrefresh.contracts.Tables;
-import java.net.URI;
+import dev.dbrefresh.runtime.aws.SdkClients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +15,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
@@ -50,7 +48,7 @@ public abstract class AwsEmulator implements AutoCloseable {
 
     private final String endpoint;
     private final String region;
-    private final List<AutoCloseable> clients = new ArrayList<>();
+    private final SdkClients clients = new SdkClients();
     private AwsCredentialsProvider credentials;
     private String accessKeyId;
     private String secretAccessKey;
@@ -203,12 +201,7 @@ public abstract class AwsEmulator implements AutoCloseable {
      */
     public <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C extends AutoCloseable> C client(B builder,
             String region) {
-        C c = builder.endpointOverride(URI.create(endpoint)).region(Region.of(region)).credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        synchronized (clients) {
-            clients.add(c);
-        }
-        return c;
+        return clients.build(builder, endpoint, region, credentials);
     }
 
     /**
@@ -241,15 +234,6 @@ public abstract class AwsEmulator implements AutoCloseable {
     /** Closes the clients; subclasses stop what they started. */
     @Override
     public void close() {
-        synchronized (clients) {
-            for (AutoCloseable c : clients) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // closing clients of an emulator that is going away
-                }
-            }
-            clients.clear();
-        }
+        clients.close();
     }
 }

@@ -1,21 +1,17 @@
 package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.Engine;
+import dev.dbrefresh.runtime.aws.SdkClients;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.docdb.DocDbClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -37,7 +33,7 @@ public class AssumedRoleClients {
     private final String rdsEndpoint;
     private final String docdbEndpoint;
     private final Map<String, ClusterApi> apis = new ConcurrentHashMap<>();
-    private final List<AutoCloseable> clients = new ArrayList<>();
+    private final SdkClients clients = new SdkClients();
 
     /**
      * @param accessKeyId     static access key id (emulators), or empty for the default chain
@@ -72,49 +68,17 @@ public class AssumedRoleClients {
         }
         boolean docdb = known.get() == Engine.DOCDB;
         return apis.computeIfAbsent((docdb ? "docdb|" : "rds|") + roleArn + "|" + region, key -> {
-            StsClient sts = configure(StsClient.builder(), stsEndpoint, region, baseCredentials).build();
+            StsClient sts = clients.build(StsClient.builder(), stsEndpoint, region, baseCredentials);
             AwsCredentialsProvider role = StsAssumeRoleCredentialsProvider.builder().stsClient(sts)
                     .refreshRequest(r -> r.roleArn(roleArn).roleSessionName("dbrefresh-share")).build();
-            synchronized (clients) {
-                clients.add(sts);
-            }
-            if (docdb) {
-                DocDbClient client = configure(DocDbClient.builder(), docdbEndpoint, region, role).build();
-                synchronized (clients) {
-                    clients.add(client);
-                }
-                return new DocDbClusterApi(client);
-            }
-            RdsClient client = configure(RdsClient.builder(), rdsEndpoint, region, role).build();
-            synchronized (clients) {
-                clients.add(client);
-            }
-            return new RdsClusterApi(client);
+            return docdb ? new DocDbClusterApi(clients.build(DocDbClient.builder(), docdbEndpoint, region, role))
+                    : new RdsClusterApi(clients.build(RdsClient.builder(), rdsEndpoint, region, role));
         });
-    }
-
-    private static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>
-            & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, C>, C> B configure(B builder,
-            String endpoint, String region, AwsCredentialsProvider credentials) {
-        builder.region(Region.of(region)).credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder());
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(URI.create(endpoint));
-        }
-        return builder;
     }
 
     /** Closes the clients built. */
     @PreDestroy
     public void close() {
-        synchronized (clients) {
-            for (AutoCloseable c : clients) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // shutting down
-                }
-            }
-            clients.clear();
-        }
+        clients.close();
     }
 }

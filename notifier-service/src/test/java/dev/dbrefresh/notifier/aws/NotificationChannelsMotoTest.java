@@ -7,7 +7,7 @@ import dev.dbrefresh.notifier.domain.Notification;
 import dev.dbrefresh.runtime.messaging.EventPublisher;
 import dev.dbrefresh.runtime.params.SsmParameterStore;
 import dev.dbrefresh.runtime.testing.MotoServer;
-import io.micronaut.context.BeanProvider;
+import dev.dbrefresh.runtime.testing.Beans;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +19,6 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.ssm.SsmClient;
-import dev.dbrefresh.runtime.params.ParameterStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,7 +81,7 @@ class NotificationChannelsMotoTest {
 
     @Test
     void write_shouldPutTheEndpointAsANewParameterVersion_whenWrittenTwice() {
-        EndpointParameterWriter writer = new EndpointParameterWriter(provider(new SsmParameterStore(ssm)));
+        EndpointParameterWriter writer = new EndpointParameterWriter(Beans.provider(new SsmParameterStore(ssm)));
 
         long first = writer.write("/app/acceptance/db-endpoint", "old.cluster-x.eu-west-1.rds.amazonaws.com");
         long second = writer.write("/app/acceptance/db-endpoint", "new.cluster-x.eu-west-1.rds.amazonaws.com");
@@ -90,19 +89,5 @@ class NotificationChannelsMotoTest {
         assertThat(second).isEqualTo(first + 1);
         assertThat(ssm.getParameter(r -> r.name("/app/acceptance/db-endpoint")).parameter().value())
                 .isEqualTo("new.cluster-x.eu-west-1.rds.amazonaws.com");
-    }
-
-    private static BeanProvider<ParameterStore> provider(ParameterStore store) {
-        return new BeanProvider<>() {
-            @Override
-            public ParameterStore get() {
-                return store;
-            }
-
-            @Override
-            public boolean isPresent() {
-                return true;
-            }
-        };
     }
 }

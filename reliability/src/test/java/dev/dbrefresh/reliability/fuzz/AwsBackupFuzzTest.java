@@ -3,18 +3,16 @@ package dev.dbrefresh.reliability.fuzz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.contracts.EventCodec;
 import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.MalformedEventException;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.runtime.messaging.InboundTranslator;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
+import dev.dbrefresh.snapshot.trigger.AwsBackupSamples;
 import dev.dbrefresh.snapshot.trigger.AwsBackupTranslator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,24 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class AwsBackupFuzzTest {
 
-    private static final PlanCatalog PLANS = plans();
+    private static final PlanCatalog PLANS = AwsBackupSamples.plans();
     private static final AwsBackupTranslator TRANSLATOR = new AwsBackupTranslator(PLANS);
 
-    private static final String EVENTBRIDGE = """
-            {"version": "0", "id": "710b0398-d48e-f3c3-afca-cfeb2fdaa657", "detail-type": "Backup Job State Change",
-             "source": "aws.backup", "account": "111111111111", "time": "2026-11-21T02:10:30Z", "region": "eu-west-1",
-             "resources": ["arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production"],
-             "detail": {"backupJobId": "4f1c2b3a-1111-2222-3333-444455556666", "backupVaultName": "Default",
-               "recoveryPointArn": "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production/backup/01700000000000-abcdef12",
-               "resourceArn": "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production", "resourceType": "DynamoDB",
-               "state": "COMPLETED", "statusMessage": "", "creationDate": "2026-11-21T02:00:00Z"}}""";
-    private static final String SEED = """
-            {"EventType": "BACKUP_JOB_COMPLETED", "StatusMessage": "", "BackupJobID": "5a5a5a5a-1111-2222-3333-444455556666",
-             "RecoveryPointArn": "arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:awsbackup:job-5a5a5a5a",
-             "BackedUpResourceArn": "arn:aws:rds:eu-west-1:111111111111:cluster:shop-production"}""";
-    private static final String SNS_TEXT = "An AWS Backup job was completed successfully. Recovery point ARN: "
-            + "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production/backup/01700000000000-abcdef12. Resource ARN : "
-            + "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production. BackupJob ID : 4f1c2b3a-1111-2222-3333-444455556666";
+    private static final String EVENTBRIDGE = AwsBackupSamples.sample("eventbridge-completed.json");
+    private static final String SEED = AwsBackupSamples.sample("seed-json.json");
+    private static final String SNS_TEXT = AwsBackupSamples.snsText();
 
     @Test
     void anyNotification_isIgnored_translatedToValidStarts_orRefusedAsMalformed() {
@@ -82,7 +68,7 @@ class AwsBackupFuzzTest {
                     return switch (kind) {
                         case 0 -> s.substring(0, i) + h + s.substring(i);
                         case 1 -> s.substring(0, i) + h;
-                        default -> s.replace("4f1c2b3a-1111-2222-3333-444455556666", h);
+                        default -> s.replace(AwsBackupSamples.JOB, h);
                     };
                 });
         Gen<String> prefixed = Fuzz.hostile().map(h -> "An AWS Backup job " + h);
@@ -109,27 +95,4 @@ class AwsBackupFuzzTest {
             throw new UncheckedIOException(e);
         }
     }
-
-    private static PlanCatalog plans() {
-        try {
-            return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree("""
-                    plans:
-                      orders:
-                        source: {database: orders_production}
-                        target: {database: orders_acceptance}
-                        triggers: {aws-backup: {source-pattern: "^orders-production$"}}
-                      shop:
-                        source: {database: shop_production}
-                        target: {database: shop_acceptance}
-                        triggers: {aws-backup: {source-pattern: "^shop-"}}
-                      any:
-                        source: {database: a_production}
-                        target: {database: a_acceptance}
-                        triggers: {aws-backup: {source-pattern: "production"}}
-                    """), Path.of("/tmp"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
 }

@@ -63,9 +63,8 @@ class DumpFuzzTest {
 
     void anyBsonFile_givesFramedDocuments_orADumpFormatException(byte[] content,
             boolean gzip) throws IOException {
-        Path file = DIR.resolve(gzip ? "c.bson.gz" : "c.bson");
-        Files.write(file, gzip ? gzip(content) : content);
-        Long documents = Fuzz.expect("mongo-bson-file", () -> {
+        Long documents = Fuzz.expectReading("mongo-bson-file", DIR.resolve(gzip ? "c.bson.gz" : "c.bson"),
+                gzip ? gzip(content) : content, file -> {
             long n = 0;
             try (BsonFileReader r = new BsonFileReader("c", file)) {
                 while (r.hasNext()) {
@@ -85,10 +84,9 @@ class DumpFuzzTest {
                 this::anyMetadataFile_givesMetadata_orADumpFormatException);
     }
 
-    void anyMetadataFile_givesMetadata_orADumpFormatException(String text) throws IOException {
-        Path file = DIR.resolve("people.metadata.json");
-        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
-        CollectionMetadata m = Fuzz.expect("mongo-metadata", () -> CollectionMetadata.read("people", file),
+    void anyMetadataFile_givesMetadata_orADumpFormatException(String text) {
+        CollectionMetadata m = Fuzz.expectReading("mongo-metadata", DIR.resolve("people.metadata.json"),
+                text.getBytes(StandardCharsets.UTF_8), file -> CollectionMetadata.read("people", file),
                 DumpFormatException.class);
         if (m != null) {
             assertThat(m.collectionName()).isNotNull();

@@ -54,6 +54,29 @@ final class Fuzz {
         return run(parser, true, call, documented);
     }
 
+    /**
+     * {@link #expect} of a parser that reads a file: writes the case's content to {@code file} (replacing it), then
+     * runs the parser on it.
+     *
+     * @param parser     the parser's name, the scenario row {@code fuzz-<parser>}
+     * @param file       where the content goes, e.g. in a {@link #tempDir}
+     * @param content    the case's file content
+     * @param read       the parser called on the file
+     * @param documented the exception types the parser documents
+     * @param <T>        the parser's result
+     * @return the value, or {@code null} when the parser refused the file as documented
+     */
+    @SafeVarargs
+    static <T> T expectReading(String parser, java.nio.file.Path file, byte[] content,
+            java.util.function.Function<java.nio.file.Path, T> read, Class<? extends Throwable>... documented) {
+        try {
+            java.nio.file.Files.write(file, content);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return run(parser, false, () -> read.apply(file), documented);
+    }
+
     @SafeVarargs
     private static <T> T run(String parser, boolean bounded, Supplier<T> call, Class<? extends Throwable>... documented) {
         Figures.faults("fuzz-" + parser, "fuzz", 1);

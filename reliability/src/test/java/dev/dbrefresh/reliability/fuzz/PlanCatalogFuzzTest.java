@@ -16,7 +16,6 @@ import dev.dbrefresh.runtime.plan.UserSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -59,10 +58,9 @@ class PlanCatalogFuzzTest {
                 this::anyPlansFileText_loads_orIsRefusedWithAPlanException);
     }
 
-    void anyPlansFileText_loads_orIsRefusedWithAPlanException(String text) throws IOException {
-        Path file = DIR.resolve("plans.yml");
-        Files.write(file, text.getBytes(StandardCharsets.UTF_8));
-        PlanCatalog catalog = Fuzz.expect("plans-file-yaml", () -> PlanCatalog.load(file), PlanException.class);
+    void anyPlansFileText_loads_orIsRefusedWithAPlanException(String text) {
+        PlanCatalog catalog = Fuzz.expectReading("plans-file-yaml", DIR.resolve("plans.yml"),
+                text.getBytes(StandardCharsets.UTF_8), PlanCatalog::load, PlanException.class);
         if (catalog != null) {
             catalog.all().values().forEach(PlanCatalogFuzzTest::assertQuotable);
         }

@@ -13,13 +13,12 @@ import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.runtime.audit.InMemoryAuditLog;
 import dev.dbrefresh.runtime.messaging.StepContext;
 import dev.dbrefresh.runtime.params.InMemoryParameterStore;
-import dev.dbrefresh.runtime.params.ParameterStore;
 import dev.dbrefresh.runtime.plan.CloneSettings;
 import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.PlanException;
 import dev.dbrefresh.runtime.plan.PlanResolver;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
-import io.micronaut.context.BeanProvider;
+import dev.dbrefresh.runtime.testing.Beans;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -116,7 +115,7 @@ class StartMessageFuzzTest {
             parameters.forEach((k, v) -> store.put("/dbrefresh/plans/" + plan + "/" + k.replace('.', '/'), v));
             environment.forEach((k, v) -> env.put(PlanResolver.envName(plan, k), v));
         }
-        PlanResolver resolver = new PlanResolver(CATALOG, provider(store), env::get);
+        PlanResolver resolver = new PlanResolver(CATALOG, Beans.provider(store), env::get);
         Optional<PlanResolver.Resolved> resolved = Fuzz.expectBounded("start-message", () -> {
             var decoded = EnvelopeFuzzTest.decode(body);
             if (!(decoded.event() instanceof RefreshRequested request)) {
@@ -221,20 +220,6 @@ class StartMessageFuzzTest {
                 "shop_acc2", "shop_acc_x1", "shop_production", "shop-acc-2", "shop-production", "feature1", "Feature_1",
                 "2026-12-02T16:00:00Z", "tomorrow", "snap-1", "arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:x",
                 "../../etc", "postgres", "(?i).*", "10.0.0.1", "env:PGPASSWORD")));
-    }
-
-    private static BeanProvider<ParameterStore> provider(ParameterStore store) {
-        return new BeanProvider<>() {
-            @Override
-            public ParameterStore get() {
-                return store;
-            }
-
-            @Override
-            public boolean isPresent() {
-                return true;
-            }
-        };
     }
 
     static PlanCatalog catalog() {

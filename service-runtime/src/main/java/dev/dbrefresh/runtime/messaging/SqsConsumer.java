@@ -105,8 +105,11 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
     private volatile boolean running;
     private ExecutorService workers;
     private ScheduledExecutorService heartbeats;
-    /** Writes the step changes of running handlers into their claims ({@link #recordStep}). */
-    private volatile ExecutorService stepRecorder;
+    /**
+     * The one thread that writes the claims of running handlers, their step changes and their heartbeats alike
+     * ({@link ClaimWriter}), so a claim's writes land in the order they were made.
+     */
+    private volatile ExecutorService claimWrites;
     private String queueUrl;
     private int visibilityTimeoutSeconds = 30;
     private int maxReceiveCount = Integer.MAX_VALUE;
@@ -202,7 +205,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         running = true;
         lastPollMillis.set(System.currentTimeMillis());
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sqs-heartbeat"));
-        stepRecorder = Executors.newSingleThreadExecutor(r -> daemon(r, "sqs-claim-steps"));
+        claimWrites = Executors.newSingleThreadExecutor(r -> daemon(r, "sqs-claim-writes"));
         workers = Executors.newFixedThreadPool(settings.getWorkers(), r -> daemon(r, "sqs-" + settings.getQueue()));
         for (int i = 0; i < settings.getWorkers(); i++) {
             workers.submit(this::pollLoop);
@@ -228,7 +231,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
             Thread.currentThread().interrupt();
         }
         heartbeats.shutdownNow();
-        stepRecorder.shutdown();
+        claimWrites.shutdown();
     }
 
     /** @return whether the workers are polling: a poll returned within the last wait time plus 30 s */
@@ -366,14 +369,17 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
 
         StepContext context = new StepContext(envelope, event.plan(), service, attempt, audit, publisher, clock, metrics);
-        context.onStepChange(step -> recordStep(envelope.id(), owner, step, lockTime));
+        ClaimWriter claim = new ClaimWriter(idempotency, service, envelope.id(), owner, lockTime,
+                context::currentStepId, () -> claimWrites);
+        context.onStepChange(step -> claim.stepChanged());
         context.onStepRecorded(this::awaitStepsRecorded);
-        ScheduledFuture<?> heartbeat = startHeartbeat(message, envelope.id(), owner, lockTime, context);
+        ScheduledFuture<?> heartbeat = startHeartbeat(message, claim, context);
         Exception failure = null;
         try {
             consumer.handle(envelope, event, context);
         } catch (EventRejectedException rejected) {
             heartbeat.cancel(false);
+            claim.close();
             idempotency.release(service, envelope.id(), owner);
             metrics.deadLettered(queue, type, DeadLetterReason.REJECTED);
             deadLetter(message, envelope.type() + " event " + envelope.id() + " does not fit plan '" + event.plan()
@@ -384,6 +390,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         } finally {
             // Stop extending visibility before a backoff sets it, so a late tick cannot undo the backoff.
             heartbeat.cancel(false);
+            claim.close();
         }
         if (failure == null) {
             // The work is done: a failure from here on must not mark the run failed. If the completion
@@ -424,37 +431,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         }
     }
 
-    /**
-     * Records the step a handler entered in its idempotency claim, off the handler's thread: the step only names
-     * where an attempt stopped when its worker dies ({@link #recordInterrupted}), and nothing waits on it, so it is
-     * not one more round trip of every step's critical path (issue 11). One thread writes them in the order the steps
-     * changed, so the claim ends up naming the newest; a write that lands after the delivery completed, released or
-     * lost its claim is refused by the store's owner condition and changes nothing. A worker killed within that
-     * write's few milliseconds is reported in the step before; the heartbeat names the current step as well.
-     */
-    private void recordStep(String eventId, String owner, String step, Duration lockTime) {
-        Runnable write = () -> {
-            try {
-                idempotency.extend(settings.getService(), eventId, owner, step, lockTime);
-            } catch (RuntimeException e) {
-                LOG.warn("could not record step {} in the idempotency claim: {}", step, e.toString());
-            }
-        };
-        ExecutorService recorder = stepRecorder;
-        if (recorder == null) {
-            write.run(); // not started (a test calling process directly)
-            return;
-        }
-        try {
-            recorder.execute(write);
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            // the consumer is stopping; the running handler's heartbeat still names its step
-        }
-    }
-
-    /** Waits (at most 30 s) until the step writes queued so far by {@link #recordStep} are done. */
+    /** Waits (at most 30 s) until the claim writes queued so far ({@link ClaimWriter}) are done. */
     private void awaitStepsRecorded() {
-        ExecutorService recorder = stepRecorder;
+        ExecutorService recorder = claimWrites;
         if (recorder == null) {
             return;
         }
@@ -655,8 +634,7 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
         return Math.max(1, visibilityTimeoutSeconds / HEARTBEATS_PER_VISIBILITY_TIMEOUT);
     }
 
-    private ScheduledFuture<?> startHeartbeat(Message message, String eventId, String owner, Duration lockTime,
-            StepContext context) {
+    private ScheduledFuture<?> startHeartbeat(Message message, ClaimWriter claim, StepContext context) {
         long period = heartbeatSeconds();
         Map<String, String> mdc = MDC.getCopyOfContextMap();
         return heartbeats.scheduleAtFixedRate(() -> {
@@ -674,16 +652,9 @@ public class SqsConsumer implements ApplicationEventListener<StartupEvent> {
                 LOG.warn("visibility heartbeat failed: {}", e.toString());
             }
             // The claim must outlive the handler as well, or a duplicate delivery of the event would
-            // claim it once the lock expired and run the handler a second time, concurrently.
-            try {
-                if (!idempotency.extend(settings.getService(), eventId, owner, context.currentStepId(), lockTime)) {
-                    LOG.error("run {}: the idempotency claim of event {} was lost (no heartbeat reached the store for "
-                            + "{} s, and another delivery took it over); this handler keeps running", context.runId(),
-                            eventId, lockTime.toSeconds());
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("idempotency lock heartbeat failed: {}", e.toString());
-            }
+            // claim it once the lock expired and run the handler a second time, concurrently. Written by the
+            // claim's one writer, after the step writes asked for before, naming the step running then.
+            claim.heartbeat();
             // And the run's lease, so a step that works for longer than the lease's time to live keeps it.
             try {
                 context.heartbeat();

@@ -182,17 +182,12 @@ public final class PlanCatalog {
         DatabaseEndpoint target = isCluster || isDynamo ? null
                 : endpoint(name, "target", n.path("target"), defaultPort, defaultUser);
         JsonNode snap = n.path("snapshot");
-        String mode = text(snap, "mode", name, "create");
-        if (!Set.of("create", "latest").contains(mode)) {
-            throw new PlanException("plan '" + name + "': snapshot.mode '" + mode + "' is not one of [create, latest]");
-        }
+        String mode = PlanKnob.SNAPSHOT_MODE.text(name, snap.path("mode"), "create");
         Path sourceStore = baseDir.resolve(text(snap, "source-store", name, ".dbrefresh/store/source")).normalize();
         Path targetStore = baseDir.resolve(text(snap, "target-store", name, ".dbrefresh/store/target")).normalize();
         // postgres: as many pg_restore jobs as this machine has cores, where pg_restore runs (bench/run, README)
-        int jobs = n.path("restore").path("jobs").asInt(isMongo ? 2 : Math.min(64, Runtime.getRuntime().availableProcessors()));
-        if (jobs < 1 || jobs > 64) {
-            throw new PlanException("plan '" + name + "': restore.jobs must be between 1 and 64, was " + jobs);
-        }
+        int jobs = (int) PlanKnob.RESTORE_JOBS.whole(name, n.path("restore").path("jobs"),
+                isMongo ? 2 : Math.min(64, Runtime.getRuntime().availableProcessors()));
         JsonNode params = n.path("parameters");
         String latest = text(params, "latest", name, "/dbrefresh/" + name + "/snapshot/latest");
         String current = text(params, "current", name, "/dbrefresh/" + name + "/snapshot/current");
@@ -374,11 +369,7 @@ public final class PlanCatalog {
      */
     private static MongoSettings mongodb(String plan, JsonNode n, DatabaseEndpoint source, DatabaseEndpoint target,
             Path sourceStore, Path targetStore, int jobs, Path baseDir) {
-        String mode = text(n.path("restore"), "mode", plan, MongoSettings.REPLACE).toLowerCase(Locale.ROOT);
-        if (!MongoSettings.RESTORE_MODES.contains(mode)) {
-            throw new PlanException("plan '" + plan + "': restore.mode '" + mode + "' is not one of "
-                    + MongoSettings.RESTORE_MODES);
-        }
+        String mode = PlanKnob.RESTORE_MODE.text(plan, n.path("restore").path("mode"), MongoSettings.REPLACE);
         JsonNode cs = n.path("collections");
         List<String> include = new ArrayList<>();
         JsonNode list = cs.path("include");
@@ -407,16 +398,10 @@ public final class PlanCatalog {
                         + "' is not a valid regular expression: " + e.getDescription());
             }
         }
-        int batchDocuments = n.path("restore").path("batch-documents").asInt(MongoSettings.DEFAULT_BATCH_DOCUMENTS);
-        if (batchDocuments < 1 || batchDocuments > 100_000) {
-            throw new PlanException("plan '" + plan + "': restore.batch-documents must be between 1 and 100000, was "
-                    + batchDocuments);
-        }
-        long batchBytes = n.path("restore").path("batch-bytes").asLong(MongoSettings.DEFAULT_BATCH_BYTES);
-        if (batchBytes < 1024 || batchBytes > 48_000_000L) {
-            throw new PlanException("plan '" + plan + "': restore.batch-bytes must be between 1024 and 48000000"
-                    + " (MongoDB's largest message), was " + batchBytes);
-        }
+        int batchDocuments = (int) PlanKnob.RESTORE_BATCH_DOCUMENTS.whole(plan,
+                n.path("restore").path("batch-documents"), MongoSettings.DEFAULT_BATCH_DOCUMENTS);
+        long batchBytes = PlanKnob.RESTORE_BATCH_BYTES.whole(plan, n.path("restore").path("batch-bytes"),
+                MongoSettings.DEFAULT_BATCH_BYTES);
         SanitizeSettings sanitize = SanitizeParser.parse(plan, n, baseDir);
         if (mode.equals(MongoSettings.DELTA) && !sanitize.masks().isEmpty()) {
             throw new PlanException("plan '" + plan + "': " + MongoSettings.DELTA_WITH_MASKS);
@@ -526,10 +511,9 @@ public final class PlanCatalog {
         tgt.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
         Map<String, String> overrides = new LinkedHashMap<>();
         n.path("test-endpoint-overrides").fields().forEachRemaining(e -> overrides.put(e.getKey(), e.getValue().asText()));
-        int instances = tgt.path("instances").asInt(1);
-        if (instances < 1 || instances > 16) {
-            throw new PlanException("plan '" + plan + "': target.instances must be between 1 and 16, was " + instances);
-        }
+        int instances = (int) PlanKnob.TARGET_INSTANCES.whole(plan, tgt.path("instances"), 1);
+        required(plan, "target.instance-class", tgt.path("instance-class"));
+        String instanceClass = PlanKnob.TARGET_INSTANCE_CLASS.text(plan, tgt.path("instance-class"), null);
         String requiredTag = blankToNull(tgt.path("required-tag").asText(null));
         if (requiredTag != null && !requiredTag.contains("=")) {
             throw new PlanException("plan '" + plan + "': target.required-tag must be key=value, e.g."
@@ -550,7 +534,7 @@ public final class PlanCatalog {
                 blankToNull(tgt.path("engine-version").asText(null)), kms,
                 required(plan, "target.subnet-group", tgt.path("subnet-group")), List.copyOf(securityGroups),
                 blankToNull(tgt.path("cluster-parameter-group").asText(null)), tgt.path("port").asInt(0),
-                required(plan, "target.instance-class", tgt.path("instance-class")), instances, requiredTag,
+                instanceClass, instances, requiredTag,
                 tgt.path("final-snapshot").asBoolean(false), Map.copyOf(tags),
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
@@ -560,11 +544,15 @@ public final class PlanCatalog {
 
     private static WaitSettings waits(String plan, JsonNode wait, boolean cluster) {
         WaitSettings d = WaitSettings.defaultsFor(cluster);
-        int first = wait.path("first-poll-seconds").asInt(d.firstPollSeconds());
+        int first = (int) PlanKnob.WAIT_FIRST_POLL_SECONDS.whole(plan, wait.path("first-poll-seconds"),
+                d.firstPollSeconds());
         // Where only the first delay is given, the cap is at least that delay.
-        int max = wait.path("max-poll-seconds").asInt(Math.max(first, d.maxPollSeconds()));
+        int max = (int) PlanKnob.WAIT_MAX_POLL_SECONDS.whole(plan, wait.path("max-poll-seconds"),
+                Math.max(first, d.maxPollSeconds()));
+        int deadline = (int) PlanKnob.WAIT_DEADLINE_MINUTES.whole(plan, wait.path("deadline-minutes"),
+                d.deadlineMinutes());
         try {
-            return new WaitSettings(first, max, wait.path("deadline-minutes").asInt(d.deadlineMinutes()));
+            return new WaitSettings(first, max, deadline);
         } catch (PlanException e) {
             throw new PlanException("plan '" + plan + "': " + e.getMessage());
         }

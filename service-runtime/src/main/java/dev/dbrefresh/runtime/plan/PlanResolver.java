@@ -40,6 +40,8 @@ import java.util.function.Function;
  *       {@code target.database} only when the plan lists {@code target.allowed-databases: [acc1, acc2]};
  *       an entry {@code re:<regex>} allows every name the regular expression fully matches.</li>
  * </ul>
+ * A knob's value must parse and lie in its range ({@link PlanKnob}: e.g. {@code wait.max-poll-seconds} a whole number
+ * from 1 to 900): {@code tomorrow} is refused, naming the key, the value and what is allowed, not read as the default.
  * Any other key (a host, port, database, cluster, table, account, region, username, secret reference,
  * parameter name, store, notification channel, pipeline, required tag, final-snapshot choice, guard,
  * engine, user) is refused with a {@link PlanException} naming the key, before any connection or call;
@@ -237,10 +239,16 @@ public class PlanResolver {
      * @param key      plan key set per run
      * @param value    its value
      * @param where    where the value came from, for the message
-     * @throws PlanException when the key is not a knob, or a choice whose value the plans file does not allow
+     * @throws PlanException when the key is not a knob, a knob's value does not parse or is out of its range
+     *                       ({@link PlanKnob}), or a choice's value the plans file does not allow
      */
     static void requireSettable(String plan, JsonNode document, String rawKey, String rawValue, String where) {
-        if (KNOBS.contains(rawKey) || CLONE_KEYS.contains(rawKey)) {
+        if (KNOBS.contains(rawKey)) {
+            // a value that does not parse is refused, never read as the default
+            PlanKnob.of(rawKey).ifPresent(k -> k.check(plan, rawValue, where));
+            return;
+        }
+        if (CLONE_KEYS.contains(rawKey)) {
             return;
         }
         // quoted abbreviated: a start message's key or value may be huge, and the message goes into the audit log

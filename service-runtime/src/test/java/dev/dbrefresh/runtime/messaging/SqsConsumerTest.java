@@ -248,6 +248,44 @@ class SqsConsumerTest {
     }
 
     /**
+     * The step a handler enters is written to its claim off the handler's thread, and the heartbeat writes the claim
+     * too. The store holds the first write naming {@code restore} (a slow write) until a write naming the next step,
+     * {@code analyze}, has landed, or for three heartbeat intervals: with two writers a heartbeat naming
+     * {@code analyze} lands meanwhile and the held write then puts the claim back to {@code restore}; with one
+     * writer the heartbeat waits behind the held write, and the writes land in the order of the steps.
+     */
+    @Test
+    void process_shouldNeverRecordAnOlderStepInTheClaim_thanAHeartbeatWrote() {
+        String runId = newRunId();
+        HoldingStore store = new HoldingStore("restore", "analyze",
+                Duration.ofSeconds(3L * Math.max(1, VISIBILITY_TIMEOUT_SECONDS / SqsConsumer.HEARTBEATS_PER_VISIBILITY_TIMEOUT)));
+        RecordingConsumer handler = new RecordingConsumer((call, env, ctx) -> {
+            ctx.enter(StepName.RESTORE);
+            if (!store.held.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no claim write named restore");
+            }
+            ctx.enter(StepName.ANALYZE);
+            if (!store.laterLanded.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("no claim write named analyze");
+            }
+        });
+        send(sample(EventType.SNAPSHOT_READY, runId).toString());
+
+        startConsumer(1, handler, store);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
+
+        assertThat(handler.calls).hasValue(1);
+        List<String> steps = new ArrayList<>();
+        store.landed.forEach(step -> {
+            if (steps.isEmpty() || !steps.get(steps.size() - 1).equals(step)) {
+                steps.add(step);
+            }
+        });
+        assertThat(steps).as("the steps the claim named, in the order the writes landed").containsExactly("restore",
+                "analyze");
+    }
+
+    /**
      * Issue 12, point 5: every log line of a handler carries the event in its MDC (the handler sees what its log
      * lines get), and the event it publishes continues the handled event's W3C trace.
      */
@@ -718,6 +756,62 @@ class SqsConsumerTest {
         @Override
         public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
             return dynamoStore.extend(consumer, eventId, owner, step, lockTime);
+        }
+
+        @Override
+        public void complete(String consumer, String eventId) {
+            dynamoStore.complete(consumer, eventId);
+        }
+
+        @Override
+        public void release(String consumer, String eventId, String owner) {
+            dynamoStore.release(consumer, eventId, owner);
+        }
+    }
+
+    /**
+     * The real (DynamoDB) store, noting the step of every claim write that landed; it holds the first write naming
+     * {@code held} until a write naming {@code later} landed, or for {@code most}.
+     */
+    private static final class HoldingStore implements IdempotencyStore {
+
+        final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
+        final List<String> landed = new CopyOnWriteArrayList<>();
+        final CountDownLatch held = new CountDownLatch(1);
+        final CountDownLatch laterLanded = new CountDownLatch(1);
+        private final String heldStep;
+        private final String laterStep;
+        private final Duration most;
+
+        HoldingStore(String heldStep, String laterStep, Duration most) {
+            this.heldStep = heldStep;
+            this.laterStep = laterStep;
+            this.most = most;
+        }
+
+        @Override
+        public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
+            return dynamoStore.claim(consumer, eventId, owner, attempt, lockTime);
+        }
+
+        @Override
+        public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
+            if (heldStep.equals(step) && held.getCount() > 0) {
+                held.countDown();
+                try {
+                    laterLanded.await(most.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            boolean extended = dynamoStore.extend(consumer, eventId, owner, step, lockTime);
+            if (extended && step != null) {
+                landed.add(step);
+                if (step.equals(laterStep)) {
+                    laterLanded.countDown();
+                }
+            }
+            return extended;
         }
 
         @Override

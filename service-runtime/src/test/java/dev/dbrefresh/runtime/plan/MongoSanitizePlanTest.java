@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.MaskType;
-import io.micronaut.context.BeanProvider;
+import dev.dbrefresh.runtime.testing.Beans;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,7 @@ class MongoSanitizePlanTest {
 
     @Test
     void resolve_shouldRefuseDeltaWithMasks_asPerRunValue() throws Exception {
-        PlanResolver resolver = new PlanResolver(catalog("restore: {jobs: 2}"), new NoStore(), name -> null);
+        PlanResolver resolver = new PlanResolver(catalog("restore: {jobs: 2}"), Beans.absent(), name -> null);
 
         assertThatThrownBy(() -> resolver.resolve("crm", Map.of("restore.mode", "delta")))
                 .isInstanceOf(PlanException.class)
@@ -78,17 +78,5 @@ class MongoSanitizePlanTest {
                     target: {database: b}
                     verify: checksums
                 """), dir)).isInstanceOf(PlanException.class).hasMessageContaining("not yet for mongodb");
-    }
-
-    private static final class NoStore implements BeanProvider<dev.dbrefresh.runtime.params.ParameterStore> {
-        @Override
-        public dev.dbrefresh.runtime.params.ParameterStore get() {
-            throw new IllegalStateException("no parameter store");
-        }
-
-        @Override
-        public boolean isPresent() {
-            return false;
-        }
     }
 }

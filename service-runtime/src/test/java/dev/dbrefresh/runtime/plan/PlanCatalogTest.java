@@ -65,6 +65,21 @@ class PlanCatalogTest {
     }
 
     @Test
+    void load_shouldRefuseAKnob_thatIsNotAWholeNumber_ratherThanUseTheDefault() {
+        assertThatThrownBy(() -> load(MINIMAL + "    wait: {max-poll-seconds: tomorrow}\n"))
+                .isInstanceOf(PlanException.class).hasMessageContaining("plan 'minimal': wait.max-poll-seconds"
+                        + " 'tomorrow' is not a whole number of seconds from 1 to 900");
+        assertThatThrownBy(() -> load(MINIMAL + "    restore: {jobs: 2.5}\n"))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.jobs '2.5' is not a whole"
+                        + " number of parallel jobs from 1 to 64");
+        assertThatThrownBy(() -> load(MINIMAL + "    restore: {jobs: [2]}\n"))
+                .isInstanceOf(PlanException.class).hasMessageContaining("restore.jobs '[2]' is not");
+        assertThatThrownBy(() -> load(MINIMAL + "    snapshot: {mode: newest}\n"))
+                .isInstanceOf(PlanException.class).hasMessageContaining("snapshot.mode 'newest' is not one"
+                        + " of [create, latest]");
+    }
+
+    @Test
     void load_shouldReadTheTemplateFastPath_andRefuseAnUnknownOne() throws IOException {
         assertThat(load(MINIMAL).require("minimal").postgres().templateFastPath()).isFalse();
         String template = MINIMAL.replace("target: {database: shop_acceptance}",

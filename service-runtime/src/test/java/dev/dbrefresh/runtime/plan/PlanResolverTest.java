@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PlanResolverTest {
@@ -146,6 +147,69 @@ class PlanResolverTest {
         ssm.put("/dbrefresh/plans/nightly/" + key.replace('.', '/'), "5999");
         assertThatThrownBy(() -> resolver.resolve("nightly", Map.of())).isInstanceOf(PlanException.class)
                 .hasMessageContaining("'" + key + "'");
+    }
+
+    /**
+     * Every typed knob with a value that does not parse or lies outside its range, from each per-run place: refused
+     * with the key, the value, where it came from and what is allowed, never read as the default.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "wait.max-poll-seconds|tomorrow|a whole number of seconds from 1 to 900",
+            "wait.max-poll-seconds|901|a whole number of seconds from 1 to 900",
+            "wait.first-poll-seconds|2.5|a whole number of seconds from 1 to 900",
+            "wait.first-poll-seconds|0|a whole number of seconds from 1 to 900",
+            "wait.deadline-minutes|1e3|a whole number of minutes, at least 1",
+            "wait.deadline-minutes|99999999999|a whole number of minutes, at least 1",
+            "restore.jobs|NaN|a whole number of parallel jobs from 1 to 64",
+            "restore.jobs|' 3'|a whole number of parallel jobs from 1 to 64",
+            "restore.jobs|''|a whole number of parallel jobs from 1 to 64",
+            "target.instances|two|a whole number of instances from 1 to 16",
+            "restore.batch-documents|0x10|a whole number of operations from 1 to 100000",
+            "restore.batch-bytes|8MiB|a whole number of bytes from 1024 to 48000000",
+            "snapshot.mode|newest|one of [create, latest]",
+            "restore.mode|merge|one of [replace, delta] (any case)",
+            "target.instance-class|large|an instance class such as db.r6g.large or db.serverless",
+            "target.instance-class|db.r6g.large; x|an instance class such as db.r6g.large or db.serverless"})
+    void resolve_shouldRefuseAKnobValue_thatDoesNotParseOrIsOutOfRange_fromEveryPerRunPlace(String key, String value,
+            String allowed) {
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of(key, value))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("'" + key + "' = '" + value + "' in the run's values (start message) is not "
+                        + allowed);
+        env.put(PlanResolver.envName("nightly", key), value);
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of())).isInstanceOf(PlanException.class)
+                .hasMessageContaining("'" + key + "' = '" + value + "' in environment variable "
+                        + PlanResolver.envName("nightly", key) + " is not " + allowed);
+        env.clear();
+        ssm.put("/dbrefresh/plans/nightly/" + key.replace('.', '/'), value);
+        assertThatThrownBy(() -> resolver.resolve("nightly", Map.of())).isInstanceOf(PlanException.class)
+                .hasMessageContaining("'" + key + "' = '" + value + "' in parameter /dbrefresh/plans/nightly/"
+                        + key.replace('.', '/') + " is not " + allowed);
+    }
+
+    @Test
+    void resolve_shouldTakeKnobValues_atTheEndsOfTheirRanges() {
+        var plan = resolver.resolve("nightly", Map.of("wait.first-poll-seconds", "1", "wait.max-poll-seconds", "900",
+                "wait.deadline-minutes", "1", "restore.jobs", "64", "target.instances", "16",
+                "target.instance-class", "db.serverless")).orElseThrow().plan();
+
+        assertThat(plan.waits()).isEqualTo(new WaitSettings(1, 900, 1));
+        assertThat(plan.restoreJobs()).isEqualTo(64);
+        var mongo = resolver.resolve("shop", Map.of("restore.mode", "DELTA", "restore.batch-documents", "100000",
+                "restore.batch-bytes", "1024", "restore.jobs", "1")).orElseThrow().plan().mongodb();
+        assertThat(mongo.restoreMode()).isEqualTo(MongoSettings.DELTA);
+        assertThat(mongo.batchDocuments()).isEqualTo(100_000);
+        assertThat(mongo.batchBytes()).isEqualTo(1024);
+        assertThat(mongo.parallelism()).isEqualTo(1);
+    }
+
+    @Test
+    void knobs_shouldHaveARule_forEveryTypedKnobKey() {
+        for (PlanKnob knob : PlanKnob.values()) {
+            assertThat(PlanResolver.KNOBS).contains(knob.key());
+        }
+        assertThat(PlanResolver.KNOBS.stream().filter(k -> PlanKnob.of(k).isEmpty()))
+                .as("the knobs without a typed rule are free text").containsExactly("source.snapshot");
     }
 
     @Test

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.ColumnMask;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.MaskType;
 import dev.dbrefresh.runtime.plan.SanitizeSettings.TableMask;
-import io.micronaut.context.BeanProvider;
+import dev.dbrefresh.runtime.testing.Beans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,28 +123,15 @@ class SanitizePlanTest {
         "sanitize.masks.0.columns.email", "sanitize.lock-roles", "verify", "sanitize"})
     void startMessage_shouldNotTurnOffOrChangeMasking(String key) throws Exception {
         PlanCatalog catalog = catalog(PLAN);
-        PlanResolver resolver = new PlanResolver(catalog, new NoStore(), name -> null);
+        PlanResolver resolver = new PlanResolver(catalog, Beans.absent(), name -> null);
 
         assertThatThrownBy(() -> resolver.resolve("shop", Map.of(key, "false")))
                 .isInstanceOf(PlanException.class).hasMessageContaining("'" + key + "'")
                 .hasMessageContaining("cannot be set per run");
         // an environment variable of that key is not even read
-        PlanResolver fromEnv = new PlanResolver(catalog, new NoStore(),
+        PlanResolver fromEnv = new PlanResolver(catalog, Beans.absent(),
                 name -> name.equals(PlanResolver.envName("shop", key)) ? "false" : null);
         assertThat(fromEnv.resolve("shop", Map.of()).orElseThrow().plan().postgres().sanitize())
                 .isEqualTo(catalog.require("shop").postgres().sanitize());
-    }
-
-    /** No parameter store. */
-    private static final class NoStore implements BeanProvider<dev.dbrefresh.runtime.params.ParameterStore> {
-        @Override
-        public dev.dbrefresh.runtime.params.ParameterStore get() {
-            throw new IllegalStateException("no parameter store");
-        }
-
-        @Override
-        public boolean isPresent() {
-            return false;
-        }
     }
 }

@@ -2,6 +2,10 @@ package dev.dbrefresh.snapshot.trigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.dbrefresh.snapshot.trigger.AwsBackupSamples.JOB;
+import static dev.dbrefresh.snapshot.trigger.AwsBackupSamples.RECOVERY_POINT;
+import static dev.dbrefresh.snapshot.trigger.AwsBackupSamples.plans;
+import static dev.dbrefresh.snapshot.trigger.AwsBackupSamples.sample;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventCodec;
@@ -9,20 +13,12 @@ import dev.dbrefresh.contracts.EventEnvelope;
 import dev.dbrefresh.contracts.MalformedEventException;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.runtime.messaging.InboundTranslator.Translation;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AwsBackupTranslatorTest {
-
-    private static final String JOB = "4f1c2b3a-1111-2222-3333-444455556666";
-    private static final String RECOVERY_POINT =
-            "arn:aws:dynamodb:eu-west-1:111111111111:table/orders-production/backup/01700000000000-abcdef12";
 
     private final AwsBackupTranslator translator = new AwsBackupTranslator(plans());
 
@@ -53,7 +49,7 @@ class AwsBackupTranslatorTest {
 
     @Test
     void translate_shouldReadRawSnsDelivery_withoutAttributes() throws IOException {
-        String message = EventCodec.mapper().readTree(sample("sns-notification.json")).get("Message").asText();
+        String message = AwsBackupSamples.snsText();
 
         Translation t = translator.translate(message, Map.of()).orElseThrow();
 
@@ -105,38 +101,5 @@ class AwsBackupTranslatorTest {
                 .isEqualTo("orders-production");
         assertThat(AwsBackupTranslator.resourceName("arn:aws:rds:eu-west-1:1:cluster:shop-production"))
                 .isEqualTo("shop-production");
-    }
-
-    private static PlanCatalog plans() {
-        try {
-            JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree("""
-                    plans:
-                      orders:
-                        source: {database: orders_production}
-                        target: {database: orders_acceptance}
-                        triggers: {aws-backup: {source-pattern: "^orders-production$"}}
-                      shop:
-                        source: {database: shop_production}
-                        target: {database: shop_acceptance}
-                        triggers: {aws-backup: {source-pattern: "^shop-"}}
-                      all-production:
-                        source: {database: a_production}
-                        target: {database: a_acceptance}
-                        triggers: {aws-backup: {source-pattern: "(?i)-production$"}}
-                      untriggered:
-                        source: {database: b_production}
-                        target: {database: b_acceptance}
-                    """);
-            return PlanCatalog.parse(root, Path.of("/tmp"));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String sample(String name) throws IOException {
-        try (InputStream in = AwsBackupTranslatorTest.class.getResourceAsStream("/aws-backup/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.dbrefresh.snapshot.trigger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static dev.dbrefresh.snapshot.trigger.AwsBackupSamples.sample;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dbrefresh.contracts.EventType;
@@ -12,8 +13,6 @@ import dev.dbrefresh.runtime.messaging.SqsConsumer;
 import dev.dbrefresh.runtime.testing.Inbox;
 import dev.dbrefresh.runtime.testing.ServiceStack;
 import dev.dbrefresh.engine.postgres.testing.TestDatabases;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -106,11 +105,5 @@ class AwsBackupTriggerIntegrationTest {
 
     private static void sendRaw(String body) {
         stack.sqs().sendMessage(r -> r.queueUrl(stack.queueUrl(Routing.SNAPSHOT_QUEUE)).messageBody(body));
-    }
-
-    private static String sample(String name) throws Exception {
-        try (InputStream in = AwsBackupTriggerIntegrationTest.class.getResourceAsStream("/aws-backup/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }
