@@ -2,8 +2,6 @@ package dev.dbrefresh.engine.mongodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -12,14 +10,12 @@ import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.spi.RestoreProgress;
 import dev.dbrefresh.engine.spi.SnapshotProgress;
 import dev.dbrefresh.runtime.audit.AuditStatus;
-import dev.dbrefresh.runtime.plan.PlanCatalog;
 import dev.dbrefresh.runtime.plan.RefreshPlan;
 import dev.dbrefresh.runtime.secrets.EnvFileSecretResolver;
 import dev.dbrefresh.runtime.testing.RecordingContext;
 import dev.dbrefresh.testsupport.ContainerTest;
 import dev.dbrefresh.testsupport.RealMongo;
 import dev.dbrefresh.testsupport.RequiresRealServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,25 +56,8 @@ class MongoPipelineMaskContainerTest {
     void seed() throws Exception {
         var mongod = RealMongo.replicaSet();
         client = MongoClients.create(mongod.getReplicaSetUrl());
-        Files.createDirectories(dir.resolve("masks"));
-        Files.writeString(dir.resolve("masks/people.json"), """
-                [{"$set": {"ssn": "XXX-XX", "label": {"$concat": ["person in ", "$city"]}}},
-                 {"$unset": ["notes", "profile.phone"]}]
-                """);
-        String yaml = """
-                plans:
-                  pipe:
-                    engine: mongodb
-                    source: {host: HOST, port: PORT, database: PROD}
-                    target: {host: HOST, port: PORT, database: ACC}
-                    snapshot: {source-store: SRC, target-store: TGT}
-                    sanitize:
-                      masks:
-                        - {table: people, pipeline: masks/people.json}
-                """.replace("HOST", mongod.getHost()).replace("PORT", String.valueOf(mongod.getMappedPort(RealMongo.PORT)))
-                .replace("PROD", prod).replace("ACC", acc).replace("SRC", dir.resolve("src").toString())
-                .replace("TGT", dir.resolve("tgt").toString());
-        plan = PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), dir).require("pipe");
+        plan = MongoPipelineMaskTest.plans(dir, mongod.getHost(), mongod.getMappedPort(RealMongo.PORT), prod, acc)
+                .require("good");
         List<Document> people = new ArrayList<>();
         for (int i = 0; i < PEOPLE; i++) {
             people.add(person(i));
@@ -100,10 +79,10 @@ class MongoPipelineMaskContainerTest {
 
     @Test
     void refresh_shouldSetAndUnsetThePipelinesFields_andKeepEveryOtherField() throws Exception {
-        RecordingContext snap = new RecordingContext("snap-" + suffix, "pipe", MongoMaskingTest.request("pipe"));
+        RecordingContext snap = new RecordingContext("snap-" + suffix, "good", MongoMaskingTest.request("good"));
         String id = ((SnapshotProgress.Ready) new MongoSnapshotEngine(SECRETS, identity).start(plan,
-                MongoMaskingTest.request("pipe"), snap.ctx)).snapshotId();
-        RecordingContext rec = new RecordingContext("run-" + suffix, "pipe", MongoMaskingTest.request("pipe"));
+                MongoMaskingTest.request("good"), snap.ctx)).snapshotId();
+        RecordingContext rec = new RecordingContext("run-" + suffix, "good", MongoMaskingTest.request("good"));
 
         RestoreProgress progress = new MongoRestoreEngine(SECRETS, identity).start(plan, id, false, rec.ctx);
 
