@@ -47,7 +47,8 @@ import java.util.Set;
  * "COMMENT", and "Advisory Locks" (https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS).
  *
  * <p>The refresh guard ({@code RefreshGuard}) is checked before this class is called; as a last line of
- * defence, the server's own databases {@code postgres}, {@code template0} and {@code template1} are refused here.
+ * defence, the server's own databases {@code postgres}, {@code template0} and {@code template1} are refused here, and
+ * so is the server's pg_cron database ({@code cron.database_name}), whose jobs would go with the old target.
  */
 public final class PgRestorer {
 
@@ -153,7 +154,9 @@ public final class PgRestorer {
      * @return {@code restored=true} when the target was replaced now, {@code false} when it already
      *         carried the marker; and the marker
      * @throws IllegalArgumentException when the target is {@code postgres}, {@code template0} or
-     *                                  {@code template1}, its name is invalid or longer than 63 bytes,
+     *                                  {@code template1} or the server's pg_cron database
+     *                                  ({@code cron.database_name}: replacing it would lose the server's jobs,
+     *                                  {@link PgCron}), its name is invalid or longer than 63 bytes,
      *                                  {@code jobs < 1}, an id is blank or the dump file does not exist
      * @throws PgToolException          when {@code pg_restore} fails or times out; the old target is kept
      *                                  and the staging database dropped
@@ -318,6 +321,13 @@ public final class PgRestorer {
         DatabaseEndpoint admin = target.withDatabase(MAINTENANCE_DB);
         try (Connection c = tools.connect(admin, password)) {
             c.setAutoCommit(true);
+            if (PgCron.cronDatabase(c).filter(db::equals).isPresent()) {
+                throw new IllegalArgumentException("refusing to replace database '" + db + "': it is the pg_cron"
+                        + " database of " + target.host() + ":" + target.port() + " (cron.database_name), which holds"
+                        + " every pg_cron job of that server, and the copy never has pg_cron (a dump's jobs are"
+                        + " production's); nothing was changed. Point cron.database_name there at another database"
+                        + " (pg_cron's cron.schedule_in_database runs jobs in any), or choose another target");
+            }
             // Waiting for another restore of this target is intended, but not for longer than a restore
             // may take; the session's short lock_timeout applies again to the DDL after it.
             // (PostgreSQL takes at most INT_MAX milliseconds, about 24 days.)

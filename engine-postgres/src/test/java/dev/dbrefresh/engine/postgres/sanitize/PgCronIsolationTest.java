@@ -158,6 +158,24 @@ class PgCronIsolationTest {
     }
 
     @Test
+    void restoreIntoTheTargetServersCronDatabase_shouldBeRefused_beforeAnythingChanges() throws Exception {
+        DatabaseEndpoint cronhome = targetServer.endpoint("cronhome");
+        long oid = queryLong(targetServer.endpoint("postgres"), "SELECT oid FROM pg_database WHERE datname = 'cronhome'");
+
+        assertThatThrownBy(() -> new PgRestorer(TOOLS).restore(cronhome, null, store.dumpFile(manifest), "shop-cron",
+                "r3", 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("it is the pg_cron database of 127.0.0.1:" + targetServer.port())
+                .hasMessageContaining("nothing was changed");
+
+        // the same database, with pg_cron and the server's jobs, and no staging database beside it
+        assertThat(queryLong(targetServer.endpoint("postgres"), "SELECT oid FROM pg_database WHERE datname = 'cronhome'"))
+                .isEqualTo(oid);
+        assertThat(queryLong(cronhome, "SELECT count(*) FROM cron.job")).isEqualTo(2);
+        assertThat(queryLong(targetServer.endpoint("postgres"), "SELECT count(*) FROM pg_database WHERE datname = "
+                + PgIdentifiers.literal(PgRestorer.stagingName("cronhome")))).isZero();
+    }
+
+    @Test
     void deleteJobs_shouldRefuseARoleThatSeesOnlyItsOwnJobs_andDeleteNone() throws Exception {
         DatabaseEndpoint cronhome = targetServer.endpoint("cronhome");
         exec(cronhome, "CREATE ROLE app_only LOGIN", "GRANT USAGE ON SCHEMA cron TO app_only",
