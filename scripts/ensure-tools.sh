@@ -2,7 +2,8 @@
 # Installs (Debian, as root) and starts what dbrefresh needs on this machine: a JDK 17, Maven, and a
 # PostgreSQL server with client tools (pg_dump, pg_restore, pgbench) reachable at
 # ${DBREFRESH_PG_HOST:-127.0.0.1}:${DBREFRESH_PG_PORT:-5432} as user postgres without a password, and
-# MariaDB for the Aurora MySQL user tests, and jq and openssl for docs/aws.md's commands. (moto_server,
+# MariaDB for the Aurora MySQL user tests (with its FEDERATED engine), pg_cron's package for the isolation tests'
+# private clusters, and jq and openssl for docs/aws.md's commands. (moto_server,
 # which the AWS-mode tests use, is not in the
 # registries reachable here; those tests skip, saying why, where it is absent.)
 # Idempotent: does nothing where everything is there and running.
@@ -132,7 +133,40 @@ ensure_docs_tools() {
   command -v openssl >/dev/null 2>&1 || ! can_install || apt_install openssl
 }
 
+# pg_cron (https://github.com/citusdata/pg_cron) for the isolation tests of the postgres and aurora-postgresql
+# engines. Only the package's files: the tests load it into private clusters they start themselves
+# (shared_preload_libraries=pg_cron there); the shared server's settings are not changed.
+ensure_pg_cron() {
+  local version
+  version=$(basename "$(dirname "$(pg_bin)")")
+  [ -f "/usr/share/postgresql/$version/extension/pg_cron.control" ] && return 0
+  if ! can_install; then
+    say "missing: pg_cron for PostgreSQL $version; install it (Debian: apt-get install -y postgresql-$version-cron) and run again"
+    exit 1
+  fi
+  apt_install "postgresql-$version-cron"
+}
+
+# MySqlSafetyTest drops a FEDERATED table: MariaDB ships that engine as the plugin ha_federatedx, not loaded by
+# default. INSTALL SONAME records it in mysql.plugin, so it is loaded at every later start: done once per machine
+# here rather than by the test, which must not change the settings of a server it shares with others.
+# (https://mariadb.com/kb/en/federatedx-storage-engine/, https://mariadb.com/kb/en/install-soname/)
+ensure_mariadb_federated() {
+  my_answers || return 0
+  local active
+  active=$(mariadb -h 127.0.0.1 -P 3306 -u root -Nse "SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED' AND SUPPORT IN ('YES', 'DEFAULT')")
+  [ "$active" = 1 ] && return 0
+  say "enabling MariaDB's FEDERATED engine (INSTALL SONAME 'ha_federatedx')"
+  if ! mariadb -h 127.0.0.1 -P 3306 -u root -e "INSTALL SONAME 'ha_federatedx'"; then
+    say "cannot enable MariaDB's FEDERATED engine (the plugin ha_federatedx ships with mariadb-server);"
+    say "MySqlSafetyTest's FEDERATED table test will fail until it is enabled"
+    exit 1
+  fi
+}
+
 ensure_java_maven
 ensure_postgres
+ensure_pg_cron
 ensure_mariadb
+ensure_mariadb_federated
 ensure_docs_tools

@@ -56,6 +56,23 @@ class MongoPipelineMaskTest {
     void start() throws Exception {
         mongo = new InProcessMongo();
         int port = ((InetSocketAddress) mongo.server.getLocalAddress()).getPort();
+        plans = plans(dir, "127.0.0.1", port, "prod", "acc");
+        List<Document> people = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            people.add(new Document("_id", i).append("ssn", "756." + i).append("city", i % 2 == 0 ? "Bern" : "Genf")
+                    .append("notes", "private " + i).append("profile", new Document("phone", "+41 79 " + i).append("age", i)));
+        }
+        mongo.db("prod").getCollection("people").insertMany(people);
+    }
+
+    /**
+     * Writes {@code masks/people.json} (a {@code $set} of a constant and a computed field, an {@code $unset} of a
+     * top-level and a nested field) into {@code dir} and reads a plans file there with plan {@code good}, masking
+     * collection {@code people} with it.
+     *
+     * @return the plans
+     */
+    static PlanCatalog plans(Path dir, String host, int port, String source, String target) throws Exception {
         Files.createDirectories(dir.resolve("masks"));
         Files.writeString(dir.resolve("masks/people.json"), """
                 [{"$set": {"ssn": "XXX-XX", "label": {"$concat": ["person in ", "$city"]}}},
@@ -65,21 +82,16 @@ class MongoPipelineMaskTest {
                 plans:
                   good:
                     engine: mongodb
-                    source: {host: 127.0.0.1, port: PORT, database: prod}
-                    target: {host: 127.0.0.1, port: PORT, database: acc}
+                    source: {host: HOST, port: PORT, database: SOURCE}
+                    target: {host: HOST, port: PORT, database: TARGET}
                     snapshot: {source-store: SRC, target-store: TGT}
                     sanitize:
                       masks:
                         - {table: people, pipeline: masks/people.json}
-                """.replace("PORT", String.valueOf(port)).replace("SRC", dir.resolve("src").toString())
+                """.replace("HOST", host).replace("PORT", String.valueOf(port)).replace("SOURCE", source)
+                .replace("TARGET", target).replace("SRC", dir.resolve("src").toString())
                 .replace("TGT", dir.resolve("tgt").toString());
-        plans = PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), dir);
-        List<Document> people = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            people.add(new Document("_id", i).append("ssn", "756." + i).append("city", i % 2 == 0 ? "Bern" : "Genf")
-                    .append("notes", "private " + i).append("profile", new Document("phone", "+41 79 " + i).append("age", i)));
-        }
-        mongo.db("prod").getCollection("people").insertMany(people);
+        return PlanCatalog.parse(new ObjectMapper(new YAMLFactory()).readTree(yaml), dir);
     }
 
     @AfterEach

@@ -38,7 +38,8 @@ import java.util.Optional;
  * and "pg_dump" option {@code --snapshot} (https://www.postgresql.org/docs/15/app-pgdump.html).
  *
  * <p>Counted tables: every ordinary ({@code relkind 'r'}) and partitioned ({@code 'p'}) table that is
- * not temporary and not in {@code pg_catalog}, {@code information_schema} or a {@code pg_toast*} schema.
+ * not temporary and not in {@code pg_catalog}, {@code information_schema} or a {@code pg_toast*} schema,
+ * nor one of pg_cron's own tables (never restored, {@link dev.dbrefresh.engine.postgres.sanitize.PgCron}).
  * A partitioned table's count includes its partitions, which are also counted themselves.
  */
 public final class PgDumpSnapshotter {
@@ -67,7 +68,7 @@ public final class PgDumpSnapshotter {
                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                AND n.nspname NOT LIKE 'pg\\_toast%'
                AND n.nspname NOT LIKE 'pg\\_temp\\_%'
-            """;
+            """ + " AND " + dev.dbrefresh.engine.postgres.sanitize.PgCron.NOT_PG_CRON_TABLE;
 
     private final PgTools tools;
     private final Duration timeout;

@@ -1,5 +1,6 @@
 package dev.dbrefresh.engine.postgres;
 
+import dev.dbrefresh.engine.postgres.sanitize.PgCron;
 import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ import java.util.Set;
  *       {@code dbrefresh:snapshot=<snapshotId>;run=<runId>}, nothing is touched ({@code restored=false}).</li>
  *   <li>Restore into the staging database {@code <target>__dbrefresh_restore} (left-overs of a crash
  *       are dropped first), created from {@code template0} as the pg_dump docs advise, with
- *       {@code pg_restore -j <jobs> --no-owner --no-acl --exit-on-error} (sessions with {@link #bulkLoadOptions}):
+ *       {@code pg_restore -j <jobs> --no-owner --no-acl --exit-on-error} (sessions with {@link #bulkLoadOptions};
+ *       with {@code --use-list} leaving out pg_cron's extension and jobs where the dump has them, {@link PgCron}):
  *       objects belong to the restoring
  *       user and no GRANTs are replayed, so roles missing on the target cannot fail the restore
  *       (users-service applies grants afterwards). The marker is then set as the staging database's comment.</li>
@@ -45,7 +47,8 @@ import java.util.Set;
  * "COMMENT", and "Advisory Locks" (https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS).
  *
  * <p>The refresh guard ({@code RefreshGuard}) is checked before this class is called; as a last line of
- * defence, the server's own databases {@code postgres}, {@code template0} and {@code template1} are refused here.
+ * defence, the server's own databases {@code postgres}, {@code template0} and {@code template1} are refused here, and
+ * so is the server's pg_cron database ({@code cron.database_name}), whose jobs would go with the old target.
  */
 public final class PgRestorer {
 
@@ -151,7 +154,9 @@ public final class PgRestorer {
      * @return {@code restored=true} when the target was replaced now, {@code false} when it already
      *         carried the marker; and the marker
      * @throws IllegalArgumentException when the target is {@code postgres}, {@code template0} or
-     *                                  {@code template1}, its name is invalid or longer than 63 bytes,
+     *                                  {@code template1} or the server's pg_cron database
+     *                                  ({@code cron.database_name}: replacing it would lose the server's jobs,
+     *                                  {@link PgCron}), its name is invalid or longer than 63 bytes,
      *                                  {@code jobs < 1}, an id is blank or the dump file does not exist
      * @throws PgToolException          when {@code pg_restore} fails or times out; the old target is kept
      *                                  and the staging database dropped
@@ -316,6 +321,13 @@ public final class PgRestorer {
         DatabaseEndpoint admin = target.withDatabase(MAINTENANCE_DB);
         try (Connection c = tools.connect(admin, password)) {
             c.setAutoCommit(true);
+            if (PgCron.cronDatabase(c).filter(db::equals).isPresent()) {
+                throw new IllegalArgumentException("refusing to replace database '" + db + "': it is the pg_cron"
+                        + " database of " + target.host() + ":" + target.port() + " (cron.database_name), which holds"
+                        + " every pg_cron job of that server, and the copy never has pg_cron (a dump's jobs are"
+                        + " production's); nothing was changed. Point cron.database_name there at another database"
+                        + " (pg_cron's cron.schedule_in_database runs jobs in any), or choose another target");
+            }
             // Waiting for another restore of this target is intended, but not for longer than a restore
             // may take; the session's short lock_timeout applies again to the DDL after it.
             // (PostgreSQL takes at most INT_MAX milliseconds, about 24 days.)
@@ -383,16 +395,42 @@ public final class PgRestorer {
         cmd.add("--exit-on-error");
         cmd.addAll(PgTools.connectionOptions(stagingEp));
         cmd.add(dumpFile.toAbsolutePath().toString());
+        Path list = null;
         try {
-            tools.run(cmd, stagingEp, password, timeout, bulkLoadOptions(jobs));
-        } catch (RuntimeException e) {
-            try {
-                exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging) + " WITH (FORCE)");
-            } catch (SQLException dropFailure) {
-                e.addSuppressed(dropFailure);
+            // pg_cron's extension and its jobs are never restored (PgCron): the restore would fail on them, and
+            // production's jobs must not run in the copy.
+            Optional<String> withoutCron = PgCron.restoreListWithout(tools.run(List.of(
+                    tools.binary("pg_restore").toString(), "--list", dumpFile.toAbsolutePath().toString()), null, null,
+                    timeout));
+            if (withoutCron.isPresent()) {
+                list = Files.createTempFile("dbrefresh-restore-", ".list");
+                Files.writeString(list, withoutCron.get());
+                cmd.add(cmd.size() - 1, "--use-list=" + list);
             }
-            throw e;
+            tools.run(cmd, stagingEp, password, timeout, bulkLoadOptions(jobs));
+        } catch (java.io.IOException e) {
+            throw dropStaging(c, staging, new java.io.UncheckedIOException("cannot write the restore list for "
+                    + dumpFile + " in the temporary directory: " + e.getMessage(), e));
+        } catch (RuntimeException e) {
+            throw dropStaging(c, staging, e);
+        } finally {
+            if (list != null) {
+                try {
+                    Files.deleteIfExists(list);
+                } catch (java.io.IOException ignored) {
+                    // a left-over list in the temporary directory names objects only, no data
+                }
+            }
         }
+    }
+
+    private static RuntimeException dropStaging(Connection c, String staging, RuntimeException failure) {
+        try {
+            exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging) + " WITH (FORCE)");
+        } catch (SQLException dropFailure) {
+            failure.addSuppressed(dropFailure);
+        }
+        return failure;
     }
 
     /**
@@ -406,12 +444,7 @@ public final class PgRestorer {
         } catch (Exception e) {
             RuntimeException failure = e instanceof RuntimeException r ? r
                     : new IllegalStateException("preparing " + staging.display() + " failed: " + e.getMessage(), e);
-            try {
-                exec(c, "DROP DATABASE IF EXISTS " + PgIdentifiers.quote(staging.database()) + " WITH (FORCE)");
-            } catch (SQLException dropFailure) {
-                failure.addSuppressed(dropFailure);
-            }
-            throw failure;
+            throw dropStaging(c, staging.database(), failure);
         }
     }
 

@@ -80,7 +80,7 @@ public class PostgresRestoreEngine implements RestoreEngine {
         try {
             // Verification, isolation, masking and ANALYZE run in the staging database, before the swap.
             PgStagingSafety safety = new PgStagingSafety(tools, password, sanitize, snapshot, store.dumpFile(snapshot),
-                    key, spared(plan), ctx);
+                    key, spared(plan), ctx, target.database());
             // A failed pg_restore leaves the old target in place (restore into a staging database, then swap).
             var clone = plan.postgres().cloneRun();
             ctx.step(StepName.RESTORE, () -> clone != null

@@ -2,6 +2,7 @@ package dev.dbrefresh.engine.rds;
 
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.postgres.PgTools;
+import dev.dbrefresh.engine.postgres.sanitize.PgCron;
 import dev.dbrefresh.engine.postgres.sanitize.PgIsolation;
 import dev.dbrefresh.engine.postgres.sanitize.PgMasker;
 import dev.dbrefresh.engine.postgres.sanitize.PgStagingSafety;
@@ -23,7 +24,9 @@ import java.util.function.Predicate;
 /**
  * The {@code aurora-postgresql} engine's safety steps, run by users-service on the restored cluster before the
  * plan's users are created: {@code isolate} ({@link PgIsolation}: foreign servers, subscriptions, {@code pg_cron}
- * jobs, event triggers, {@code CONNECT} from {@code PUBLIC}; and, since a restored cluster brings production's roles
+ * jobs, event triggers, {@code CONNECT} from {@code PUBLIC}; every job of the cluster's pg_cron, which keeps them in
+ * the database {@code cron.database_name} names (default {@code postgres}, usually not the plan's database: a
+ * restored cluster brings it along, {@link PgCron}), deleted; and, since a restored cluster brings production's roles
  * along and serves nothing else, every login role but the master user, the plan's users, {@code keep-roles} and
  * RDS's own ({@code rds*}, {@code pg_*}) made {@code NOLOGIN}), {@code sanitize}/{@code verify-masks}
  * ({@link PgMasker}, once per run: a redelivery finds the step in the run's audit log) and {@code analyze}.
@@ -63,14 +66,42 @@ public final class AuroraPostgresSafety {
             c.setAutoCommit(true);
             if (s.isolation()) {
                 List<String> roles = loginRoles(c);
-                ctx.step(StepName.ISOLATE, () -> new PgIsolation(spared, true).isolate(c, target.database(), roles),
-                        PgIsolation.Findings::describe);
+                ctx.step(StepName.ISOLATE, () -> new PgIsolation(spared, true).isolate(c, target.database(), roles)
+                        .withCronJobsDeleted(cronJobsElsewhere(c, target, master)), PgIsolation.Findings::describe);
             } else {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; foreign servers, subscriptions,"
                         + " jobs, event triggers and production's roles were left as restored");
             }
             ClusterSafety.maskOnce(s, secrets, audit, ctx, key -> PgStagingSafety.mask(c, new PgMasker(s, key), ctx));
             ctx.step(StepName.ANALYZE, () -> PgStagingSafety.analyze(c), d -> d);
+        }
+    }
+
+    /**
+     * Deletes every pg_cron job of the restored cluster's cron database ({@code cron.database_name}) when that is not
+     * the plan's database (which {@link PgIsolation} already cleared): the whole cluster was restored from
+     * production's snapshot, so every job there is production's, whichever database it runs against.
+     *
+     * @return the deleted jobs; empty when pg_cron is not loaded, or its database is the plan's, absent, or without
+     *         the extension
+     */
+    private List<String> cronJobsElsewhere(Connection c, DatabaseEndpoint target, char[] master) throws SQLException {
+        java.util.Optional<String> cronDb = PgCron.cronDatabase(c);
+        if (cronDb.isEmpty() || cronDb.get().equals(target.database()) || !databaseExists(c, cronDb.get())) {
+            return List.of();
+        }
+        try (Connection cron = tools.connect(target.withDatabase(cronDb.get()), master)) {
+            cron.setAutoCommit(true);
+            return PgCron.installedIn(cron) ? PgCron.deleteJobs(cron) : List.of();
+        }
+    }
+
+    private static boolean databaseExists(Connection c, String database) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_database WHERE datname = ?")) {
+            ps.setString(1, database);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

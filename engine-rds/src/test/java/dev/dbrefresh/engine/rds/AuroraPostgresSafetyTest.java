@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dbrefresh.contracts.RefreshRequested;
 import dev.dbrefresh.contracts.StepName;
 import dev.dbrefresh.engine.postgres.PgIdentifiers;
+import dev.dbrefresh.engine.postgres.testing.SecondPostgres;
 import dev.dbrefresh.engine.postgres.testing.TestDatabases;
 import dev.dbrefresh.runtime.audit.AuditEntry;
 import dev.dbrefresh.runtime.audit.AuditStatus;
@@ -91,6 +92,66 @@ class AuroraPostgresSafetyTest {
                     .doesNotContain("prod-fdw-pw");
         } finally {
             DBS.exec("postgres", "ALTER ROLE " + PgIdentifiers.quote(prod) + " LOGIN");
+        }
+    }
+
+    /**
+     * A restored Aurora cluster brings its pg_cron along, and pg_cron keeps every job in its cron database
+     * ({@code cron.database_name}, {@code postgres} by default), not in the plan's database. Stand-in: a private
+     * cluster (never the shared server's settings) started with {@code shared_preload_libraries=pg_cron}, holding jobs
+     * against the plan's database, the cron database itself and a third database.
+     */
+    @Test
+    void apply_shouldDeleteEveryJobOfTheClustersCronDatabase_whenItIsNotThePlansDatabase() throws Exception {
+        assertThat(java.nio.file.Files.exists(java.nio.file.Path.of("/usr/share/postgresql/15/extension/pg_cron.control")))
+                .as("pg_cron is not installed: run scripts/ensure-tools.sh as root (apt-get install -y"
+                        + " postgresql-15-cron)").isTrue();
+        String never = "0 0 1 1 *";
+        try (SecondPostgres cluster = SecondPostgres.start(java.util.List.of("shared_preload_libraries=pg_cron",
+                "cron.database_name=postgres"))) {
+            exec(cluster.endpoint("postgres"), "CREATE DATABASE " + PgIdentifiers.quote(db), "CREATE DATABASE reporting",
+                    "CREATE EXTENSION pg_cron",
+                    "CREATE TABLE public.ops_notes (id int)", "INSERT INTO public.ops_notes VALUES (1), (2)",
+                    "SELECT cron.schedule_in_database('purge-people', '" + never + "', 'DELETE FROM people', "
+                            + PgIdentifiers.literal(db) + ")",
+                    "SELECT cron.schedule('vacuum-postgres', '" + never + "', 'VACUUM')",
+                    "SELECT cron.schedule_in_database('report', '" + never + "', 'SELECT 1', 'reporting')");
+            exec(cluster.endpoint(db), "CREATE TABLE people (id int PRIMARY KEY, email text, name text)",
+                    "INSERT INTO people SELECT g, 'p' || g || '@shop.example', 'Person ' || g FROM generate_series(1, 50) g");
+            RecordingContext rec = new RecordingContext("run-aur-cron", "p", new RefreshRequested("p", null, null,
+                    false, null, Map.of()));
+            AuroraPostgresSafety safety = new AuroraPostgresSafety(TestDatabases.TOOLS, ref -> KEY.toCharArray(),
+                    rec.auditLog, role -> true);
+
+            safety.apply(plan(), cluster.endpoint(db), null, rec.ctx);
+
+            // no job of production's is left to run against the copy, in any of its databases
+            assertThat(queryLong(cluster.endpoint("postgres"), "SELECT count(*) FROM cron.job")).isZero();
+            assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
+                    .startsWith(StepName.ISOLATE.id()).contains("3 pg_cron jobs deleted [1 purge-people (" + never
+                            + ", database " + db + "), 2 vacuum-postgres (" + never + ", database postgres), 3 report ("
+                            + never + ", database reporting)]").doesNotContain("DELETE FROM people"));
+            // what did NOT happen: the extension, the cron database's other tables and the plan's rows stay
+            assertThat(queryLong(cluster.endpoint("postgres"), "SELECT count(*) FROM pg_extension WHERE extname = 'pg_cron'"))
+                    .isEqualTo(1);
+            assertThat(queryLong(cluster.endpoint("postgres"), "SELECT count(*) FROM public.ops_notes")).isEqualTo(2);
+            assertThat(queryLong(cluster.endpoint(db), "SELECT count(*) FROM people")).isEqualTo(50);
+        }
+    }
+
+    private static void exec(DatabaseEndpoint ep, String... sql) throws SQLException {
+        try (java.sql.Connection c = TestDatabases.TOOLS.connect(ep, null); java.sql.Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static long queryLong(DatabaseEndpoint ep, String sql) throws SQLException {
+        try (java.sql.Connection c = TestDatabases.TOOLS.connect(ep, null); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }

@@ -21,7 +21,7 @@ import java.util.TreeSet;
  * any order give the same sums, and a changed, missing or duplicated row changes them. The text form depends on
  * session settings, so both sides first set the output settings that affect it ({@link #OUTPUT_SETTINGS}), with
  * {@code SET LOCAL} inside the caller's transaction. Partitioned parents are left out (their partitions are ordinary
- * tables and checked themselves). Sources: PostgreSQL docs "Row Constructors"
+ * tables and checked themselves), and so are pg_cron's own tables (never restored, {@link PgCron}). Sources: PostgreSQL docs "Row Constructors"
  * (https://www.postgresql.org/docs/15/sql-expressions.html#SQL-SYNTAX-ROW-CONSTRUCTORS), "String Functions"
  * ({@code md5}), "Client Connection Defaults" (DateStyle, IntervalStyle, TimeZone, extra_float_digits,
  * bytea_output).
@@ -41,6 +41,8 @@ public final class PgContentChecksums {
              WHERE c.relkind = 'r' AND c.relpersistence <> 't'
                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+            """ + " AND " + PgCron.NOT_PG_CRON_TABLE + """
+
              ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
             """;
 

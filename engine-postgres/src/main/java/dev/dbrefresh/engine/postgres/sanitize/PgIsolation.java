@@ -25,8 +25,12 @@ import java.util.TreeSet;
  *   <li><b>Subscriptions</b> of this database: disabled, {@code slot_name = NONE}, dropped, so that dropping them
  *       never connects to the publisher (production) to drop its slot (PostgreSQL docs "DROP SUBSCRIPTION",
  *       https://www.postgresql.org/docs/15/sql-dropsubscription.html).</li>
- *   <li><b>{@code pg_cron} jobs</b>, where the extension is in this database: every row of {@code cron.job}
- *       deleted (https://github.com/citusdata/pg_cron: jobs are rows of that table).</li>
+ *   <li><b>{@code pg_cron} jobs</b>, where the extension is in this database (it is the server's cron database):
+ *       every row of {@code cron.job} deleted ({@link PgCron#deleteJobs}; refused with an {@link SQLException} when
+ *       row-level security would hide some jobs from the connected role). The {@code postgres} engine never restores
+ *       pg_cron ({@link PgCron}); its caller adds the jobs of the snapshot left out and those of the target server's
+ *       cron database that run against the copy ({@link Findings#withCron}); {@code aurora-postgresql} adds the jobs
+ *       it deleted in the restored cluster's cron database.</li>
  *   <li><b>Event triggers</b>: dropped.</li>
  *   <li>Functions whose body mentions {@code dblink}: counted and reported (their connection strings cannot be
  *       rewritten safely; with the foreign servers gone only literal connection strings remain).</li>
@@ -61,15 +65,40 @@ public final class PgIsolation {
      * @param userMappings     how many user mappings were dropped with them
      * @param foreignTables    how many foreign tables were dropped with them
      * @param subscriptions    dropped subscriptions
-     * @param cronJobs         deleted {@code pg_cron} jobs ({@code <jobid> <jobname>})
+     * @param cronJobs         deleted {@code pg_cron} jobs ({@code <jobid> <jobname> (<schedule>, database <db>)})
      * @param eventTriggers    dropped event triggers
      * @param dblinkFunctions  functions whose body mentions {@code dblink} (left in place)
      * @param lockedRoles      roles made {@code NOLOGIN} ({@code lock-roles: server})
      * @param database         the database whose {@code CONNECT} was revoked from {@code PUBLIC}
+     * @param cronJobsNotRestored jobs of the snapshot's pg_cron left out of the restore (the {@code postgres} engine
+     *                         never restores pg_cron), as {@code cronJobs}
+     * @param cronJobsLeft     jobs of the target server's own cron database that run against this database, left in
+     *                         place (the {@code postgres} engine: they are the target server's, not the snapshot's)
      */
     public record Findings(List<String> foreignServers, int userMappings, int foreignTables, List<String> subscriptions,
             List<String> cronJobs, List<String> eventTriggers, List<String> dblinkFunctions, List<String> lockedRoles,
-            String database) {
+            String database, List<String> cronJobsNotRestored, List<String> cronJobsLeft) {
+
+        /**
+         * @param notRestored jobs of the snapshot left out of the restore
+         * @param left        jobs of the target server's cron database running against this database, kept
+         * @return these findings with both lists
+         */
+        public Findings withCron(List<String> notRestored, List<String> left) {
+            return new Findings(foreignServers, userMappings, foreignTables, subscriptions, cronJobs, eventTriggers,
+                    dblinkFunctions, lockedRoles, database, List.copyOf(notRestored), List.copyOf(left));
+        }
+
+        /**
+         * @param deleted more deleted jobs (those of a restored cluster's cron database, another database)
+         * @return these findings with {@code deleted} added to {@link #cronJobs}
+         */
+        public Findings withCronJobsDeleted(List<String> deleted) {
+            List<String> all = new ArrayList<>(cronJobs);
+            all.addAll(deleted);
+            return new Findings(foreignServers, userMappings, foreignTables, subscriptions, List.copyOf(all),
+                    eventTriggers, dblinkFunctions, lockedRoles, database, cronJobsNotRestored, cronJobsLeft);
+        }
 
         /** @return one line for the audit log and the notification, e.g. {@code 1 foreign server dropped (...), ...} */
         public String describe() {
@@ -79,6 +108,15 @@ public final class PgIsolation {
                     + count(foreignTables, "foreign table")));
             parts.add(count(subscriptions.size(), "subscription") + " dropped" + list(subscriptions));
             parts.add(count(cronJobs.size(), "pg_cron job") + " deleted" + list(cronJobs));
+            if (!cronJobsNotRestored.isEmpty()) {
+                parts.add("pg_cron not restored, with " + count(cronJobsNotRestored.size(), "job") + " of the snapshot"
+                        + list(cronJobsNotRestored));
+            }
+            if (!cronJobsLeft.isEmpty()) {
+                parts.add(count(cronJobsLeft.size(), "pg_cron job") + " of the target server's cron database running"
+                        + " against this database left in place (the server's own, not the snapshot's)"
+                        + list(cronJobsLeft));
+            }
             parts.add(count(eventTriggers.size(), "event trigger") + " dropped" + list(eventTriggers));
             if (!dblinkFunctions.isEmpty()) {
                 parts.add(count(dblinkFunctions.size(), "function") + " mentioning dblink left in place"
@@ -140,11 +178,7 @@ public final class PgIsolation {
             exec(c, "ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)");
             exec(c, "DROP SUBSCRIPTION " + q);
         }
-        List<String> cron = List.of();
-        if (!names(c, "SELECT extname FROM pg_catalog.pg_extension WHERE extname = 'pg_cron'").isEmpty()) {
-            cron = names(c, "SELECT jobid || ' ' || coalesce(jobname, '') FROM cron.job ORDER BY jobid");
-            exec(c, "DELETE FROM cron.job");
-        }
+        List<String> cron = PgCron.installedIn(c) ? PgCron.deleteJobs(c) : List.of();
         List<String> triggers = names(c, "SELECT evtname FROM pg_catalog.pg_event_trigger ORDER BY 1");
         for (String t : triggers) {
             exec(c, "DROP EVENT TRIGGER " + PgIdentifiers.quote(t));
@@ -163,7 +197,7 @@ public final class PgIsolation {
             }
         }
         return new Findings(List.copyOf(servers), mappings, tables, subscriptions, cron, triggers, dblink,
-                List.copyOf(locked), database);
+                List.copyOf(locked), database, List.of(), List.of());
     }
 
     /** A role that exists on the server, may log in and is not a superuser. */

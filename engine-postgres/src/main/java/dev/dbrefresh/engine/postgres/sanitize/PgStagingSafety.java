@@ -47,6 +47,8 @@ import java.util.TreeSet;
  */
 public final class PgStagingSafety implements PgRestorer.BeforeSwap {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PgStagingSafety.class);
+
     private final PgTools tools;
     private final char[] password;
     private final SanitizeSettings settings;
@@ -55,8 +57,12 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
     private final PgMasker masker;
     private final Set<String> spared;
     private final StepContext ctx;
+    private final String targetDatabase;
 
     /**
+     * As the nine-argument constructor without the target's name: isolation does not look for the target server's
+     * pg_cron jobs that run against the target.
+     *
      * @param tools    access to the target server
      * @param password the target user's password, or {@code null}; not cleared here
      * @param settings the plan's sanitize settings
@@ -69,6 +75,26 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
      */
     public PgStagingSafety(PgTools tools, char[] password, SanitizeSettings settings, SnapshotManifest manifest,
             Path dumpFile, char[] key, Collection<String> spared, StepContext ctx) {
+        this(tools, password, settings, manifest, dumpFile, key, spared, ctx, null);
+    }
+
+    /**
+     * @param tools    access to the target server
+     * @param password the target user's password, or {@code null}; not cleared here
+     * @param settings the plan's sanitize settings
+     * @param manifest the restored snapshot's manifest (its checksums)
+     * @param dumpFile the restored dump (its table of contents names the snapshot's roles and its pg_cron jobs)
+     * @param key      the HMAC key, or {@code null} when no mask is keyed; not kept, the caller clears it
+     * @param spared   roles isolation never locks: the target user and the plan's users (the settings'
+     *                 {@code keep-roles} are added)
+     * @param ctx      the audit of this delivery
+     * @param targetDatabase the name the staging database will have after the swap: isolation reports the jobs of
+     *                 the target server's pg_cron that run against it (and leaves them: they are the server's own),
+     *                 or {@code null} not to look
+     */
+    public PgStagingSafety(PgTools tools, char[] password, SanitizeSettings settings, SnapshotManifest manifest,
+            Path dumpFile, char[] key, Collection<String> spared, StepContext ctx, String targetDatabase) {
+        this.targetDatabase = targetDatabase;
         this.tools = Objects.requireNonNull(tools, "tools");
         this.password = password;
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -110,10 +136,12 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
             if (settings.isolation()) {
                 Collection<String> roles = settings.lockServerRoles() ? snapshotRoles(c) : List.of();
                 ctx.step(StepName.ISOLATE, () -> new PgIsolation(spared, settings.lockServerRoles())
-                        .isolate(c, staging.database(), roles), PgIsolation.Findings::describe);
+                        .isolate(c, staging.database(), roles).withCron(dumpFile == null ? List.of()
+                                : PgCron.jobsInDump(tools, dumpFile), serverCronJobs(c, staging)),
+                        PgIsolation.Findings::describe);
             } else {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; foreign servers, subscriptions,"
-                        + " jobs, event triggers and roles were left as restored");
+                        + " event triggers and roles were left as restored (pg_cron and its jobs are never restored)");
             }
             if (settings.checksums()) {
                 ctx.step(StepName.VERIFY_CHECKSUMS, () -> verifyChecksums(c), d -> d);
@@ -129,6 +157,28 @@ public final class PgStagingSafety implements PgRestorer.BeforeSwap {
             } else {
                 ctx.step(StepName.ANALYZE, () -> analyze(c), d -> d);
             }
+        }
+    }
+
+    /**
+     * The jobs of the target server's pg_cron (in its cron database, when that is another database) whose
+     * {@code database} is the target; empty when pg_cron is not loaded there. Only reported: they were scheduled on
+     * the target server, not restored from the snapshot. Where the target user cannot read them, the log says so.
+     */
+    private List<String> serverCronJobs(Connection c, DatabaseEndpoint staging) throws SQLException {
+        if (targetDatabase == null) {
+            return List.of();
+        }
+        java.util.Optional<String> cronDb = PgCron.cronDatabase(c);
+        if (cronDb.isEmpty() || cronDb.get().equals(staging.database())) {
+            return List.of();
+        }
+        try (Connection cron = tools.connect(staging.withDatabase(cronDb.get()), password)) {
+            return PgCron.installedIn(cron) ? PgCron.jobs(cron, targetDatabase) : List.of();
+        } catch (SQLException e) {
+            LOG.warn("cannot read the pg_cron jobs of {} that run against {}: {}", cronDb.get(), targetDatabase,
+                    e.getMessage());
+            return List.of();
         }
     }
 

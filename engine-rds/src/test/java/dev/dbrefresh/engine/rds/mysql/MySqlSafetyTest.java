@@ -171,6 +171,55 @@ class MySqlSafetyTest {
         assertThat(count("SELECT COUNT(*) FROM " + t + " WHERE name = 'Name 1'")).isEqualTo(1);
     }
 
+    /**
+     * A {@code FEDERATED} table of the restored database reads production: isolation drops it, and only it. The
+     * stand-in for production is another database on the same MariaDB (made by this test), reached over TCP the way
+     * a restored copy would reach production's host. MariaDB's FEDERATED engine is the plugin {@code ha_federatedx},
+     * which {@code scripts/ensure-tools.sh} enables (a test must not install plugins on a server it shares); where
+     * it is not active the test fails saying so rather than passing without a federated table.
+     */
+    @Test
+    void apply_shouldDropFederatedTables_andLeaveTheTablesTheyReadAndLocalTablesOfTheSameNames() throws Exception {
+        assertThat(count("SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED'"
+                + " AND SUPPORT IN ('YES', 'DEFAULT')"))
+                .as("MariaDB's FEDERATED engine is not active at 127.0.0.1:3306: run scripts/ensure-tools.sh as root,"
+                        + " or INSTALL SONAME 'ha_federatedx'").isEqualTo(1);
+        String prodDb = "dbr_myprod_" + SUFFIX;
+        String prod = MySqlIdentifiers.quote(prodDb, "db");
+        String db = MySqlIdentifiers.quote(DB, "db");
+        try {
+            exec("CREATE DATABASE " + prod,
+                    "CREATE TABLE " + prod + ".customers (id int PRIMARY KEY, email varchar(100))",
+                    "INSERT INTO " + prod + ".customers SELECT seq, CONCAT('user', seq, '@corp.example') FROM "
+                            + db + ".seq_1_to_300",
+                    "CREATE TABLE " + db + ".prod_customers (id int PRIMARY KEY, email varchar(100)) ENGINE=FEDERATED"
+                            + " CONNECTION='mysql://root@127.0.0.1:3306/" + prodDb + "/customers'",
+                    "CREATE TABLE " + db + ".prod_customers_local (id int PRIMARY KEY, email varchar(100))",
+                    "INSERT INTO " + db + ".prod_customers_local VALUES (1, 'kept@local.example')");
+            // the link is live: the restored copy reads (and could write) production's rows
+            assertThat(count("SELECT COUNT(*) FROM " + db + ".prod_customers")).isEqualTo(300);
+            String prodChecksum = string("CHECKSUM TABLE " + prod + ".customers", 2);
+            RecordingContext rec = context("run-fed");
+
+            safety.apply(plan("        - {table: orders, columns: {customer_email: email}}\n"), target, null, rec.ctx);
+
+            assertThat(count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + DB + "'"
+                    + " AND UPPER(ENGINE) = 'FEDERATED'")).isZero();
+            assertThat(count("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + DB + "'"
+                    + " AND TABLE_NAME = 'prod_customers'")).isZero();
+            // what did NOT happen: the table it read, its rows, and the local table of the same name pattern stay
+            assertThat(count("SELECT COUNT(*) FROM " + prod + ".customers")).isEqualTo(300);
+            assertThat(string("CHECKSUM TABLE " + prod + ".customers", 2)).isEqualTo(prodChecksum);
+            assertThat(string("SELECT email FROM " + db + ".prod_customers_local WHERE id = 1"))
+                    .isEqualTo("kept@local.example");
+            assertThat(count("SELECT COUNT(*) FROM " + db + ".orders")).isEqualTo(5000);
+            assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
+                    .startsWith(StepName.ISOLATE.id()).contains("1 federated tables dropped [prod_customers]"));
+        } finally {
+            exec("DROP DATABASE IF EXISTS " + prod);
+        }
+    }
+
     private static RecordingContext context(String run) {
         return new RecordingContext(run + "-" + SUFFIX, "p", new RefreshRequested("p", null, null, false, null, Map.of()));
     }
@@ -194,9 +243,13 @@ class MySqlSafetyTest {
     }
 
     private static String string(String sql) throws SQLException {
+        return string(sql, 1);
+    }
+
+    private static String string(String sql, int column) throws SQLException {
         try (Connection c = ROOT.connect(null); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            return rs.getString(1);
+            return rs.getString(column);
         }
     }
 }
