@@ -191,7 +191,7 @@ public final class PlanCatalog {
         JsonNode params = n.path("parameters");
         String latest = text(params, "latest", name, "/dbrefresh/" + name + "/snapshot/latest");
         String current = text(params, "current", name, "/dbrefresh/" + name + "/snapshot/current");
-        boolean promote = params.path("promote-latest").asBoolean(true);
+        boolean promote = PlanFields.flag(name, "parameters.promote-latest", params.path("promote-latest"), true);
         List<UserSpec> users = new ArrayList<>();
         for (JsonNode u : n.path("users")) {
             users.add(user(name, u));
@@ -208,10 +208,8 @@ public final class PlanCatalog {
         }
         JsonNode notify = n.path("notifications");
         String queue = text(notify, "queue", name, "dbrefresh-notifications");
-        int keep = n.path("retention").path("keep-copies").asInt(0);
-        if (keep < 0) {
-            throw new PlanException("plan '" + name + "': retention.keep-copies must be 0 (keep all) or more, was " + keep);
-        }
+        int keep = PlanFields.whole(name, "retention.keep-copies", n.path("retention").path("keep-copies"), 0, 0,
+                Integer.MAX_VALUE);
         NotificationSettings notifications = new NotificationSettings(blankToNull(notify.path("topic-arn").asText(null)),
                 blankToNull(notify.path("pipeline").asText(null)),
                 blankToNull(notify.path("endpoint-parameter").asText(null)), keep);
@@ -427,9 +425,11 @@ public final class PlanCatalog {
                     + " give the credentials in the connection string or as username and password-secret, not both");
         }
         JsonNode tls = n.path("tls");
-        boolean enabled = tls.isBoolean() ? tls.asBoolean() : tls.path("enabled").asBoolean(false);
+        boolean enabled = tls.isBoolean() ? tls.asBoolean()
+                : PlanFields.flag(plan, field + ".tls.enabled", tls.path("enabled"), false);
         String ca = blankToNull(tls.path("ca-file").asText(null));
-        boolean anyHost = tls.path("allow-invalid-hostnames").asBoolean(false);
+        boolean anyHost = PlanFields.flag(plan, field + ".tls.allow-invalid-hostnames",
+                tls.path("allow-invalid-hostnames"), false);
         if (!enabled && (ca != null || anyHost)) {
             throw new PlanException("plan '" + plan + "': " + field + ".tls sets ca-file or allow-invalid-hostnames"
                     + " without enabled: true; enable TLS or remove them");
@@ -472,13 +472,11 @@ public final class PlanCatalog {
         }
         Map<String, String> tags = new LinkedHashMap<>();
         tgt.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
-        int keep = tgt.path("keep-tables").asInt(3);
-        if (keep < 1) {
-            throw new PlanException("plan '" + plan + "': target.keep-tables must be 1 or more, was " + keep);
-        }
+        int keep = PlanFields.whole(plan, "target.keep-tables", tgt.path("keep-tables"), 3, 1, Integer.MAX_VALUE);
         DynamoDbSettings settings = new DynamoDbSettings(account, sourceRegion, table, targetRegion, pattern, replacement,
                 blankToNull(tgt.path("ttl-attribute").asText(null)), stream,
-                tgt.path("point-in-time-recovery").asBoolean(false), Map.copyOf(tags), keep,
+                PlanFields.flag(plan, "target.point-in-time-recovery", tgt.path("point-in-time-recovery"), false),
+                Map.copyOf(tags), keep,
                 blankToNull(tgt.path("table-arn-parameter").asText(null)));
         String target;
         try {
@@ -529,16 +527,18 @@ public final class PlanCatalog {
                     + " cannot be shared across accounts; use a customer managed key");
         }
         return new ClusterSettings(sourceAccount, sourceRegion, required(plan, "source.cluster", src.path("cluster")),
-                blankToNull(src.path("snapshot").asText(null)), src.path("share-from-source").asBoolean(false),
+                blankToNull(src.path("snapshot").asText(null)),
+                PlanFields.flag(plan, "source.share-from-source", src.path("share-from-source"), false),
                 shareRole(plan, src, sourceAccount), targetAccount, targetRegion, required(plan, "target.cluster", tgt.path("cluster")),
                 blankToNull(tgt.path("engine-version").asText(null)), kms,
                 required(plan, "target.subnet-group", tgt.path("subnet-group")), List.copyOf(securityGroups),
-                blankToNull(tgt.path("cluster-parameter-group").asText(null)), tgt.path("port").asInt(0),
+                blankToNull(tgt.path("cluster-parameter-group").asText(null)), PlanFields.whole(plan, "target.port", tgt.path("port"), 0, 1, 65535),
                 instanceClass, instances, requiredTag,
-                tgt.path("final-snapshot").asBoolean(false), Map.copyOf(tags),
+                PlanFields.flag(plan, "target.final-snapshot", tgt.path("final-snapshot"), false), Map.copyOf(tags),
                 text(tgt, "master-username", plan, Engine.require(engine) == Engine.AURORA_MYSQL ? "admin" : "postgres"),
                 blankToNull(tgt.path("master-password-secret").asText(null)),
-                blankToNull(tgt.path("database").asText(null)), tgt.path("tls").asBoolean(Engine.require(engine) == Engine.DOCDB),
+                blankToNull(tgt.path("database").asText(null)), PlanFields.flag(plan, "target.tls", tgt.path("tls"),
+                        Engine.require(engine) == Engine.DOCDB),
                 Map.copyOf(overrides), SanitizeParser.parse(plan, n, baseDir));
     }
 
@@ -602,7 +602,7 @@ public final class PlanCatalog {
             throw new PlanException("plan '" + plan + "': source.share-role-arn must be a role in the source account "
                     + sourceAccount + ", was " + role);
         }
-        if (!src.path("share-from-source").asBoolean(false)) {
+        if (!PlanFields.flag(plan, "source.share-from-source", src.path("share-from-source"), false)) {
             throw new PlanException("plan '" + plan + "': source.share-role-arn is only used with"
                     + " source.share-from-source: true");
         }
@@ -634,10 +634,7 @@ public final class PlanCatalog {
         if (database == null || database.isBlank()) {
             throw new PlanException("plan '" + plan + "': " + field + ".database is missing");
         }
-        int port = n.path("port").asInt(defaultPort);
-        if (port < 1 || port > 65535) {
-            throw new PlanException("plan '" + plan + "': " + field + ".port " + port + " is not a TCP port");
-        }
+        int port = PlanFields.whole(plan, field + ".port", n.path("port"), defaultPort, 1, 65535);
         return new DatabaseEndpoint(n.path("host").asText("127.0.0.1"), port, database,
                 blankToNull(n.path("username").asText(defaultUser)), blankToNull(n.path("password-secret").asText(null)));
     }
@@ -674,7 +671,7 @@ public final class PlanCatalog {
             }
             grants.add(new GrantSpec(List.copyOf(privileges), on, schema, table));
         }
-        return new UserSpec(name, blankToNull(u.path("password-secret").asText(null)), u.path("login").asBoolean(true),
+        return new UserSpec(name, blankToNull(u.path("password-secret").asText(null)), PlanFields.flag(plan, "user '" + name + "' login", u.path("login"), true),
                 List.copyOf(grants));
     }
 

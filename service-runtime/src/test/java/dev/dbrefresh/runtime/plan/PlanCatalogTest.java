@@ -80,6 +80,32 @@ class PlanCatalogTest {
     }
 
     @Test
+    void load_shouldRefuseAPortCountOrSwitch_thatDoesNotParse_ratherThanUseTheDefault() throws IOException {
+        String typo = MINIMAL.replace("target: {database: shop_acceptance}",
+                "target: {database: shop_acceptance, port: 5433x}");
+        assertThatThrownBy(() -> load(typo)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("plan 'minimal': target.port '5433x' is not a whole number from 1 to 65535");
+        assertThatThrownBy(() -> load(typo.replace("5433x", "70000"))).isInstanceOf(PlanException.class)
+                .hasMessageContaining("target.port '70000' is not a whole number from 1 to 65535");
+        assertThatThrownBy(() -> load(MINIMAL + "    retention: {keep-copies: some}\n"))
+                .isInstanceOf(PlanException.class)
+                .hasMessageContaining("retention.keep-copies 'some' is not a whole number from 0 to");
+        assertThatThrownBy(() -> load(MINIMAL + "    parameters: {promote-latest: maybe}\n"))
+                .isInstanceOf(PlanException.class)
+                .hasMessageContaining("parameters.promote-latest 'maybe' is not true or false");
+        assertThatThrownBy(() -> load(MINIMAL + """
+                    users:
+                      - {name: app_reader, login: sometimes, grants: [{on: database, privileges: [CONNECT]}]}
+                """)).isInstanceOf(PlanException.class)
+                .hasMessageContaining("user 'app_reader' login 'sometimes' is not true or false");
+
+        RefreshPlan quoted = load(typo.replace("5433x", "'5433'")
+                + "    parameters: {promote-latest: 'FALSE'}\n").require("minimal");
+        assertThat(quoted.target().port()).isEqualTo(5433);
+        assertThat(quoted.promoteLatest()).isFalse();
+    }
+
+    @Test
     void load_shouldReadTheTemplateFastPath_andRefuseAnUnknownOne() throws IOException {
         assertThat(load(MINIMAL).require("minimal").postgres().templateFastPath()).isFalse();
         String template = MINIMAL.replace("target: {database: shop_acceptance}",
