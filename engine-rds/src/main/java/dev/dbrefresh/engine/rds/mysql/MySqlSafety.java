@@ -70,7 +70,8 @@ public final class MySqlSafety {
         Set<String> spared = ClusterSafety.spared(plan);
         try (Connection c = target.connect(master)) {
             if (s.isolation()) {
-                ctx.step(StepName.ISOLATE, () -> new MySqlIsolation(spared, inScope, schemas).isolate(c, target.database()),
+                MySqlIsolation isolation = new MySqlIsolation(spared, inScope, schemas);
+                ctx.step(StepName.ISOLATE, () -> isolation.isolate(c, target.database()),
                         MySqlIsolation.Findings::describe);
             } else {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; events, federated tables and"

@@ -254,11 +254,12 @@ class MySqlSafetyTest {
             for (String schema : new String[] {a, b, out}) {
                 String q = MySqlIdentifiers.quote(schema, "db");
                 exec("CREATE DATABASE " + q,
-                        "CREATE TABLE " + q + ".prod_customers (id int PRIMARY KEY, email varchar(100)) ENGINE=FEDERATED "
-                                + link,
+                        "CREATE TABLE " + q + ".prod_customers (id int PRIMARY KEY, email varchar(100))"
+                                + " ENGINE=FEDERATED " + link,
                         "CREATE TABLE " + q + ".orders (id int PRIMARY KEY, note varchar(40))",
                         "INSERT INTO " + q + ".orders SELECT seq, CONCAT('order ', seq) FROM " + q + ".seq_1_to_50",
-                        "CREATE EVENT " + q + ".nightly ON SCHEDULE EVERY 1 DAY DO DELETE FROM " + q + ".prod_customers");
+                        "CREATE EVENT " + q + ".nightly ON SCHEDULE EVERY 1 DAY DO DELETE FROM " + q
+                                + ".prod_customers");
             }
             String qa = MySqlIdentifiers.quote(a, "db");
             exec("CREATE TRIGGER " + qa + ".order_to_prod AFTER INSERT ON " + qa + ".orders FOR EACH ROW INSERT INTO "
@@ -280,8 +281,9 @@ class MySqlSafetyTest {
 
             cluster.apply(plan("        - {table: orders, columns: {customer_email: email}}\n"), target, null, rec.ctx);
 
-            List<String> gone = List.of("event " + a + ".nightly", "event " + b + ".nightly", "event " + DB + ".prod_job",
-                    "FEDERATED " + a + ".prod_customers", "FEDERATED " + b + ".prod_customers");
+            List<String> gone = List.of("event " + a + ".nightly", "event " + b + ".nightly",
+                    "event " + DB + ".prod_job", "FEDERATED " + a + ".prod_customers",
+                    "FEDERATED " + b + ".prod_customers");
             List<String> expected = new ArrayList<>(objectsBefore);
             expected.removeAll(gone);
             assertThat(objectsBefore).containsAll(gone);
@@ -326,8 +328,8 @@ class MySqlSafetyTest {
         String like = " LIKE '%" + SUFFIX + "'";
         try (Connection c = ROOT.connect(null); Statement st = c.createStatement()) {
             for (String sql : new String[] {
-                "SELECT CONCAT('event ', EVENT_SCHEMA, '.', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA"
-                        + like,
+                "SELECT CONCAT('event ', EVENT_SCHEMA, '.', EVENT_NAME) FROM information_schema.EVENTS"
+                        + " WHERE EVENT_SCHEMA" + like,
                 "SELECT CONCAT('trigger ', TRIGGER_SCHEMA, '.', TRIGGER_NAME) FROM information_schema.TRIGGERS"
                         + " WHERE TRIGGER_SCHEMA" + like,
                 "SELECT CONCAT(ENGINE, ' ', TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES"
