@@ -18,7 +18,9 @@ import java.util.function.Predicate;
 
 /**
  * The {@code aurora-mysql} engine's safety steps, run by users-service on the restored cluster before the plan's
- * users are created or unlocked: {@code isolate} ({@link MySqlIsolation}, unless {@code sanitize.isolation: false}),
+ * users are created or unlocked: {@code isolate} ({@link MySqlIsolation}, unless {@code sanitize.isolation: false}:
+ * events and {@code FEDERATED} tables of every user schema of the restored cluster, not only the plan's database,
+ * since the restore brought production's whole cluster; federated servers; production's accounts locked),
  * {@code sanitize} ({@link MySqlMasker}, where the plan has masks; once per run: a redelivery finds the step in the
  * run's audit log and does not mask masked values again) and {@code analyze} ({@code ANALYZE TABLE} of every base
  * table of the plan's database). Refusals are {@code SanitizeException}s; the old cluster is still kept (it is
@@ -29,24 +31,31 @@ public final class MySqlSafety {
     private final SecretResolver secrets;
     private final AuditLog audit;
     private final Predicate<String> inScope;
+    private final Predicate<String> schemas;
 
     /**
+     * The scope of a restored cluster: every account and federated server, every user schema.
+     *
      * @param secrets resolves the masking key reference
      * @param audit   the audit log (was this run's masking already done?)
      */
     public MySqlSafety(SecretResolver secrets, AuditLog audit) {
-        this(secrets, audit, account -> true);
+        this(secrets, audit, name -> true, MySqlIsolation.EVERY_USER_SCHEMA);
     }
 
     /**
      * @param secrets resolves the masking key reference
      * @param audit   the audit log
-     * @param inScope which accounts isolation may lock (every one on a restored cluster; tests narrow it)
+     * @param inScope which accounts and federated servers isolation may lock or drop (every one on a restored
+     *                cluster; tests on a shared server narrow it to their own)
+     * @param schemas which schemas' events and {@code FEDERATED} tables isolation drops besides the plan's database
+     *                ({@link MySqlIsolation#EVERY_USER_SCHEMA} on a restored cluster; tests narrow it to their own)
      */
-    public MySqlSafety(SecretResolver secrets, AuditLog audit, Predicate<String> inScope) {
+    public MySqlSafety(SecretResolver secrets, AuditLog audit, Predicate<String> inScope, Predicate<String> schemas) {
         this.secrets = secrets;
         this.audit = audit;
         this.inScope = inScope;
+        this.schemas = schemas;
     }
 
     /**
@@ -61,7 +70,8 @@ public final class MySqlSafety {
         Set<String> spared = ClusterSafety.spared(plan);
         try (Connection c = target.connect(master)) {
             if (s.isolation()) {
-                ctx.step(StepName.ISOLATE, () -> new MySqlIsolation(spared, inScope).isolate(c, target.database()),
+                MySqlIsolation isolation = new MySqlIsolation(spared, inScope, schemas);
+                ctx.step(StepName.ISOLATE, () -> isolation.isolate(c, target.database()),
                         MySqlIsolation.Findings::describe);
             } else {
                 ctx.skipped(StepName.ISOLATE, "sanitize.isolation: false in the plan; events, federated tables and"

@@ -17,8 +17,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -32,7 +35,8 @@ import org.junit.jupiter.api.Test;
  * password; skipped when it is not reachable), standing in for a restored Aurora MySQL cluster: 100,000 customers in
  * a table whose name needs quoting, an event, a federated server definition and production's own accounts. The
  * server is shared, so isolation is narrowed to this test's own accounts and servers (on a restored cluster every
- * account is in scope).
+ * account is in scope), and its schema-level steps to the plan's database and the schemas a test names (on a
+ * restored cluster every user schema is in scope).
  */
 class MySqlSafetyTest {
 
@@ -48,8 +52,11 @@ class MySqlSafetyTest {
     private static final int ROWS = 100_000;
 
     private final MySqlTarget target = new MySqlTarget("127.0.0.1", 3306, DB, "root", false);
+    /** Schema scope of these tests but the cluster-wide one: the plan's database only (always in scope). */
+    private static final java.util.function.Predicate<String> PLAN_DATABASE_ONLY = schema -> false;
+
     private final MySqlSafety safety = new MySqlSafety(ref -> KEY.toCharArray(),
-            new dev.dbrefresh.runtime.audit.InMemoryAuditLog(), name -> name.endsWith(SUFFIX));
+            new dev.dbrefresh.runtime.audit.InMemoryAuditLog(), name -> name.endsWith(SUFFIX), PLAN_DATABASE_ONLY);
 
     @BeforeEach
     void production() throws SQLException {
@@ -131,7 +138,8 @@ class MySqlSafetyTest {
 
         assertThat(rec.audit.stream().filter(e -> e.is(AuditStatus.SUCCEEDED)).map(AuditEntry::step))
                 .containsExactly(StepName.ISOLATE.id(), StepName.SANITIZE.id(), StepName.ANALYZE.id());
-        assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d).contains("1 events dropped [prod_job]")
+        assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
+                .contains("1 events dropped [" + DB + ".prod_job]")
                 .contains("1 federated servers dropped [" + SERVER + " (10.0.0.1:3306)]")
                 .contains("1 accounts locked [" + PROD + "@%]"));
         assertThat(String.join("\n", rec.audit.stream().map(AuditEntry::toString).toList())).doesNotContain(KEY)
@@ -146,7 +154,8 @@ class MySqlSafetyTest {
         String t = MySqlIdentifiers.quote(DB, "db") + "." + MySqlIdentifiers.quote(TABLE, "t");
         String once = string("SELECT name FROM " + t + " WHERE id = 1");
 
-        MySqlSafety again = new MySqlSafety(ref -> KEY.toCharArray(), rec.auditLog, name -> name.endsWith(SUFFIX));
+        MySqlSafety again = new MySqlSafety(ref -> KEY.toCharArray(), rec.auditLog, name -> name.endsWith(SUFFIX),
+                PLAN_DATABASE_ONLY);
         again.apply(plan, target, null, rec.ctx);
 
         assertThat(once).isEqualTo(hmacHex("Name 1"));
@@ -180,10 +189,7 @@ class MySqlSafetyTest {
      */
     @Test
     void apply_shouldDropFederatedTables_andLeaveTheTablesTheyReadAndLocalTablesOfTheSameNames() throws Exception {
-        assertThat(count("SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED'"
-                + " AND SUPPORT IN ('YES', 'DEFAULT')"))
-                .as("MariaDB's FEDERATED engine is not active at 127.0.0.1:3306: run scripts/ensure-tools.sh as root,"
-                        + " or INSTALL SONAME 'ha_federatedx'").isEqualTo(1);
+        requireFederated();
         String prodDb = "dbr_myprod_" + SUFFIX;
         String prod = MySqlIdentifiers.quote(prodDb, "db");
         String db = MySqlIdentifiers.quote(DB, "db");
@@ -214,10 +220,129 @@ class MySqlSafetyTest {
                     .isEqualTo("kept@local.example");
             assertThat(count("SELECT COUNT(*) FROM " + db + ".orders")).isEqualTo(5000);
             assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
-                    .startsWith(StepName.ISOLATE.id()).contains("1 federated tables dropped [prod_customers]"));
+                    .startsWith(StepName.ISOLATE.id())
+                    .contains("1 federated tables dropped [" + DB + ".prod_customers]"));
         } finally {
             exec("DROP DATABASE IF EXISTS " + prod);
         }
+    }
+
+    /**
+     * A cluster restore brings every schema of production's cluster, not only the plan's database: the events and
+     * {@code FEDERATED} tables of the cluster's other schemas (here two schemas of this test, {@code A} and {@code B},
+     * named as the scope) are dropped and named too. What did NOT happen: the stand-in production table (a third
+     * schema, out of scope) keeps its rows and checksum, plain tables and triggers stay, and the event and
+     * {@code FEDERATED} table of a fourth schema outside the scope are left as they were (listed before and after,
+     * over this test's schemas: the server is shared, other processes' objects come and go). A trigger that wrote
+     * to production through a {@code FEDERATED} table fails afterwards instead (triggers are not isolation's: see
+     * {@link MySqlIsolation}).
+     */
+    @Test
+    void apply_shouldClearEventsAndFederatedTablesOfEverySchemaInScope_andLeaveThoseOutsideIt() throws Exception {
+        requireFederated();
+        String a = "dbr_mycla_" + SUFFIX;
+        String b = "dbr_myclb_" + SUFFIX;
+        String prodDb = "dbr_myclprod_" + SUFFIX;
+        String out = "dbr_myclout_" + SUFFIX;
+        String prod = MySqlIdentifiers.quote(prodDb, "db");
+        String link = "CONNECTION='mysql://root@127.0.0.1:3306/" + prodDb + "/customers'";
+        try {
+            exec("CREATE DATABASE " + prod,
+                    "CREATE TABLE " + prod + ".customers (id int PRIMARY KEY, email varchar(100))",
+                    "INSERT INTO " + prod + ".customers SELECT seq, CONCAT('user', seq, '@corp.example') FROM "
+                            + prod + ".seq_1_to_300");
+            for (String schema : new String[] {a, b, out}) {
+                String q = MySqlIdentifiers.quote(schema, "db");
+                exec("CREATE DATABASE " + q,
+                        "CREATE TABLE " + q + ".prod_customers (id int PRIMARY KEY, email varchar(100))"
+                                + " ENGINE=FEDERATED " + link,
+                        "CREATE TABLE " + q + ".orders (id int PRIMARY KEY, note varchar(40))",
+                        "INSERT INTO " + q + ".orders SELECT seq, CONCAT('order ', seq) FROM " + q + ".seq_1_to_50",
+                        "CREATE EVENT " + q + ".nightly ON SCHEDULE EVERY 1 DAY DO DELETE FROM " + q
+                                + ".prod_customers");
+            }
+            String qa = MySqlIdentifiers.quote(a, "db");
+            exec("CREATE TRIGGER " + qa + ".order_to_prod AFTER INSERT ON " + qa + ".orders FOR EACH ROW INSERT INTO "
+                    + qa + ".prod_customers VALUES (NEW.id, 'from-copy@corp.example')");
+            // the link is live: before isolation, the trigger writes production's table
+            exec("INSERT INTO " + qa + ".orders VALUES (301, 'before')");
+            assertThat(count("SELECT COUNT(*) FROM " + prod + ".customers")).isEqualTo(301);
+            String prodChecksum = string("CHECKSUM TABLE " + prod + ".customers", 2);
+            String ordersA = string("CHECKSUM TABLE " + qa + ".orders", 2);
+            String ordersB = string("CHECKSUM TABLE " + MySqlIdentifiers.quote(b, "db") + ".orders", 2);
+            List<String> objectsBefore = objectsOfThisTest();
+            assertThat(objectsBefore).contains("event " + a + ".nightly", "event " + b + ".nightly",
+                    "event " + out + ".nightly", "event " + DB + ".prod_job", "FEDERATED " + out + ".prod_customers",
+                    "trigger " + a + ".order_to_prod", "InnoDB " + prodDb + ".customers");
+            RecordingContext rec = context("run-cluster");
+            MySqlSafety cluster = new MySqlSafety(ref -> KEY.toCharArray(),
+                    new dev.dbrefresh.runtime.audit.InMemoryAuditLog(), name -> name.endsWith(SUFFIX),
+                    Set.of(a, b)::contains);
+
+            cluster.apply(plan("        - {table: orders, columns: {customer_email: email}}\n"), target, null, rec.ctx);
+
+            List<String> gone = List.of("event " + a + ".nightly", "event " + b + ".nightly",
+                    "event " + DB + ".prod_job", "FEDERATED " + a + ".prod_customers",
+                    "FEDERATED " + b + ".prod_customers");
+            List<String> expected = new ArrayList<>(objectsBefore);
+            expected.removeAll(gone);
+            assertThat(objectsBefore).containsAll(gone);
+            assertThat(objectsOfThisTest()).containsExactlyElementsOf(expected);
+            assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(d -> assertThat(d)
+                    .startsWith(StepName.ISOLATE.id())
+                    .contains("3 events dropped [" + a + ".nightly, " + b + ".nightly, " + DB + ".prod_job]")
+                    .contains("2 federated tables dropped [" + a + ".prod_customers, " + b + ".prod_customers]"));
+            // what did NOT happen: production's rows, the copy's plain tables, the schema outside the scope
+            assertThat(string("CHECKSUM TABLE " + prod + ".customers", 2)).isEqualTo(prodChecksum);
+            assertThat(string("CHECKSUM TABLE " + qa + ".orders", 2)).isEqualTo(ordersA);
+            assertThat(string("CHECKSUM TABLE " + MySqlIdentifiers.quote(b, "db") + ".orders", 2)).isEqualTo(ordersB);
+            assertThat(count("SELECT COUNT(*) FROM " + MySqlIdentifiers.quote(out, "db") + ".prod_customers"))
+                    .isEqualTo(301);
+            // the trigger stays, but can no longer reach production
+            assertThatThrownBy(() -> exec("INSERT INTO " + qa + ".orders VALUES (302, 'after')"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("prod_customers");
+            assertThat(count("SELECT COUNT(*) FROM " + prod + ".customers")).isEqualTo(301);
+            assertThat(string("CHECKSUM TABLE " + prod + ".customers", 2)).isEqualTo(prodChecksum);
+        } finally {
+            for (String schema : new String[] {a, b, out, prodDb}) {
+                exec("DROP DATABASE IF EXISTS " + MySqlIdentifiers.quote(schema, "db"));
+            }
+        }
+    }
+
+    /** Fails, saying what to do, where the shared MariaDB's FEDERATED engine is not active. */
+    private static void requireFederated() throws SQLException {
+        assertThat(count("SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED'"
+                + " AND SUPPORT IN ('YES', 'DEFAULT')"))
+                .as("MariaDB's FEDERATED engine is not active at 127.0.0.1:3306: run scripts/ensure-tools.sh as root,"
+                        + " or INSTALL SONAME 'ha_federatedx'").isEqualTo(1);
+    }
+
+    /**
+     * @return the events, triggers and tables (with their engine) of the schemas this test class made (their names
+     *         end with its suffix), as {@code "event schema.name"}, {@code "trigger schema.name"},
+     *         {@code "<ENGINE> schema.name"}, sorted
+     */
+    private static List<String> objectsOfThisTest() throws SQLException {
+        List<String> out = new ArrayList<>();
+        String like = " LIKE '%" + SUFFIX + "'";
+        try (Connection c = ROOT.connect(null); Statement st = c.createStatement()) {
+            for (String sql : new String[] {
+                "SELECT CONCAT('event ', EVENT_SCHEMA, '.', EVENT_NAME) FROM information_schema.EVENTS"
+                        + " WHERE EVENT_SCHEMA" + like,
+                "SELECT CONCAT('trigger ', TRIGGER_SCHEMA, '.', TRIGGER_NAME) FROM information_schema.TRIGGERS"
+                        + " WHERE TRIGGER_SCHEMA" + like,
+                "SELECT CONCAT(ENGINE, ' ', TABLE_SCHEMA, '.', TABLE_NAME) FROM information_schema.TABLES"
+                        + " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA" + like}) {
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     private static RecordingContext context(String run) {
