@@ -62,6 +62,8 @@ public final class PgRestorer {
      * {@code jobs} sessions at once.
      */
     static final String RESTORE_MAINTENANCE_WORK_MEM = "256MB";
+    /** {@code backend_flush_after} of each {@code pg_restore} session, in pages of 8 kB (256: 2 MB, the maximum). */
+    static final int RESTORE_BACKEND_FLUSH_AFTER = 256;
 
     /** Default time limit of one {@code pg_restore} run. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
@@ -128,16 +130,25 @@ public final class PgRestorer {
      * into a staging database that nobody uses until the swap, and a crash before the swap only means the
      * restore is redone, so the sessions need not wait for WAL flushes ({@code synchronous_commit=off}); index
      * builds get {@link #RESTORE_MAINTENANCE_WORK_MEM} and up to {@code jobs} parallel workers each
-     * ({@code max_parallel_maintenance_workers}). All three are user-settable, so they work for a non-superuser
-     * too (PostgreSQL docs, "Populating a Database", https://www.postgresql.org/docs/15/populate.html, and
-     * "Resource Consumption", https://www.postgresql.org/docs/15/runtime-config-resource.html).
+     * ({@code max_parallel_maintenance_workers}). Each session also hands what it wrote to the kernel for
+     * writeback every {@link #RESTORE_BACKEND_FLUSH_AFTER} pages of 8 kB ({@code backend_flush_after}, 2 MB, the
+     * largest allowed): otherwise the whole restored database sits dirty in the page cache (the kernel starts writing
+     * only at {@code vm.dirty_background_ratio}, 10% of memory) until the forced checkpoint of the old target's
+     * {@code DROP DATABASE} right after the swap writes it out in one burst, which stalled every other write on the
+     * machine for 0.2-0.7 s (the next hop's audit and claim writes among them). All four are user-settable, so they
+     * work for a non-superuser too (PostgreSQL docs, "Populating a Database",
+     * https://www.postgresql.org/docs/15/populate.html, "Resource Consumption",
+     * https://www.postgresql.org/docs/15/runtime-config-resource.html, and its "Asynchronous Behavior" section for
+     * {@code backend_flush_after}).
      *
      * @param jobs {@code pg_restore --jobs}, at least 1
-     * @return e.g. {@code -c maintenance_work_mem=256MB -c synchronous_commit=off -c max_parallel_maintenance_workers=2}
+     * @return e.g. {@code -c maintenance_work_mem=256MB -c synchronous_commit=off -c max_parallel_maintenance_workers=2
+     *         -c backend_flush_after=256}
      */
     static String bulkLoadOptions(int jobs) {
         return "-c maintenance_work_mem=" + RESTORE_MAINTENANCE_WORK_MEM + " -c synchronous_commit=off"
-                + " -c max_parallel_maintenance_workers=" + Math.max(1, jobs);
+                + " -c max_parallel_maintenance_workers=" + Math.max(1, jobs)
+                + " -c backend_flush_after=" + RESTORE_BACKEND_FLUSH_AFTER;
     }
 
     /**

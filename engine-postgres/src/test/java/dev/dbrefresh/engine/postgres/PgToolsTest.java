@@ -120,14 +120,16 @@ class PgToolsTest {
     @Test
     void run_shouldApplyPgOptionsToTheChildsSessions_andNotToOtherRuns() {
         List<String> show = new java.util.ArrayList<>(List.of("psql", "-X", "-A", "-t", "-c",
-                "SELECT current_setting('synchronous_commit') || ' ' || current_setting('maintenance_work_mem')"));
+                "SELECT current_setting('synchronous_commit') || ' ' || current_setting('maintenance_work_mem')"
+                        + " || ' ' || current_setting('backend_flush_after')"));
         show.addAll(PgTools.connectionOptions(ADMIN));
 
         String tuned = tools.run(show, ADMIN, null, Duration.ofSeconds(30), PgRestorer.bulkLoadOptions(2));
         String plain = tools.run(show, ADMIN, null, Duration.ofSeconds(30));
 
-        assertThat(tuned.trim()).isEqualTo("off " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM);
-        assertThat(plain.trim()).doesNotStartWith("off ").doesNotEndWith(" " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM);
+        assertThat(tuned.trim()).isEqualTo("off " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM + " 2MB");
+        assertThat(plain.trim()).doesNotStartWith("off ").doesNotContain(" " + PgRestorer.RESTORE_MAINTENANCE_WORK_MEM)
+                .doesNotEndWith(" 2MB");
     }
 
     @Test
