@@ -96,8 +96,22 @@ public abstract class AwsEmulator implements AutoCloseable {
         Assumptions.assumeTrue(supports(capability), () -> name() + " has no " + capability + ": " + whyNot(capability));
     }
 
-    /** Creates the topic, the service queues with their DLQs and subscriptions, the notification queue and the tables. */
+    /**
+     * Creates the topic, the service queues with their DLQs and subscriptions, the notification queue and the tables,
+     * the queues with the routing table's visibility timeout ({@link Routing#VISIBILITY_TIMEOUT_SECONDS}).
+     */
     public void createResources() {
+        createResources(Routing.VISIBILITY_TIMEOUT_SECONDS);
+    }
+
+    /**
+     * As {@link #createResources()}, the service queues with another visibility timeout (the reliability suite's
+     * shorter one, so that a killed service's message comes back sooner).
+     *
+     * @param visibilityTimeoutSeconds the service queues' {@code VisibilityTimeout}, seconds (0 to 43,200:
+     *                                 <a href="https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html">CreateQueue</a>)
+     */
+    public void createResources(int visibilityTimeoutSeconds) {
         SnsClient sns = client(SnsClient.builder());
         SqsClient sqs = client(SqsClient.builder());
         topicArn = sns.createTopic(r -> r.name("dbrefresh-events")).topicArn();
@@ -105,8 +119,9 @@ public abstract class AwsEmulator implements AutoCloseable {
             String dlqUrl = sqs.createQueue(r -> r.queueName(Routing.dlqName(queue))).queueUrl();
             String dlqArn = arn(sqs, dlqUrl);
             sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT,
-                    "60", QueueAttributeName.REDRIVE_POLICY,
-                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"5\"}")));
+                    Integer.toString(visibilityTimeoutSeconds), QueueAttributeName.REDRIVE_POLICY,
+                    "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                            + Routing.MAX_RECEIVE_COUNT + "\"}")));
         }
         subscribe(sns, sqs);
         sqs.createQueue(r -> r.queueName(Routing.NOTIFICATIONS_QUEUE));

@@ -228,17 +228,7 @@ abstract class AwsModeRefreshBehaviour {
                 "users-service", "notifier-service");
     }
 
-    /**
-     * moto names a cluster's and an instance's automated snapshot {@code rds:<identifier>-<minute>} and keeps it
-     * after the cluster or instance was renamed, so a new one of the old name within that minute would collide with
-     * it (not so on AWS).
-     */
     private void dropAutomatedSnapshots() {
-        RdsClient rds = aws.client(RdsClient.builder());
-        rds.describeDBSnapshots(r -> r.snapshotType("automated")).dbSnapshots()
-                .forEach(s -> rds.deleteDBSnapshot(d -> d.dbSnapshotIdentifier(s.dbSnapshotIdentifier())));
-        rds.describeDBClusterSnapshots(r -> r.snapshotType("automated")).dbClusterSnapshots()
-                .forEach(s -> rds.deleteDBClusterSnapshot(d -> d.dbClusterSnapshotIdentifier(
-                        s.dbClusterSnapshotIdentifier())));
+        MotoWorld.dropAutomatedSnapshots(aws);
     }
 }

@@ -1,13 +1,20 @@
 package dev.dbrefresh.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dbrefresh.local.aws.LocalAws;
 import dev.dbrefresh.runtime.testing.MotoCloudFormation;
 import java.io.File;
 import java.io.IOException;
 import java.net.Socket;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -19,21 +26,24 @@ import java.util.concurrent.TimeUnit;
  * ({@code 123456789012}), dummy credentials {@code test}/{@code test}. Tests using it skip where
  * {@code moto_server} is not on the PATH.
  */
-final class MotoStack extends AwsEmulator {
+public final class MotoStack extends AwsEmulator {
 
-    static final String REGION = "us-east-1";
+    /** The region of every client and service. */
+    public static final String REGION = "us-east-1";
 
     private final Process process;
     private final Path log;
+    private final Path recording;
 
-    private MotoStack(Process process, String endpoint, Path log) {
+    private MotoStack(Process process, String endpoint, Path log, Path recording) {
         super(endpoint, REGION, "test", "test");
         this.process = process;
         this.log = log;
+        this.recording = recording;
     }
 
     /** @return whether {@code moto_server} is on the PATH */
-    static boolean available() {
+    public static boolean available() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (new File(dir, "moto_server").canExecute()) {
                 return true;
@@ -63,9 +73,38 @@ final class MotoStack extends AwsEmulator {
      * @throws Exception when moto does not start within 30 s
      */
     static MotoStack startEmpty(Path log) throws Exception {
+        return startEmpty(log, null);
+    }
+
+    /**
+     * Starts moto on a free port with its recorder on, then creates the messaging resources and tables with the given
+     * visibility timeout of the service queues. moto's recorder writes every request it answers (headers and body)
+     * to a file, one JSON object a line, when started with {@code MOTO_ENABLE_RECORDING} and
+     * {@code MOTO_RECORDER_FILEPATH} (moto 5.2.1's {@code moto/moto_api/_internal/recorder/models.py}); read it back
+     * with {@link #recordedCalls()}. moto has no state transitions for RDS or DynamoDB (its state manager covers other
+     * services), so this is how a test counts the calls the services made.
+     *
+     * @param log                      where moto's output goes
+     * @param recording                where the recorder writes (created or appended to)
+     * @param visibilityTimeoutSeconds the service queues' visibility timeout, seconds
+     * @return the running stack
+     * @throws Exception when moto does not start within 30 s
+     */
+    public static MotoStack startRecording(Path log, Path recording, int visibilityTimeoutSeconds) throws Exception {
+        MotoStack stack = startEmpty(log, recording);
+        stack.createResources(visibilityTimeoutSeconds);
+        return stack;
+    }
+
+    private static MotoStack startEmpty(Path log, Path recording) throws Exception {
         int port = LocalAws.freePort();
-        Process p = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        if (recording != null) {
+            pb.environment().put("MOTO_ENABLE_RECORDING", "true");
+            pb.environment().put("MOTO_RECORDER_FILEPATH", recording.toAbsolutePath().toString());
+        }
+        Process p = pb.start();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try (Socket ignored = new Socket("127.0.0.1", port)) {
@@ -78,7 +117,7 @@ final class MotoStack extends AwsEmulator {
                 Thread.sleep(200);
             }
         }
-        return new MotoStack(p, "http://127.0.0.1:" + port, log);
+        return new MotoStack(p, "http://127.0.0.1:" + port, log, recording);
     }
 
     @Override
@@ -130,6 +169,59 @@ final class MotoStack extends AwsEmulator {
      */
     long answeredRequests() throws IOException {
         return Files.readAllLines(log).stream().filter(l -> l.contains("\" 200 ")).count();
+    }
+
+    /**
+     * The requests moto answered since it started, from its recorder ({@link #startRecording}), each as one line:
+     * the operation, then its parameters. For the query protocol (RDS, SNS, ...) the operation is the form's
+     * {@code Action} and the parameters are the decoded form ({@code Action=RestoreDBClusterFromSnapshot&...}); for
+     * the JSON protocol (DynamoDB, SSM, ...) the operation is what follows the dot of the {@code X-Amz-Target}
+     * header ({@code DynamoDB_20120810.RestoreTableFromBackup}) and the parameters are the JSON body.
+     *
+     * @return one line per request, in the order moto answered them, e.g.
+     *         {@code RestoreDBClusterFromSnapshot Action=RestoreDBClusterFromSnapshot&DBClusterIdentifier=acc&...}
+     * @throws IllegalStateException when the recorder is off (moto not started by {@link #startRecording})
+     * @throws IOException           when the recording cannot be read
+     */
+    public List<String> recordedCalls() throws IOException {
+        if (recording == null) {
+            throw new IllegalStateException("moto was started without its recorder; use startRecording");
+        }
+        List<String> calls = new ArrayList<>();
+        if (!Files.exists(recording)) {
+            return calls;
+        }
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(recording)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode request = json.readTree(line);
+            String body = request.path("body").asText("");
+            if (request.path("body_encoded").asBoolean(false)) {
+                body = new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+            }
+            String target = null;
+            for (var header : (Iterable<Map.Entry<String, JsonNode>>) request.path("headers")::fields) {
+                if (header.getKey().equalsIgnoreCase("X-Amz-Target")) {
+                    target = header.getValue().asText();
+                }
+            }
+            String operation;
+            if (target != null) {
+                operation = target.substring(target.lastIndexOf('.') + 1);
+            } else {
+                body = URLDecoder.decode(body, StandardCharsets.UTF_8);
+                operation = "";
+                for (String pair : body.split("&")) {
+                    if (pair.startsWith("Action=")) {
+                        operation = pair.substring("Action=".length());
+                    }
+                }
+            }
+            calls.add(operation + " " + body);
+        }
+        return calls;
     }
 
     @Override

@@ -19,12 +19,12 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * {@code prod-nightly}, target clusters, a DB subnet group of moto's default subnets, a security group and the
  * target's master password secret; and the AWS Backup notification of a DynamoDB table's new backup.
  */
-final class MotoWorld {
+public final class MotoWorld {
 
     /** The Aurora source cluster. */
-    static final String SOURCE_CLUSTER = "e2e-prod";
+    public static final String SOURCE_CLUSTER = "e2e-prod";
     /** Its snapshot that the Aurora plans name. */
-    static final String SOURCE_SNAPSHOT = "prod-nightly";
+    public static final String SOURCE_SNAPSHOT = "prod-nightly";
 
     private MotoWorld() {
     }
@@ -36,7 +36,7 @@ final class MotoWorld {
      * @param secret        ARN of the target's master password secret
      * @param securityGroup id of the security group of the restored cluster
      */
-    record Aurora(String kmsKey, String secret, String securityGroup) {
+    public record Aurora(String kmsKey, String secret, String securityGroup) {
     }
 
     /**
@@ -49,7 +49,7 @@ final class MotoWorld {
      * @param secretName name of the master password secret
      * @return what the plans refer to
      */
-    static Aurora aurora(AwsEmulator moto, String suffix, String kmsKey, String secretName) {
+    public static Aurora aurora(AwsEmulator moto, String suffix, String kmsKey, String secretName) {
         RdsClient rds = moto.client(RdsClient.builder());
         String secret = moto.client(SecretsManagerClient.builder())
                 .createSecret(r -> r.name(secretName).secretString("{\"password\":\"acc-master-pw\"}")).arn();
@@ -71,13 +71,29 @@ final class MotoWorld {
      * @param cluster its identifier
      * @param tagged  whether it carries the tag {@code dbrefresh:refresh-target=true} that the plans require
      */
-    static void auroraTarget(AwsEmulator moto, String cluster, boolean tagged) {
+    public static void auroraTarget(AwsEmulator moto, String cluster, boolean tagged) {
         RdsClient rds = moto.client(RdsClient.builder());
         List<Tag> tags = tagged ? List.of(Tag.builder().key("dbrefresh:refresh-target").value("true").build()) : List.of();
         rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-postgresql").masterUsername("postgres")
                 .masterUserPassword("old-master-pw").tags(tags));
         rds.createDBInstance(r -> r.dbInstanceIdentifier(cluster + "-1").dbClusterIdentifier(cluster)
                 .engine("aurora-postgresql").dbInstanceClass("db.r6g.large"));
+    }
+
+    /**
+     * moto names a cluster's and an instance's automated snapshot {@code rds:<identifier>-<minute>} and keeps it
+     * after the cluster or instance was renamed, so a new one of the old name within that minute would collide with
+     * it (not so on AWS): deletes every automated snapshot, to be called after making clusters and before a refresh.
+     *
+     * @param moto the emulator (with {@link AwsEmulator.Capability#RDS})
+     */
+    public static void dropAutomatedSnapshots(AwsEmulator moto) {
+        RdsClient rds = moto.client(RdsClient.builder());
+        rds.describeDBSnapshots(r -> r.snapshotType("automated")).dbSnapshots()
+                .forEach(s -> rds.deleteDBSnapshot(d -> d.dbSnapshotIdentifier(s.dbSnapshotIdentifier())));
+        rds.describeDBClusterSnapshots(r -> r.snapshotType("automated")).dbClusterSnapshots()
+                .forEach(s -> rds.deleteDBClusterSnapshot(d -> d.dbClusterSnapshotIdentifier(
+                        s.dbClusterSnapshotIdentifier())));
     }
 
     /**
@@ -93,7 +109,7 @@ final class MotoWorld {
      * @param readerPassword file with the reader's password
      * @return the plan's YAML lines
      */
-    static String auroraPlan(String name, String target, Aurora aurora, String database, String reader,
+    public static String auroraPlan(String name, String target, Aurora aurora, String database, String reader,
             Path readerPassword) {
         return """
                   %s:
@@ -133,7 +149,7 @@ final class MotoWorld {
      * @param table the table's name
      * @param items how many items it gets
      */
-    static void ordersTable(AwsEmulator aws, String table, int items) {
+    public static void ordersTable(AwsEmulator aws, String table, int items) {
         DynamoDbClient dynamo = aws.dynamo();
         dynamo.createTable(r -> r.tableName(table).billingMode("PAY_PER_REQUEST")
                 .keySchema(k -> k.attributeName("id").keyType(KeyType.HASH))
@@ -153,7 +169,7 @@ final class MotoWorld {
      * @param plan  the plan whose {@code triggers.aws-backup.source-pattern} matches the table
      * @return the run id snapshot-service gives the run ({@code backup-<job id>-<plan>})
      */
-    static String backupCompleted(AwsEmulator moto, String table, String plan) {
+    public static String backupCompleted(AwsEmulator moto, String table, String plan) {
         DynamoDbClient dynamo = moto.dynamo();
         String backupArn = dynamo.createBackup(r -> r.tableName(table).backupName("nightly")).backupDetails().backupArn();
         String tableArn = dynamo.describeTable(r -> r.tableName(table)).table().tableArn();

@@ -293,11 +293,28 @@ public final class ServiceProcesses implements AutoCloseable {
      * @throws IllegalStateException when it still runs, or is not ready in time
      */
     public void restart(String service, Duration timeout) throws IOException, InterruptedException {
+        restart(service, Map.of(), timeout);
+    }
+
+    /**
+     * As {@link #restart(String, Duration)}, with environment variables of that service set anew from this start
+     * on, e.g. the reliability suite's fault-injection holds without those already used up.
+     *
+     * @param service     a service name
+     * @param environment variables to set (an empty value sets the variable to the empty string)
+     * @param timeout     how long to wait for readiness
+     * @throws IOException           when the process cannot start
+     * @throws InterruptedException  when interrupted while waiting
+     * @throws IllegalStateException when it still runs, or is not ready in time
+     */
+    public void restart(String service, Map<String, String> environment, Duration timeout) throws IOException,
+            InterruptedException {
         synchronized (this) {
             if (processes.get(service).isAlive()) {
                 throw new IllegalStateException(service + " still runs; kill it first");
             }
             ProcessBuilder pb = builders.get(service);
+            pb.environment().putAll(environment);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve(service + ".log").toFile()));
             add(service, ports.get(service), pb);
         }

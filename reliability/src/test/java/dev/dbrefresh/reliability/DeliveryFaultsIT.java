@@ -36,7 +36,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -73,8 +75,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  *       refused ({@code TARGET_BUSY}) naming it; one restore of the target;</li>
  *   <li><b>dead lease</b>: a lease held by a run that died: a run is refused while it holds, the next one takes it
  *       over once it lapsed and completes;</li>
- *   <li><b>refused runs</b>: a protected target, a target equal to the source, start messages steering to another
- *       database or server: each fails with a reason and the server saw no statement that could change their
+ *   <li><b>refused runs</b>: a protected target, a target equal to the source, the source's database under another
+ *       host name of its server ({@code localhost} for {@code 127.0.0.1}: refused by identity), start messages steering
+ *       to another database or server: each fails with a reason and the server saw no statement that could change their
  *       databases (counted as {@code destructive-calls-by-refused-runs}), their oids and write counters unchanged;</li>
  *   <li><b>secrets</b>: the plans' password (an {@code env:} secret reference) is scanned for in every service's
  *       log, the audit table, the notifications, the DLQs and the server's log.</li>
@@ -103,6 +106,8 @@ class DeliveryFaultsIT {
     private static final int MAX_COPIES = 3;
     private static final int MAX_DELAY_SECONDS = 4;
     private static final String SOURCE = "rel_source";
+    /** The refused run whose target is the source's database reached under another host name. */
+    private static final String ALIAS_OF_SOURCE = "target equal to source under another host name";
     private static final Pattern FAULT_LINE = Pattern.compile(Pattern.quote(FaultyDelivery.LOG_PREFIX)
             + "event \\S+ \\S+ to \\S+: copies=(\\d+) delays=\\[([^]]*)] reordered=(true|false)");
 
@@ -190,12 +195,16 @@ class DeliveryFaultsIT {
         plans.put("poison", new String[] {"rel_unreachable", "rel_target_p", Integer.toString(deadPort)});
         plans.put("refuse-protected", new String[] {SOURCE, "rel_critical", Integer.toString(port)});
         plans.put("refuse-same", new String[] {SOURCE, SOURCE, Integer.toString(port)});
+        // the source's own database on the same server, reached under another host name (/etc/hosts: localhost is
+        // 127.0.0.1): equal by identity, not by name
+        plans.put("refuse-alias", new String[] {SOURCE, SOURCE, Integer.toString(port), "localhost"});
         plans.put("steer", new String[] {SOURCE, "rel_steer", Integer.toString(port)});
         plans.forEach((name, p) -> yaml.append("  ").append(name).append(":\n")
                 .append("    engine: postgres\n")
                 .append("    source: {host: 127.0.0.1, port: ").append(p[2]).append(", database: ").append(p[0])
                 .append(", username: postgres}\n")
-                .append("    target: {host: 127.0.0.1, port: ").append(port).append(", database: ").append(p[1])
+                .append("    target: {host: ").append(p.length > 3 ? p[3] : "127.0.0.1").append(", port: ").append(port)
+                .append(", database: ").append(p[1])
                 .append(", username: postgres}\n")
                 .append("    snapshot: {mode: create, source-store: store/").append(name).append("/source,")
                 .append(" target-store: store/").append(name).append("/target}\n")
@@ -219,28 +228,18 @@ class DeliveryFaultsIT {
         List<String> runs = new ArrayList<>();
         Map<String, String> targetOf = new LinkedHashMap<>();
         for (int round = 0; round < 2; round++) {
-            List<String> roundRuns = new ArrayList<>();
-            ExecutorService senders = Executors.newFixedThreadPool(2);
+            Map<String, Callable<String>> starts = new LinkedHashMap<>();
             for (String plan : List.of("deliver-a", "deliver-b")) {
                 String target = plan.equals("deliver-a") ? "rel_target_a" : "rel_target_b";
                 oidsBefore.putIfAbsent(target, oid(target).orElse(0L));
-                String runId = LocalStackRunner.newRunId();
-                roundRuns.add(runId);
-                targetOf.put(runId, target);
-                EventEnvelope start = startEvent(runId, new RefreshRequested(plan, null, null, false, "sqs", Map.of()));
                 List<Integer> delays = startCopies();
                 record(scenario, delays);
-                senders.submit(() -> {
-                    sendCopies(Routing.SNAPSHOT_QUEUE, start, delays);
-                    return null;
-                });
+                starts.put(target, () -> start(refresh(plan, Map.of()), delays));
             }
-            senders.shutdown();
-            assertThat(senders.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
-            for (String runId : roundRuns) {
-                inbox.await(runId, RUN);
-            }
-            runs.addAll(roundRuns);
+            Map<String, String> roundRuns = startAtOnce(starts);
+            roundRuns.forEach((target, runId) -> targetOf.put(runId, target));
+            awaitNotifications(roundRuns.values());
+            runs.addAll(roundRuns.values());
         }
         long left = awaitQueuesDrained(DRAIN);
         countFaults(scenario);
@@ -275,11 +274,8 @@ class DeliveryFaultsIT {
     void poisonMessage_shouldEndInTheDlqAfterTheReceiveCount_andTheRunFailWithAReason() throws Exception {
         String scenario = "poison";
         Instant began = Instant.now();
-        String runId = LocalStackRunner.newRunId();
-        EventEnvelope start = startEvent(runId, new RefreshRequested("poison", null, null, false, "sqs", Map.of()));
-        sendCopies(Routing.SNAPSHOT_QUEUE, start, List.of(0));
+        String runId = startAndAwait("poison");
         Figures.faults(scenario, "poison", 1);
-        inbox.await(runId, RUN);
         Optional<Message> dead = awaitDeadLetter(Routing.SNAPSHOT_QUEUE, m -> m.body().contains(runId),
                 Duration.ofSeconds(60));
         countFaults(scenario);
@@ -364,25 +360,13 @@ class DeliveryFaultsIT {
         String scenario = "concurrent-start";
         Instant began = Instant.now();
         long logFrom = statements.end();
-        String first = LocalStackRunner.newRunId();
-        String second = LocalStackRunner.newRunId();
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService senders = Executors.newFixedThreadPool(2);
-        for (String runId : List.of(first, second)) {
-            EventEnvelope start = startEvent(runId, new RefreshRequested("concurrent", null, null, false, "sqs",
-                    Map.of()));
-            senders.submit(() -> {
-                go.await();
-                sendCopies(Routing.SNAPSHOT_QUEUE, start, List.of(0));
-                return null;
-            });
-        }
-        go.countDown();
-        senders.shutdown();
-        assertThat(senders.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        Map<String, String> started = startAtOnce(Map.of(
+                "first", () -> start(refresh("concurrent", Map.of()), List.of(0)),
+                "second", () -> start(refresh("concurrent", Map.of()), List.of(0))));
+        String first = started.get("first");
+        String second = started.get("second");
         Figures.faults(scenario, "concurrent-start", 1);
-        inbox.await(first, RUN);
-        inbox.await(second, RUN);
+        awaitNotifications(started.values());
         countFaults(scenario);
         Outcomes outcomes = outcomes(scenario, List.of(first, second));
         long swaps = swapsInto(statements.since(logFrom), "rel_target_c");
@@ -415,17 +399,12 @@ class DeliveryFaultsIT {
         aws.dynamoClient().putItem(r -> r.tableName(Tables.LEASES).item(Map.of("target", AttributeValue.fromS(key),
                 "owner", AttributeValue.fromS(dead), "expiresAt", AttributeValue.fromN(Long.toString(expiresAt)))));
         Figures.faults(scenario, "dead-lease", 1);
-        String whileHeld = LocalStackRunner.newRunId();
-        sendCopies(Routing.SNAPSHOT_QUEUE, startEvent(whileHeld, new RefreshRequested("lease", null, null, false, "sqs",
-                Map.of())), List.of(0));
-        Optional<JsonNode> refused = inbox.await(whileHeld, RUN);
+        String whileHeld = startAndAwait("lease");
+        Optional<JsonNode> refused = inbox.of(whileHeld).stream().findFirst();
         while (Instant.now().getEpochSecond() <= expiresAt + 1) {
             Thread.sleep(250);
         }
-        String afterLapse = LocalStackRunner.newRunId();
-        sendCopies(Routing.SNAPSHOT_QUEUE, startEvent(afterLapse, new RefreshRequested("lease", null, null, false,
-                "sqs", Map.of())), List.of(0));
-        inbox.await(afterLapse, RUN);
+        String afterLapse = startAndAwait("lease");
         countFaults(scenario);
         Outcomes outcomes = outcomes(scenario, List.of(whileHeld, afterLapse));
         Figures.add(scenario, "duplicate-effects", outcomes.duplicateNotifications);
@@ -462,23 +441,19 @@ class DeliveryFaultsIT {
         }
         long logFrom = statements.end();
         Map<String, RefreshRequested> requests = new LinkedHashMap<>();
-        requests.put("protected target", new RefreshRequested("refuse-protected", null, null, false, "sqs", Map.of()));
-        requests.put("target equal to source", new RefreshRequested("refuse-same", null, null, false, "sqs", Map.of()));
-        requests.put("steered to another database", new RefreshRequested("steer", null, null, false, "sqs",
-                Map.of("target.database", "rel_victim")));
-        requests.put("steered to another server", new RefreshRequested("steer", null, null, false, "sqs",
-                Map.of("target.host", "127.0.0.2", "target.port", "5432")));
+        requests.put("protected target", refresh("refuse-protected", Map.of()));
+        requests.put("target equal to source", refresh("refuse-same", Map.of()));
+        requests.put(ALIAS_OF_SOURCE, refresh("refuse-alias", Map.of()));
+        requests.put("steered to another database", refresh("steer", Map.of("target.database", "rel_victim")));
+        requests.put("steered to another server", refresh("steer", Map.of("target.host", "127.0.0.2",
+                "target.port", "5432")));
         Map<String, String> runs = new LinkedHashMap<>();
         for (var e : requests.entrySet()) {
-            String runId = LocalStackRunner.newRunId();
-            runs.put(runId, e.getKey());
             List<Integer> delays = startCopies();
             record(scenario, delays);
-            sendCopies(Routing.SNAPSHOT_QUEUE, startEvent(runId, e.getValue()), delays);
+            runs.put(start(e.getValue(), delays), e.getKey());
         }
-        for (String runId : runs.keySet()) {
-            inbox.await(runId, RUN);
-        }
+        awaitNotifications(runs.keySet());
         awaitQueuesDrained(DRAIN);
         // Another session's counters reach pg_stat_database when it is idle for a second or ends.
         Thread.sleep(2_000);
@@ -516,6 +491,13 @@ class DeliveryFaultsIT {
         assertThat(calls).as("statements of refused runs that could change a database").isEmpty();
         runs.forEach((runId, what) -> System.out.printf("refused (%s): %s%n", what,
                 inbox.of(runId).get(0).path("message").asText()));
+        // The same server under another name is recognised by what it says it is (system_identifier), not by names.
+        runs.forEach((runId, what) -> {
+            if (what.equals(ALIAS_OF_SOURCE)) {
+                assertThat(inbox.of(runId).get(0).path("errorCode").asText()).as(what)
+                        .isEqualTo(ErrorCode.GUARD_TARGET_IS_SOURCE.code());
+            }
+        });
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -617,9 +599,64 @@ class DeliveryFaultsIT {
         return seen.stream().filter(s -> swap.matcher(s.sql().strip()).find()).count();
     }
 
-    private EventEnvelope startEvent(String runId, RefreshRequested request) {
+    /** @return a refresh of a plan with per-run values, as a start message from the CLI over SQS asks for it */
+    private static RefreshRequested refresh(String plan, Map<String, String> values) {
+        return new RefreshRequested(plan, null, null, false, "sqs", values);
+    }
+
+    /**
+     * Starts a new run: its start message sent to the start queue once per delay, each copy that many seconds late.
+     *
+     * @return the run's id
+     */
+    private String start(RefreshRequested request, List<Integer> delays) {
+        String runId = LocalStackRunner.newRunId();
         runsStarted.put(runId, request.plan());
-        return EventEnvelope.create("dbrefresh/reliability", runId, null, request, Instant.now());
+        sendCopies(Routing.SNAPSHOT_QUEUE, EventEnvelope.create("dbrefresh/reliability", runId, null, request,
+                Instant.now()), delays);
+        return runId;
+    }
+
+    /**
+     * Starts a run of a plan, its start message sent once, and waits for the run's notification.
+     *
+     * @return the run's id
+     */
+    private String startAndAwait(String plan) throws InterruptedException {
+        String runId = start(refresh(plan, Map.of()), List.of(0));
+        inbox.await(runId, RUN);
+        return runId;
+    }
+
+    /**
+     * Runs the starts at the same moment, each on its own thread.
+     *
+     * @param starts what to start, by a name
+     * @return each start's run id, by its name
+     */
+    private static Map<String, String> startAtOnce(Map<String, Callable<String>> starts) throws Exception {
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService senders = Executors.newFixedThreadPool(starts.size());
+        Map<String, Future<String>> running = new LinkedHashMap<>();
+        starts.forEach((name, start) -> running.put(name, senders.submit(() -> {
+            go.await();
+            return start.call();
+        })));
+        go.countDown();
+        senders.shutdown();
+        assertThat(senders.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        Map<String, String> runIds = new LinkedHashMap<>();
+        for (var e : running.entrySet()) {
+            runIds.put(e.getKey(), e.getValue().get());
+        }
+        return runIds;
+    }
+
+    /** Waits for a notification of each run, up to {@link #RUN} each. */
+    private void awaitNotifications(java.util.Collection<String> runIds) throws InterruptedException {
+        for (String runId : runIds) {
+            inbox.await(runId, RUN);
+        }
     }
 
     /** @return the delays of 1..{@value #MAX_COPIES} copies of a start message, each 0..{@value #MAX_DELAY_SECONDS} s */

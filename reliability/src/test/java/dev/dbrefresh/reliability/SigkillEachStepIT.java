@@ -20,7 +20,6 @@ import dev.dbrefresh.runtime.plan.DatabaseEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,18 +68,6 @@ class SigkillEachStepIT {
     static final int VISIBILITY_TIMEOUT_SECONDS = 20;
     private static final Duration STARTUP = Duration.ofMinutes(4);
     private static final Duration STEP = Duration.ofMinutes(5);
-
-    /** One kill: the service, the step it is killed in, and whether the hook holds that step (else it is long). */
-    record Kill(String service, String step, FaultInjection.Position held) {
-        String hold(String plan) {
-            return held == null ? null : plan + ":" + step + ":" + held.name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        @Override
-        public String toString() {
-            return service.replace("-service", "") + ":" + step;
-        }
-    }
 
     /** One run: its plan, the size of its source, and its kills in pipeline order. */
     record Scenario(String plan, int scale, List<Kill> kills) {
@@ -174,49 +161,13 @@ class SigkillEachStepIT {
     void run_shouldCompleteOnceWithTheSourcesRows_whenEachServiceIsKilledInAStepAndRestarted(Scenario scenario)
             throws Exception {
         String name = scenario.name();
-        int visibility = RunObservations.visibilityTimeout(aws.sqsClient(), Routing.CLUSTER_QUEUE);
-        Figures.max(name, "max-visibility-timeout-seconds", visibility);
         String runId = LocalStackRunner.newRunId();
         LocalStackRunner.publishStart(aws.sqsClient(), runId, new RefreshRequested(scenario.plan(), null, null, false,
                 "cli", Map.of()));
-        Figures.add(name, "runs-started", 1);
-        List<String> notRecovered = new ArrayList<>();
+        CrashRun run = CrashRun.killThrough(name, runId, scenario.kills(), i -> Map.of(), audit, services,
+                aws.sqsClient(), STEP, STARTUP);
+        List<AuditEntry> entries = run.entries();
         List<String> redone = new ArrayList<>();
-
-        for (Kill kill : scenario.kills()) {
-            if (kill.held() == null) {
-                RunObservations.awaitEntry(audit, runId, e -> e.service().equals(kill.service())
-                        && e.step().equals(kill.step()) && e.is(AuditStatus.STARTED)
-                        && "a1".equals(RunObservations.attempt(e)), STEP, kill + " started", services);
-            } else {
-                awaitHold(runId, kill);
-            }
-            Instant killedAt = Instant.now();
-            services.kill(kill.service());
-            Figures.faults(name, "sigkill", 1);
-            services.restart(kill.service(), STARTUP);
-            // How long the restarted JVM took to be ready bounds the resumption from below on a busy machine.
-            Figures.max(name, "max-seconds-restart-to-ready", services.readiness().get(kill.service()).toMillis()
-                    / 1000.0);
-            AuditEntry interrupted = RunObservations.awaitEntry(audit, runId, e -> e.service().equals(kill.service())
-                    && e.is(AuditStatus.INTERRUPTED), STEP, "interrupted entry of " + kill, services);
-            double seconds = Duration.between(killedAt, interrupted.at()).toMillis() / 1000.0;
-            Figures.max(name, "max-seconds-to-resume", seconds);
-            System.out.printf("%s: %s resumed %.1f s after the kill (visibility timeout %d s): %s%n", name, kill,
-                    seconds, visibility, interrupted.details());
-            if (!interrupted.step().equals(kill.step()) || !interrupted.details().contains("attempt 1 stopped in "
-                    + kill.step()) || !interrupted.details().contains("resumed by attempt 2")) {
-                notRecovered.add(kill + ": " + interrupted.step() + " " + interrupted.details());
-            }
-        }
-        try {
-            RunObservations.awaitEntry(audit, runId, e -> RunObservations.ended(List.of(e)), STEP, "end of the run",
-                    services);
-        } catch (AssertionError lostRun) {
-            Figures.add(name, "lost-runs", 1);
-            throw lostRun;
-        }
-        List<AuditEntry> entries = audit.entries(runId);
 
         // The resumed attempts found the work an attempt killed after it had done, and did not do it again.
         for (Kill kill : scenario.kills()) {
@@ -230,34 +181,11 @@ class SigkillEachStepIT {
                 redone.add(kill + " killed after its work, then: " + (done == null ? "no success" : done.details()));
             }
         }
-        boolean completed = RunObservations.completed(entries);
-        int notifications = RunObservations.takeNotifications(aws.sqsClient(), runId);
-        List<String> duplicates = new ArrayList<>(RunObservations.duplicateSteps(entries));
-        duplicates.addAll(redone);
-        if (notifications > 1) {
-            duplicates.add(notifications + " notifications");
-        }
         int parameterRepeats = RunObservations.repeatedParameterVersions(scenario.plan());
         if (parameterRepeats > 0) {
-            duplicates.add(parameterRepeats + " parameter versions repeated");
+            redone.add(parameterRepeats + " parameter versions repeated");
         }
-        List<String> lost = RunObservations.lostHops(entries, true);
-        Map<String, Integer> left = RunObservations.awaitQueuesDrained(aws.sqsClient());
-
-        Figures.add(name, "runs-completed", completed ? 1 : 0);
-        Figures.add(name, "runs-failed-with-reason", !completed && RunObservations.failedWithReason(entries) ? 1 : 0);
-        Figures.add(name, "lost-runs", RunObservations.ended(entries) ? 0 : 1);
-        Figures.add(name, "lost-messages", lost.size() + (notifications == 0 ? 1 : 0));
-        Figures.add(name, "duplicate-effects", duplicates.size());
-        Figures.add(name, "messages-left-on-queues", left.values().stream().mapToInt(Integer::intValue).sum());
-
-        String trail = String.join("\n", entries.stream().map(RunObservations::line).toList());
-        assertThat(notRecovered).as("kills not resumed as interrupted attempt 1 -> attempt 2:\n" + trail).isEmpty();
-        assertThat(completed).as("run completed:\n" + trail).isTrue();
-        assertThat(duplicates).as("effects applied twice:\n" + trail).isEmpty();
-        assertThat(notifications).as("notifications of the run").isEqualTo(1);
-        assertThat(lost).as("events published and never taken").isEmpty();
-        assertThat(left).as("messages left on the queues and DLQs").isEmpty();
+        run.recordAndCheck(aws.sqsClient(), redone);
         assertThat(pg.rowCounts(target(scenario))).isEqualTo(pg.rowCounts(source(scenario.scale())))
                 .containsEntry("public.pgbench_accounts", scenario.scale() * 100_000L);
         // The audit log shows every killed step's interrupted attempt and the resumed one apart.
@@ -265,20 +193,6 @@ class SigkillEachStepIT {
             assertThat(entries).filteredOn(e -> e.service().equals(kill.service()) && e.step().equals(kill.step()))
                     .extracting(e -> e.status() + "#" + RunObservations.attempt(e))
                     .contains("started#a1", "interrupted#a1", "started#a2", "succeeded#final");
-        }
-    }
-
-    /** Waits for the hook's log line of this run and step in the service's log. */
-    private void awaitHold(String runId, Kill kill) throws InterruptedException {
-        String line = "fault injection: holding run " + runId + " step " + kill.step() + " ";
-        long deadline = System.nanoTime() + STEP.toNanos();
-        while (!RunObservations.logContains(services, kill.service(), line)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(kill + " was not held in " + STEP.toSeconds() + " s; entries:\n"
-                        + String.join("\n", audit.entries(runId).stream().map(RunObservations::line).toList())
-                        + "\n" + services.logTail(kill.service()));
-            }
-            Thread.sleep(200);
         }
     }
 

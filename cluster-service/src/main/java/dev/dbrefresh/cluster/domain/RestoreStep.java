@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The destructive step: choose the snapshot ("latest" promoted to "current" where the plan says so,
@@ -87,8 +88,9 @@ public class RestoreStep {
         }
         String snapshotId = chosen.get();
         if (plan.promoteLatest() && !ready.dryRun()) {
-            ctx.step(StepName.PROMOTE, () -> parameters.put(plan.currentParameter(), snapshotId),
-                    v -> plan.currentParameter() + " = " + snapshotId + " (from " + plan.latestParameter() + ", version " + v + ")");
+            ctx.step(StepName.PROMOTE, () -> promote(plan.currentParameter(), snapshotId),
+                    v -> plan.currentParameter() + " = " + snapshotId + (v.isPresent() ? " (from " + plan.latestParameter()
+                            + ", version " + v.getAsLong() + ")" : " (it held it already: not written again)"));
         } else if (plan.promoteLatest()) {
             ctx.planned(StepName.PROMOTE, plan.currentParameter() + " = " + snapshotId);
         }
@@ -122,6 +124,21 @@ public class RestoreStep {
             return;
         }
         continueWith(plan, poll.snapshotId(), engine.poll(plan, poll, ctx), poll.attempt() + 1, poll.deadline(), false, ctx);
+    }
+
+    /**
+     * Sets "current" to the snapshot unless it holds it already: a delivery that resumes one killed after its promote
+     * finds it so, and writes no second version of an equal value (SSM {@code PutParameter} with {@code Overwrite}
+     * makes a new version on every write, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html;
+     * the reliability suite's {@code SigkillAwsWaitsIT} found the repeated version on moto).
+     *
+     * @return the version written, or empty when the parameter held the snapshot already
+     */
+    private OptionalLong promote(String currentParameter, String snapshotId) {
+        if (parameters.get(currentParameter).filter(snapshotId::equals).isPresent()) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(parameters.put(currentParameter, snapshotId));
     }
 
     /**

@@ -68,6 +68,19 @@ class RestoreStepTest {
     }
 
     @Test
+    void handle_shouldNotWriteCurrentAgain_whenARedeliveryFindsItPromotedAlready() throws Exception {
+        handle(ready("shop", "postgres", "snap-2"));
+
+        RecordingContext again = handle(ready("shop", "postgres", "snap-2"));
+
+        assertThat(failure(again)).isEmpty();
+        assertThat(fixture.parameters.get(CURRENT)).hasValue("snap-2");
+        assertThat(fixture.parameters.version(CURRENT)).isEqualTo(1);
+        assertThat(again.audit).filteredOn(e -> e.isStep(StepName.PROMOTE) && "succeeded".equals(e.status()))
+                .singleElement().satisfies(e -> assertThat(e.details()).endsWith("(it held it already: not written again)"));
+    }
+
+    @Test
     void handle_shouldRefuseWithPlanNotFound_andTouchNothing() throws Exception {
         RecordingContext rec = handle(ready("nope", "postgres", "snap-2"));
 

@@ -15,7 +15,11 @@ import org.slf4j.LoggerFactory;
  * the audit log names it (e.g. {@code notify}) and {@code before} (held after its {@code started} audit entry,
  * before its work: a kill then interrupts a step that did nothing yet) or {@code after} (held after its work, before
  * its {@code succeeded} entry: a kill then leaves an effect that no audit entry records, the case that tests the
- * step's idempotency). Only the first attempt of a delivery is held ({@link StepContext#attempt()} 1), so the
+ * step's idempotency) or {@code waiting} (held after a wait's {@code waiting} entry, before the delayed poll message
+ * is sent; the step is then the wait's phase as the audit log names it, e.g. {@code renaming}, {@code restoring}: a
+ * kill then falls in a pending wait of an AWS engine, the delivery that found the resource pending not yet
+ * acknowledged and its poll not sent). Only the first attempt of a delivery is held ({@link StepContext#attempt()}
+ * 1), so the
  * attempt that resumes after the kill runs through. {@value #SECONDS_ENV} sets how long, seconds (default
  * {@value #DEFAULT_SECONDS}). While held, the step logs one line at WARN, {@code fault injection: holding ...} with
  * the run id, the step and the position, that a test waits for before it kills. The services' own heartbeats keep
@@ -37,7 +41,12 @@ public final class FaultInjection {
         /** After the {@code started} entry, before the step's work. */
         BEFORE,
         /** After the step's work, before its {@code succeeded} entry. */
-        AFTER
+        AFTER,
+        /**
+         * After a wait's {@code waiting} entry ({@link StepContext#waiting}), before the handler sends the delayed
+         * poll message and returns: the wait is pending and this delivery is not yet acknowledged.
+         */
+        WAITING
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(FaultInjection.class);
@@ -60,7 +69,7 @@ public final class FaultInjection {
      * @param hold    the value of {@value #HOLD_ENV}, or {@code null}
      * @param seconds the value of {@value #SECONDS_ENV}, or {@code null} for {@value #DEFAULT_SECONDS}
      * @return the hook those values describe
-     * @throws IllegalArgumentException when an entry is not {@code <plan>:<step>:before|after} or the seconds are not
+     * @throws IllegalArgumentException when an entry is not {@code <plan>:<step>:before|after|waiting} or the seconds are not
      *                                  a positive whole number; the message names the entry
      */
     static FaultInjection parse(String hold, String seconds) {
@@ -73,7 +82,7 @@ public final class FaultInjection {
                 String[] f = entry.trim().split(":");
                 if (f.length != 3 || f[0].isBlank() || f[1].isBlank()) {
                     throw new IllegalArgumentException(HOLD_ENV + " entry '" + entry + "' is not <plan>:<step>:"
-                            + "before|after, e.g. nightly:notify:before");
+                            + "before|after|waiting, e.g. nightly:notify:before");
                 }
                 holds.add(key(f[0], f[1], position(entry, f[2])));
             }
@@ -98,7 +107,7 @@ public final class FaultInjection {
             return Position.valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(HOLD_ENV + " entry '" + entry + "' names position '" + value
-                    + "'; use before or after");
+                    + "'; use before, after or waiting");
         }
     }
 

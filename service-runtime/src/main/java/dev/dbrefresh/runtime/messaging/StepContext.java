@@ -270,7 +270,9 @@ public class StepContext {
     }
 
     /**
-     * Records that a long step is still running; a delayed poll message checks again.
+     * Records that a long step is still running; a delayed poll message checks again. The fault-injection hook
+     * ({@link FaultInjection}, off unless its environment variable is set) may hold it here, at
+     * {@link FaultInjection.Position#WAITING}, after the entry is written.
      *
      * @param step    step name, e.g. {@code copy}
      * @param details what is awaited and when it is checked next
@@ -278,6 +280,12 @@ public class StepContext {
     public void waiting(StepName step, String details) {
         now(step, step.id());
         write(step.id(), AuditStatus.WAITING, 0, details, null, "final");
+        try {
+            // the reliability suite's kill of a service while a wait it owns is pending (off unless set)
+            faults.hold(runId(), plan, step.id(), FaultInjection.Position.WAITING, attempt, stepRecorded);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

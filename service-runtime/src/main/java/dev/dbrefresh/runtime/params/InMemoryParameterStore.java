@@ -27,6 +27,14 @@ public final class InMemoryParameterStore implements ParameterStore {
         return versions.merge(name, 1L, Long::sum);
     }
 
+    /**
+     * @param name a parameter name
+     * @return its newest version, 0 when it was never written
+     */
+    public synchronized long version(String name) {
+        return versions.getOrDefault(name, 0L);
+    }
+
     @Override
     public synchronized Map<String, String> getByPath(String prefix) {
         Map<String, String> found = new TreeMap<>();

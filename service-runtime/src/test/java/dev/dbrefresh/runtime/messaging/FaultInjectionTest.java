@@ -24,20 +24,23 @@ class FaultInjectionTest {
 
     @Test
     void holds_shouldMatchPlanStepAndPosition_onTheFirstAttemptOnly() {
-        FaultInjection hook = FaultInjection.parse("p:notify:before, q:copy:AFTER", "5");
+        FaultInjection hook = FaultInjection.parse("p:notify:before, q:copy:AFTER, r:restoring:waiting", "5");
 
         assertThat(hook.holds("p", "notify", FaultInjection.Position.BEFORE, 1)).isTrue();
         assertThat(hook.holds("p", "notify", FaultInjection.Position.BEFORE, 2)).isFalse();
         assertThat(hook.holds("p", "notify", FaultInjection.Position.AFTER, 1)).isFalse();
         assertThat(hook.holds("q", "copy", FaultInjection.Position.AFTER, 1)).isTrue();
         assertThat(hook.holds("other", "copy", FaultInjection.Position.AFTER, 1)).isFalse();
+        assertThat(hook.holds("r", "restoring", FaultInjection.Position.WAITING, 1)).isTrue();
+        assertThat(hook.holds("r", "restoring", FaultInjection.Position.WAITING, 2)).isFalse();
+        assertThat(hook.holds("r", "restoring", FaultInjection.Position.BEFORE, 1)).isFalse();
     }
 
     @Test
     void parse_shouldSayWhatIsWrong_whenAnEntryOrTheSecondsAreBad() {
         assertThatThrownBy(() -> FaultInjection.parse("p:notify", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'p:notify'")
-                .hasMessageContaining("<plan>:<step>:before|after");
+                .hasMessageContaining("<plan>:<step>:before|after|waiting");
         assertThatThrownBy(() -> FaultInjection.parse("p:notify:during", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'during'");
         assertThatThrownBy(() -> FaultInjection.parse("p:notify:after", "0"))
@@ -71,6 +74,30 @@ class FaultInjectionTest {
         handler.join(30_000);
         assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
         assertThat(rc.audit).extracting(AuditEntry::status).containsExactly("started", "failed");
+    }
+
+    @Test
+    void waiting_shouldBeHeldAfterItsWaitingEntry_beforeTheHandlerGoesOn_whenTheHookNamesTheWaitsPhase()
+            throws Exception {
+        RecordingContext rc = new RecordingContext("run-1", "p", new RefreshRequested("p", null, null, false, "test",
+                null));
+        rc.ctx.faults(FaultInjection.parse("p:restoring:waiting", "600"));
+        java.util.concurrent.atomic.AtomicBoolean wentOn = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread handler = new Thread(() -> {
+            rc.ctx.waiting(StepName.RESTORING, "cluster c is creating");
+            wentOn.set(true);
+        });
+        handler.start();
+        handler.join(2_000);
+
+        // Held: the waiting entry is written, the handler (which would send the poll next) has not gone on.
+        assertThat(handler.isAlive()).isTrue();
+        assertThat(wentOn).isFalse();
+        assertThat(rc.audit).extracting(AuditEntry::status).containsExactly("waiting");
+        handler.interrupt();
+        handler.join(30_000);
+        assertThat(wentOn).isTrue();
+        assertThat(rc.audit).extracting(AuditEntry::status).containsExactly("waiting");
     }
 
     @Test
