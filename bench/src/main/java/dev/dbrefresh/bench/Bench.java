@@ -86,6 +86,11 @@ public final class Bench implements Callable<Integer> {
             + " only for dbrefresh, reset, hops and services")
     List<String> only;
 
+    @Option(names = "--warm-up", defaultValue = "1", description = "untimed full runs of the dbrefresh plan before the"
+            + " rounds (the services are daemons: the first run after a start loads and compiles the refresh path once;"
+            + " its time is reported apart, never in the medians; 0: none; default: ${DEFAULT-VALUE})")
+    int warmUpRuns;
+
     @Option(names = "--mongodb-customers", defaultValue = "30000", description = "customers of the mongodb benchmark's"
             + " shop data set (3.5 documents each; 0 skips it), run by bench/run before the postgres contestants"
             + " (default: ${DEFAULT-VALUE})")
@@ -118,6 +123,10 @@ public final class Bench implements Callable<Integer> {
     /** Event hops in milliseconds, of the full runs ({@code false}) and of the dry runs ({@code true}). */
     private final Map<Boolean, List<Double>> hopMillis = Map.of(false, new ArrayList<>(), true, new ArrayList<>());
     private final Map<String, List<Double>> stepSeconds = new LinkedHashMap<>();
+    /** Seconds of the untimed warm-up runs ({@link #warmUpRuns}), start message to notify. */
+    private final List<Double> warmUpSeconds = new ArrayList<>();
+    /** Whether a run's hops and step durations go into the figures (off during the warm-up). */
+    private boolean recording = true;
 
     /** @param args see {@code bench/run --help} */
     public static void main(String[] args) {
@@ -194,6 +203,16 @@ public final class Bench implements Callable<Integer> {
                 }
                 if (wanted("reset")) {
                     contestants.add(reset(aws, audit, pg));
+                }
+                if (wanted("dbrefresh")) {
+                    recording = false;
+                    for (int w = 0; w < warmUpRuns; w++) {
+                        double secs = runDbrefresh(aws, audit, false);
+                        warmUpSeconds.add(secs);
+                        System.out.printf(Locale.ROOT, "bench: warm-up %d/%d dbrefresh %7.2f s (not counted)%n", w + 1,
+                                warmUpRuns, secs);
+                    }
+                    recording = true;
                 }
                 runRounds(contestants);
                 for (int h = 0; wanted("hops") && h < hopRuns; h++) {
@@ -418,8 +437,10 @@ public final class Bench implements Callable<Integer> {
             entries.forEach(e -> log.append("\n  ").append(LocalStackRunner.line(e)));
             throw new IllegalStateException("dbrefresh run " + runId + " did not succeed:" + log);
         }
-        Figures.hops(entries, ServiceProcesses.SERVICES).forEach(h -> hopMillis.get(dryRun).add(h.toNanos() / 1e6));
-        if (recordSteps) {
+        if (recording) {
+            Figures.hops(entries, ServiceProcesses.SERVICES).forEach(h -> hopMillis.get(dryRun).add(h.toNanos() / 1e6));
+        }
+        if (recordSteps && recording) {
             for (AuditEntry e : entries) {
                 if (e.is(AuditStatus.SUCCEEDED) && e.durationMs() > 0) {
                     stepSeconds.computeIfAbsent(e.service() + " " + e.step(), k -> new ArrayList<>()).add(e.durationMs() / 1e3);
@@ -450,6 +471,12 @@ public final class Bench implements Callable<Integer> {
         }
         skipped.forEach((name, why) -> rows.add(List.of(name, "-", "-", "-", "0", "skipped: " + why)));
         out.append(Figures.table(List.of("what", "median s", "min s", "max s", "runs", "command"), rows)).append('\n');
+        if (!warmUpSeconds.isEmpty()) {
+            out.append("Before the rounds, ").append(warmUpSeconds.size()).append(" untimed dbrefresh run(s) of the same plan"
+                    + " warmed the services up (`--warm-up`; the first run after a start loads and compiles the refresh"
+                    + " path): ").append(warmUpSeconds.stream().map(w -> Figures.seconds(OptionalDouble.of(w))).toList()).append(" s, in no figure"
+                    + " below.\n\n");
+        }
 
         List<List<String>> steps = new ArrayList<>();
         stepSeconds.forEach((step, t) -> steps.add(List.of(step, Figures.seconds(Figures.median(t)), "" + t.size())));
