@@ -83,7 +83,7 @@ class MongoMaskingTest {
                             "work mail": keep-domain
                             "profile.first name": hash
                             "profile.phone": null
-                            ssn: {fixed: "XXX-XX"}
+                            ssn: {fixed: "000-00"}
                             customer_no: hash
                         - {table: orders, columns: {customer_no: hash}}
                         - {table: "audit log", mask: truncate-table}
@@ -213,12 +213,12 @@ class MongoMaskingTest {
             Document profile = d.get("profile", Document.class);
             assertThat(profile.getString("first name")).isEqualTo(hmac("Name" + i));
             assertThat(profile).containsEntry("phone", null).containsEntry("city", "Bern");
-            assertThat(d.getString("ssn")).isEqualTo("XXX-XX");
+            assertThat(d.getString("ssn")).isEqualTo("000-00");
             assertThat(d.getLong("customer_no")).isEqualTo(hashedLong((long) i * 7919));
         }
         // Set-wide: no original value is left anywhere, and email stays unique as the original was.
         assertThat(people.countDocuments(Filters.ne("profile.phone", null))).isZero();
-        assertThat(people.countDocuments(Filters.ne("ssn", "XXX-XX"))).isZero();
+        assertThat(people.countDocuments(Filters.ne("ssn", "000-00"))).isZero();
         assertThat(people.countDocuments(Filters.regex("e-mail", "@corp\\.example\\.com$"))).isZero();
         Set<String> emails = new HashSet<>();
         people.find(Filters.exists("e-mail")).forEach(d -> emails.add(d.getString("e-mail")));
@@ -310,7 +310,7 @@ class MongoMaskingTest {
 
         assertThat(progress).isInstanceOf(RestoreProgress.Restored.class);
         Document d = mongo.db("crm_acceptance").getCollection(PEOPLE).find(Filters.eq("_id", 5)).first();
-        assertThat(d.getString("ssn")).isEqualTo("XXX-XX");
+        assertThat(d.getString("ssn")).isEqualTo("000-00");
         assertThat(d.get("profile", Document.class).getString("first name")).isEqualTo(hmac("Name5"));
         // mongo-java-server has no user commands: isolation says so instead of failing the run.
         assertThat(rec.details(AuditStatus.SUCCEEDED)).anySatisfy(x -> assertThat(x)
@@ -376,9 +376,9 @@ class MongoMaskingTest {
         db.getCollection("c" + MongoRestorer.STAGING_SUFFIX).insertMany(List.of(
                 new Document("_id", 1).append("email", "secret.person@corp.example.com").append("ssn", "756.1")
                         .append("p", "+41 79 1"),
-                new Document("_id", 2).append("email", "other@corp.example.com").append("ssn", "XXX").append("p", null)));
+                new Document("_id", 2).append("email", "other@corp.example.com").append("ssn", "000").append("p", null)));
         List<ColumnMask> columns = List.of(new ColumnMask("email", MaskType.EMAIL, null),
-                new ColumnMask("ssn", MaskType.FIXED, "XXX"), new ColumnMask("p", MaskType.NULL, null));
+                new ColumnMask("ssn", MaskType.FIXED, "000"), new ColumnMask("p", MaskType.NULL, null));
         SanitizeSettings settings = new SanitizeSettings(List.of(new TableMask("public", "c", false, columns)),
                 List.of(), "env:MASK_KEY", true, List.of(), false, false);
         MongoMasker masker = new MongoMasker(settings, KEY.toCharArray(), 10);

@@ -225,8 +225,8 @@ class SqsConsumerTest {
         RecordingIdempotencyStore idempotency = new RecordingIdempotencyStore();
         Duration consumerLock = Duration.ofSeconds(SqsConsumer.LOCK_HEARTBEATS
                 * Math.max(1, VISIBILITY_TIMEOUT_SECONDS / SqsConsumer.HEARTBEATS_PER_VISIBILITY_TIMEOUT));
-        idempotency.dynamoStore.claim(SERVICE, eventId, "killed-worker", 1, consumerLock);
-        assertThat(idempotency.dynamoStore.extend(SERVICE, eventId, "killed-worker", "restore", consumerLock)).isTrue();
+        idempotency.delegate.claim(SERVICE, eventId, "killed-worker", 1, consumerLock);
+        assertThat(idempotency.delegate.extend(SERVICE, eventId, "killed-worker", "restore", consumerLock)).isTrue();
 
         startConsumer(1, handler, idempotency);
         await().atMost(WAIT).untilAsserted(() -> assertThat(messagesIn(QUEUE)).isZero());
@@ -382,22 +382,7 @@ class SqsConsumerTest {
         }, r -> "never"));
         send(sample(EventType.SNAPSHOT_READY, runId).toString());
         IdempotencyStore store = new RecordingIdempotencyStore();
-        IdempotencyStore releaseFails = new IdempotencyStore() {
-            @Override
-            public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
-                return store.claim(consumer, eventId, owner, attempt, lockTime);
-            }
-
-            @Override
-            public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
-                return store.extend(consumer, eventId, owner, step, lockTime);
-            }
-
-            @Override
-            public void complete(String consumer, String eventId) {
-                store.complete(consumer, eventId);
-            }
-
+        IdempotencyStore releaseFails = new ForwardingStore(store) {
             @Override
             public void release(String consumer, String eventId, String owner) {
                 throw new IllegalStateException("DynamoDB unreachable");
@@ -738,34 +723,51 @@ class SqsConsumerTest {
     }
 
     /** The real (DynamoDB) store, noting what each claim found. */
-    private static final class RecordingIdempotencyStore implements IdempotencyStore {
+    private static final class RecordingIdempotencyStore extends ForwardingStore {
 
         final List<IdempotencyStore.Claim> claims = new CopyOnWriteArrayList<>();
-        final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
-
         final List<IdempotencyStore.Outcome> outcomes = new CopyOnWriteArrayList<>();
+
+        RecordingIdempotencyStore() {
+            super(new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY));
+        }
 
         @Override
         public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
-            Outcome o = dynamoStore.claim(consumer, eventId, owner, attempt, lockTime);
+            Outcome o = super.claim(consumer, eventId, owner, attempt, lockTime);
             outcomes.add(o);
             claims.add(o.claim());
             return o;
         }
+    }
+
+    /** An idempotency store that hands every call to another; a test overrides the calls it changes. */
+    private static class ForwardingStore implements IdempotencyStore {
+
+        final IdempotencyStore delegate;
+
+        ForwardingStore(IdempotencyStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
+            return delegate.claim(consumer, eventId, owner, attempt, lockTime);
+        }
 
         @Override
         public boolean extend(String consumer, String eventId, String owner, String step, Duration lockTime) {
-            return dynamoStore.extend(consumer, eventId, owner, step, lockTime);
+            return delegate.extend(consumer, eventId, owner, step, lockTime);
         }
 
         @Override
         public void complete(String consumer, String eventId) {
-            dynamoStore.complete(consumer, eventId);
+            delegate.complete(consumer, eventId);
         }
 
         @Override
         public void release(String consumer, String eventId, String owner) {
-            dynamoStore.release(consumer, eventId, owner);
+            delegate.release(consumer, eventId, owner);
         }
     }
 
@@ -773,9 +775,8 @@ class SqsConsumerTest {
      * The real (DynamoDB) store, noting the step of every claim write that landed; it holds the first write naming
      * {@code held} until a write naming {@code later} landed, or for {@code most}.
      */
-    private static final class HoldingStore implements IdempotencyStore {
+    private static final class HoldingStore extends ForwardingStore {
 
-        final IdempotencyStore dynamoStore = new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY);
         final List<String> landed = new CopyOnWriteArrayList<>();
         final CountDownLatch held = new CountDownLatch(1);
         final CountDownLatch laterLanded = new CountDownLatch(1);
@@ -784,14 +785,10 @@ class SqsConsumerTest {
         private final Duration most;
 
         HoldingStore(String heldStep, String laterStep, Duration most) {
+            super(new DynamoDbIdempotencyStore(dynamo, Tables.IDEMPOTENCY));
             this.heldStep = heldStep;
             this.laterStep = laterStep;
             this.most = most;
-        }
-
-        @Override
-        public Outcome claim(String consumer, String eventId, String owner, int attempt, Duration lockTime) {
-            return dynamoStore.claim(consumer, eventId, owner, attempt, lockTime);
         }
 
         @Override
@@ -804,7 +801,7 @@ class SqsConsumerTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            boolean extended = dynamoStore.extend(consumer, eventId, owner, step, lockTime);
+            boolean extended = super.extend(consumer, eventId, owner, step, lockTime);
             if (extended && step != null) {
                 landed.add(step);
                 if (step.equals(laterStep)) {
@@ -812,16 +809,6 @@ class SqsConsumerTest {
                 }
             }
             return extended;
-        }
-
-        @Override
-        public void complete(String consumer, String eventId) {
-            dynamoStore.complete(consumer, eventId);
-        }
-
-        @Override
-        public void release(String consumer, String eventId, String owner) {
-            dynamoStore.release(consumer, eventId, owner);
         }
     }
 

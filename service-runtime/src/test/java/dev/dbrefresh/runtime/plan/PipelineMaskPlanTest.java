@@ -22,7 +22,7 @@ class PipelineMaskPlanTest {
     private Path plans;
 
     private static final String GOOD = """
-            [{"$set": {"ssn": "XXX", "name": {"$concat": ["user-", "$city"]}, "at": {"$date": "2024-01-01T00:00:00Z"}}},
+            [{"$set": {"ssn": "000", "name": {"$concat": ["user-", "$city"]}, "at": {"$date": "2024-01-01T00:00:00Z"}}},
              {"$unset": ["notes", "profile.phone"]}]
             """;
 
